@@ -1,0 +1,75 @@
+"""The ``formix`` command line: the same engine services the desktop uses, no extra logic.
+
+Each sub-module registers its sub-commands with ``register(subparsers)``; a handler takes the
+parsed arguments and returns the process exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from engine import __version__
+from engine.errors import FormixError
+
+# Modules that add sub-commands; each has ``register(subparsers) -> None``.
+_COMMAND_MODULES = (
+    "engine.cli.data_commands",
+    "engine.cli.model_commands",
+    "engine.cli.bench_commands",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="formix",
+        description="Formix: optimise recipes and process settings from plant data. "
+        "Run without arguments to open the desktop application.",
+    )
+    parser.add_argument("--version", action="version", version=f"formix {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:  # that group of commands is not built yet
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``formix`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list:
+        return _start_desktop()
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except FormixError as error:
+        print(f"formix: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("formix: interrupted", file=sys.stderr)
+        return 130
+
+
+def _start_desktop() -> int:
+    try:
+        app = importlib.import_module("desktop.app")
+    except ModuleNotFoundError as error:
+        print(
+            f"formix: the desktop application is not available ({error}). "
+            "Install it with `pip install formix[desktop]`, or run `formix demo` headless.",
+            file=sys.stderr,
+        )
+        return 2
+    return int(app.main([]))

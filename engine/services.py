@@ -1,0 +1,196 @@
+"""The engine's service API: what the desktop, the CLI and the tests call.
+
+Every function takes a project location (a ``.formix`` file path or an SQLAlchemy URL),
+opens the project, does one job and closes it, so it can run on a worker thread. Long jobs
+take a progress callback and a cancel token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import FormixError
+from engine.ingest.importer import ImportResult, ImportSource
+from engine.progress import CancelToken, ProgressCallback, no_progress
+from engine.schema import DatasetKind
+from engine.storage import ProjectStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.ingest.mapping import ImportProfile
+    from engine.ingest.reader import SourceTable
+    from engine.linking import LinkOptions, LinkReport
+    from engine.types import ModellingTable
+
+ProjectLocation = str | Path
+LINK_OPTIONS_KEY = "link_options"
+
+
+@dataclass(frozen=True)
+class ProjectSummary:
+    """Where a project is and how many rows each table holds."""
+
+    location: str
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"location": self.location, "counts": self.counts}
+
+
+def create_project(location: ProjectLocation) -> ProjectSummary:
+    """Create an empty project (a new SQLite file, or a schema in an empty server database)."""
+    with ProjectStore.create(location) as store:
+        return ProjectSummary(store.location, store.counts())
+
+
+def project_summary(location: ProjectLocation) -> ProjectSummary:
+    """Row counts of an existing project (upgrading an older schema after a backup)."""
+    with ProjectStore.open(location) as store:
+        return ProjectSummary(store.location, store.counts())
+
+
+def preview_file(
+    path: Path, kind: DatasetKind | None = None, profile: ImportProfile | None = None
+) -> tuple[SourceTable, ImportProfile]:
+    """Read a file and suggest (or apply) a column mapping, without touching any project."""
+    from engine.ingest.importer import read_source
+    from engine.ingest.mapping import suggest_profile
+
+    options = profile.reader_options.model_dump(exclude_none=True) if profile else {}
+    table = read_source(path, options=options)
+    return table, profile or suggest_profile(table, kind)
+
+
+def import_files(
+    location: ProjectLocation,
+    files: Sequence[Path | str],
+    *,
+    kind: DatasetKind | str | None = None,
+    profile: ImportProfile | Path | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ImportResult:
+    """Import files into a project, all or nothing.
+
+    Args:
+        location: the project.
+        files: the files; all of the same kind when ``kind`` or ``profile`` is given.
+        kind: what the files hold; guessed per file when None.
+        profile: a column mapping (or the path of a saved profile) for all files.
+        progress: receives fraction and message.
+        cancel: cancelling before the write leaves the project untouched.
+
+    Raises:
+        engine.errors.ImportRejected: with every finding; nothing was written.
+    """
+    from engine.ingest.importer import import_files as run_import
+
+    if isinstance(profile, str | Path):
+        from engine.ingest.mapping import load_profile
+
+        profile = load_profile(Path(profile))
+    wanted = DatasetKind(kind) if kind is not None else None
+    sources = [ImportSource(Path(f), wanted, profile) for f in files]
+    with ProjectStore.open(location) as store:
+        return run_import(store, sources, progress=progress, cancel=cancel)
+
+
+def import_sources(
+    location: ProjectLocation,
+    sources: Sequence[ImportSource],
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> ImportResult:
+    """Import files of different kinds (each with its own profile) in one transaction."""
+    from engine.ingest.importer import import_files as run_import
+
+    with ProjectStore.open(location) as store:
+        return run_import(store, sources, progress=progress, cancel=cancel)
+
+
+def link_options(location: ProjectLocation) -> LinkOptions:
+    """The linking options saved with the project (defaults when none were saved)."""
+    from engine.linking import LinkOptions
+
+    with ProjectStore.open(location) as store:
+        saved = store.get_setting(LINK_OPTIONS_KEY)
+    return LinkOptions.from_dict(saved) if saved else LinkOptions()
+
+
+def save_link_options(location: ProjectLocation, options: LinkOptions) -> None:
+    """Save linking options with the project."""
+    with ProjectStore.open(location) as store:
+        store.set_setting(LINK_OPTIONS_KEY, options.to_dict())
+
+
+def modelling_table(
+    location: ProjectLocation,
+    options: LinkOptions | None = None,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[ModellingTable, LinkReport]:
+    """Link recipes, batches, process windows and lab results into the modelling table."""
+    from engine.linking import build_modelling_table
+
+    options = options or link_options(location)
+    progress(0.0, "reading the project")
+    with ProjectStore.open(location) as store:
+        frames = store.frames()
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    return build_modelling_table(frames, options, progress=progress, cancel=cancel)
+
+
+def export_table(
+    location: ProjectLocation,
+    out: Path,
+    options: LinkOptions | None = None,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+) -> tuple[ModellingTable, LinkReport]:
+    """Write the modelling table to CSV or Parquet (by the file suffix), atomically."""
+    table, report = modelling_table(location, options, progress=progress, cancel=cancel)
+    write_frame_atomic(table.frame, out)
+    return table, report
+
+
+def write_frame_atomic(frame: pd.DataFrame, out: Path) -> None:
+    """Write a frame as .csv or .parquet via a temporary file renamed into place."""
+    import os
+    import tempfile
+
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise FormixError(f"{out}: choose a .csv or .parquet file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if suffix == ".csv":
+            frame.to_csv(temporary, index=False, date_format="%Y-%m-%dT%H:%M:%S%z")
+        else:
+            frame.to_parquet(temporary, index=False)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def create_demo(
+    folder: Path | None = None,
+    *,
+    force: bool = False,
+    progress: ProgressCallback = no_progress,
+) -> tuple[Path, ProjectSummary, bool]:
+    """Create the demo project (if absent) and return (project path, summary, created now)."""
+    from engine.demo.project import build_demo_project
+
+    return build_demo_project(folder, force=force, progress=progress)

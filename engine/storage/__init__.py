@@ -1,0 +1,11 @@
+"""Project persistence: SQLite by default, any SQLAlchemy URL, alembic migrations."""
+
+from engine.storage.project_store import (
+    PROJECT_SUFFIX,
+    PendingFile,
+    ProjectError,
+    ProjectStore,
+    database_url,
+)
+
+__all__ = ["PROJECT_SUFFIX", "PendingFile", "ProjectError", "ProjectStore", "database_url"]

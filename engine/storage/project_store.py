@@ -1,0 +1,637 @@
+"""The project store: one SQLite file per project by default, any SQLAlchemy URL otherwise.
+
+Contract: ``ProjectStore`` returns pandas frames in the canonical shapes of
+``engine.schema.FRAME_COLUMNS`` (times tz-aware UTC) and never exposes ORM rows. Writes
+happen in ``write_import`` inside one transaction: all of it lands, or none of it. A store is
+used from one thread at a time; open another store object for another thread.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+
+from engine.errors import FormixError
+from engine.schema import FRAME_COLUMNS
+from engine.storage import _tables as t
+from engine.storage._timecodec import now_us, times_to_us, us_to_times
+
+PROJECT_SUFFIX = ".formix"
+_BULK_CHUNK = 200_000
+
+
+class ProjectError(FormixError):
+    """A project cannot be created or opened (missing, newer schema, not a Formix project)."""
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """A validated, normalised file waiting to be written by ``write_import``."""
+
+    kind: str
+    file_name: str
+    file_path: str
+    sha256: str
+    n_rows: int
+    profile_json: str
+    findings_json: str
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def database_url(location: str | Path) -> str:
+    """The SQLAlchemy URL of a project given as a path or as a URL."""
+    text_location = str(location)
+    if "://" in text_location:
+        return text_location
+    return f"sqlite:///{Path(text_location).expanduser().resolve()}"
+
+
+def _migrations_config(connection: Connection) -> Config:
+    config = Config()
+    location = resources.files("engine.storage") / "migrations"
+    config.set_main_option("script_location", str(location))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _migration_scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("engine.storage") / "migrations"))
+    return ScriptDirectory.from_config(config)
+
+
+def _make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+class ProjectStore:
+    """Repository over one project database. Use ``create`` or ``open``; close when done."""
+
+    def __init__(self, engine: Engine, location: str) -> None:
+        self._engine = engine
+        self.location = location
+
+    # ------------------------------------------------------------------ lifecycle
+    @classmethod
+    def create(cls, location: str | Path) -> ProjectStore:
+        """Create a new, empty project at the current schema; refuses to overwrite one."""
+        url = database_url(location)
+        path = _sqlite_path(url)
+        if path is not None:
+            if path.exists():
+                raise ProjectError(f"{path}: a file already exists there; choose another name")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _make_engine(url)
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "sqlite":
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                command.upgrade(_migrations_config(connection), "head")
+        except Exception:
+            engine.dispose()
+            if path is not None:
+                _remove_sqlite_files(path)
+            raise
+        return cls(engine, url)
+
+    @classmethod
+    def open(cls, location: str | Path, *, upgrade: bool = True) -> ProjectStore:
+        """Open an existing project; an older schema is upgraded after a backup copy.
+
+        Raises:
+            ProjectError: the project is missing, not a Formix project, or from a newer Formix.
+        """
+        url = database_url(location)
+        path = _sqlite_path(url)
+        if path is not None and not path.is_file():
+            raise ProjectError(f"{path}: no such project file")
+        engine = _make_engine(url)
+        try:
+            with engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+        except Exception as error:  # e.g. "file is not a database"
+            engine.dispose()
+            raise ProjectError(f"{location}: not a Formix project ({error})") from error
+        scripts = _migration_scripts()
+        head = scripts.get_current_head()
+        if current is None:
+            engine.dispose()
+            raise ProjectError(f"{location}: not a Formix project (no schema version)")
+        if current != head:
+            known = {rev.revision for rev in scripts.walk_revisions()}
+            if current not in known:
+                engine.dispose()
+                raise ProjectError(
+                    f"{location}: made by a newer Formix (schema {current}); update Formix"
+                )
+            if not upgrade:
+                engine.dispose()
+                raise ProjectError(f"{location}: schema {current} needs an upgrade to {head}")
+            if path is not None:
+                backup = path.with_name(f"{path.name}.before-{head}.bak")
+                engine.dispose()
+                shutil.copy2(path, backup)
+            with engine.begin() as connection:
+                command.upgrade(_migrations_config(connection), "head")
+        return cls(engine, url)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> ProjectStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None for a server database."""
+        return _sqlite_path(self.location)
+
+    def revision(self) -> str | None:
+        """The schema revision of the database."""
+        with self._engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    # ------------------------------------------------------------------ settings
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """A JSON setting stored with the project."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(t.ProjectMetaRow.value_json).where(t.ProjectMetaRow.key == key)  # type: ignore[arg-type]
+            ).first()
+        return default if row is None else json.loads(row[0])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON setting (replacing any previous value)."""
+        table = t.ProjectMetaRow.__table__
+        with self._engine.begin() as connection:
+            connection.execute(table.delete().where(table.c.key == key))
+            connection.execute(insert(table).values(key=key, value_json=json.dumps(value)))
+
+    # ------------------------------------------------------------------ reads
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        names = (
+            "materials",
+            "recipes",
+            "batches",
+            "process_series",
+            "lab_results",
+            "imports",
+            "model_versions",
+        )
+        with self._engine.connect() as connection:
+            return {
+                name: int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {name}").scalar_one())
+                for name in names
+            }
+
+    def read(self, name: str) -> pd.DataFrame:
+        """One canonical frame (see ``engine.schema.FRAME_COLUMNS``)."""
+        if name not in FRAME_COLUMNS:
+            raise KeyError(f"unknown table {name!r}")
+        with self._engine.connect() as connection:
+            frame = _READERS[name](connection)
+        return frame.loc[:, list(FRAME_COLUMNS[name])]
+
+    def frames(self, names: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+        """Several canonical frames, by name (all of them by default)."""
+        return {name: self.read(name) for name in (names or FRAME_COLUMNS)}
+
+    def imported_checksums(self) -> dict[str, str]:
+        """sha256 → file name of every file imported so far."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(select(t.ImportRow.sha256, t.ImportRow.file_name)).all()
+        return {sha: name for sha, name in rows}
+
+    # ------------------------------------------------------------------ writes
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        with self._engine.begin() as connection:
+            yield connection
+
+    def write_import(self, files: Sequence[PendingFile]) -> list[int]:
+        """Write validated files in ONE transaction; returns their import ids.
+
+        Recipes must already carry their final versions and batches must reference recipes
+        that exist (the importer checks both before calling).
+        """
+        with self._transaction() as connection:
+            group = int(
+                connection.exec_driver_sql(
+                    "SELECT COALESCE(MAX(import_group), 0) + 1 FROM imports"
+                ).scalar_one()
+            )
+            import_ids = []
+            for pending in files:
+                result = connection.execute(
+                    insert(t.ImportRow.__table__).values(
+                        import_group=group,
+                        kind=pending.kind,
+                        file_name=pending.file_name,
+                        file_path=pending.file_path,
+                        sha256=pending.sha256,
+                        imported_at_us=now_us(),
+                        n_rows=pending.n_rows,
+                        profile_json=pending.profile_json,
+                        findings_json=pending.findings_json,
+                    )
+                )
+                import_id = int(result.inserted_primary_key[0])
+                import_ids.append(import_id)
+                _write_frames(connection, import_id, pending.frames)
+        return import_ids
+
+    def save_model_version(
+        self, name: str, files: dict[str, bytes], metadata: dict[str, Any], sha256: str
+    ) -> int:
+        """Store a model set as a new version of ``name``; returns the version number."""
+        with self._transaction() as connection:
+            version = int(
+                connection.execute(
+                    text("SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE name=:n"),
+                    {"n": name},
+                ).scalar_one()
+            )
+            result = connection.execute(
+                insert(t.ModelVersionRow.__table__).values(
+                    name=name,
+                    version=version,
+                    created_at_us=now_us(),
+                    metadata_json=json.dumps(metadata, default=str),
+                    sha256=sha256,
+                )
+            )
+            model_pk = int(result.inserted_primary_key[0])
+            connection.execute(
+                insert(t.ModelFileRow.__table__),
+                [{"model_pk": model_pk, "file_name": k, "content": v} for k, v in files.items()],
+            )
+        return version
+
+    def model_versions(self) -> pd.DataFrame:
+        """name, version, created_at, sha256 and metadata of every saved model version."""
+        with self._engine.connect() as connection:
+            frame = pd.read_sql_query(
+                "SELECT name, version, created_at_us, sha256, metadata_json FROM model_versions "
+                "ORDER BY name, version",
+                connection,
+            )
+        frame["created_at"] = us_to_times(frame.pop("created_at_us"))
+        frame["metadata"] = [json.loads(m) for m in frame.pop("metadata_json")]
+        return frame
+
+    def load_model_files(
+        self, name: str, version: int | None = None
+    ) -> tuple[int, dict[str, bytes]]:
+        """The files of a model version (the latest by default) and its version number."""
+        with self._engine.connect() as connection:
+            query = "SELECT id, version FROM model_versions WHERE name=:n"
+            params: dict[str, Any] = {"n": name}
+            if version is not None:
+                query += " AND version=:v"
+                params["v"] = version
+            row = connection.execute(text(query + " ORDER BY version DESC LIMIT 1"), params).first()
+            if row is None:
+                which = f"version {version} of " if version is not None else ""
+                raise FormixError(f"no saved model {which}{name!r} in this project")
+            files = connection.execute(
+                text("SELECT file_name, content FROM model_files WHERE model_pk=:pk"),
+                {"pk": row[0]},
+            ).all()
+        return int(row[1]), {file_name: bytes(content) for file_name, content in files}
+
+
+# ---------------------------------------------------------------------- helpers
+def _sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != prefix + ":memory:" and len(url) > len(prefix):
+        return Path(url[len(prefix) :])
+    return None
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.exists():
+            candidate.unlink()
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as dicts with NaN/NaT/NA turned into None."""
+    subset = frame.loc[:, list(columns)].astype(object)
+    subset = subset.where(pd.notna(subset), None)
+    return subset.to_dict("records")
+
+
+def _bulk(
+    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """executemany in chunks through the DBAPI cursor: the fast path for millions of rows."""
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= _BULK_CHUNK:
+            connection.exec_driver_sql(sql, chunk)
+            chunk = []
+    if chunk:
+        connection.exec_driver_sql(sql, chunk)
+
+
+def _write_frames(connection: Connection, import_id: int, frames: dict[str, pd.DataFrame]) -> None:
+    if (materials := frames.get("materials")) is not None and len(materials):
+        _upsert_materials(connection, import_id, materials)
+    recipe_pks: dict[tuple[str, int], int] = {}
+    if (recipes := frames.get("recipes")) is not None and len(recipes):
+        recipe_pks = _insert_keyed(
+            connection,
+            t.RecipeRow.__table__,
+            recipes.assign(import_id=import_id),
+            ["recipe_id", "version", "name", "family", "import_id", "source_row"],
+            key=["recipe_id", "version"],
+        )
+    for child, table, extra in (
+        ("recipe_components", t.RecipeComponentRow.__table__, ["material", "amount", "unit"]),
+        (
+            "recipe_settings",
+            t.RecipeSettingRow.__table__,
+            ["setting", "value_num", "value_text", "unit"],
+        ),
+    ):
+        rows = frames.get(child)
+        if rows is None or not len(rows):
+            continue
+        keys = zip(rows["recipe_id"].astype(str), rows["version"].astype(int), strict=True)
+        with_pk = rows.assign(recipe_pk=[recipe_pks[key] for key in keys])
+        connection.execute(insert(table), _records(with_pk, ["recipe_pk", *extra]))
+    batch_pks: dict[tuple[str], int] = {}
+    if (batches := frames.get("batches")) is not None and len(batches):
+        batch_rows = batches.assign(
+            import_id=import_id,
+            start_time_us=times_to_us(batches["start_time"]),
+            end_time_us=times_to_us(batches["end_time"]),
+        )
+        batch_pks = _insert_keyed(
+            connection,
+            t.BatchRow.__table__,
+            batch_rows,
+            [
+                "batch_id",
+                "recipe_id",
+                "recipe_version",
+                "plant",
+                "line",
+                "start_time_us",
+                "end_time_us",
+                "import_id",
+                "source_row",
+            ],
+            key=["batch_id"],
+        )
+    if (amounts := frames.get("batch_amounts")) is not None and len(amounts):
+        with_pk = amounts.assign(
+            batch_pk=[batch_pks[(b,)] for b in amounts["batch_id"].astype(str)]
+        )
+        connection.execute(
+            insert(t.BatchAmountRow.__table__),
+            _records(with_pk, ["batch_pk", "material", "amount", "unit"]),
+        )
+    if (labs := frames.get("lab_results")) is not None and len(labs):
+        connection.execute(
+            insert(t.LabResultRow.__table__),
+            _records(
+                labs.assign(import_id=import_id),
+                [
+                    "batch_id",
+                    "property",
+                    "test_age_days",
+                    "value",
+                    "unit",
+                    "replicate",
+                    "import_id",
+                    "source_row",
+                ],
+            ),
+        )
+    if (series := frames.get("process_series")) is not None and len(series):
+        _write_series(connection, import_id, series)
+
+
+def _insert_keyed(
+    connection: Connection, table: Any, frame: pd.DataFrame, columns: list[str], key: list[str]
+) -> dict[tuple, int]:
+    """Insert rows and return their primary keys by natural key."""
+    connection.execute(insert(table), _records(frame, columns))
+    import_id = int(frame["import_id"].iloc[0])
+    found = connection.execute(
+        select(table.c.id, *[table.c[k] for k in key]).where(table.c.import_id == import_id)
+    ).all()
+    return {tuple(row[1:]): int(row[0]) for row in found}
+
+
+def _upsert_materials(connection: Connection, import_id: int, materials: pd.DataFrame) -> None:
+    table = t.MaterialRow.__table__
+    codes = materials["material"].astype(str).tolist()
+    connection.execute(table.delete().where(table.c.material.in_(codes)))
+    columns = list(FRAME_COLUMNS["materials"])
+    connection.execute(
+        insert(table), _records(materials.assign(import_id=import_id), [*columns, "import_id"])
+    )
+
+
+def _write_series(connection: Connection, import_id: int, series: pd.DataFrame) -> None:
+    tags_table = t.ProcessTagRow.__table__
+    tag_values = series["tag"].astype("category")
+    units = (
+        series.groupby(tag_values, observed=True)["unit"].first()
+        if "unit" in series
+        else pd.Series(dtype=object)
+    )
+    existing = dict(connection.execute(select(tags_table.c.tag, tags_table.c.id)).all())
+    new_tags = [tag for tag in tag_values.cat.categories if tag not in existing]
+    if new_tags:
+        connection.execute(
+            insert(tags_table),
+            [{"tag": tag, "unit": _none_if_na(units.get(tag))} for tag in new_tags],
+        )
+        existing = dict(connection.execute(select(tags_table.c.tag, tags_table.c.id)).all())
+    code_to_id = np.array([existing[tag] for tag in tag_values.cat.categories], dtype=np.int64)
+    tag_ids = code_to_id[tag_values.cat.codes.to_numpy()]
+    time_us = pd.to_datetime(series["time"], utc=True).dt.as_unit("us").astype("int64").to_numpy()
+    values = series["value"].to_numpy(dtype=float)
+    batch_ids = series.get("batch_id", None)
+    source_rows = series["source_row"].to_numpy(dtype=np.int64)
+    columns = ["tag_id", "time_us", "value", "batch_id", "import_id", "source_row"]
+
+    def rows() -> Iterator[tuple]:
+        for start in range(0, len(series), _BULK_CHUNK):
+            stop = start + _BULK_CHUNK
+            value_chunk = values[start:stop]
+            value_list: list[Any] = value_chunk.tolist()
+            if np.isnan(value_chunk).any():
+                value_list = [None if v != v else v for v in value_list]
+            batch_list: list[Any]
+            if batch_ids is None:
+                batch_list = [None] * len(value_list)
+            else:
+                chunk = batch_ids.iloc[start:stop]
+                batch_list = chunk.astype(object).where(chunk.notna(), None).tolist()
+            yield from zip(
+                tag_ids[start:stop].tolist(),
+                time_us[start:stop].tolist(),
+                value_list,
+                batch_list,
+                [import_id] * len(value_list),
+                source_rows[start:stop].tolist(),
+                strict=True,
+            )
+
+    _bulk(connection, "process_series", columns, rows())
+
+
+def _none_if_na(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+# ---------------------------------------------------------------------- frame readers
+def _read_materials(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query("SELECT * FROM materials ORDER BY material", connection)
+
+
+def _read_recipes(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT recipe_id, version, name, family, import_id, source_row FROM recipes ORDER BY id",
+        connection,
+    )
+
+
+def _read_recipe_components(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT r.recipe_id, r.version, c.material, c.amount, c.unit FROM recipe_components c "
+        "JOIN recipes r ON r.id = c.recipe_pk ORDER BY r.id, c.material",
+        connection,
+    )
+
+
+def _read_recipe_settings(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT r.recipe_id, r.version, s.setting, s.value_num, s.value_text, s.unit "
+        "FROM recipe_settings s JOIN recipes r ON r.id = s.recipe_pk ORDER BY r.id, s.setting",
+        connection,
+    )
+
+
+def _read_batches(connection: Connection) -> pd.DataFrame:
+    frame = pd.read_sql_query(
+        "SELECT batch_id, recipe_id, recipe_version, plant, line, start_time_us, end_time_us, "
+        "import_id, source_row FROM batches ORDER BY id",
+        connection,
+    )
+    frame["start_time"] = us_to_times(frame.pop("start_time_us")).to_numpy()
+    frame["end_time"] = us_to_times(frame.pop("end_time_us")).to_numpy()
+    frame["recipe_version"] = frame["recipe_version"].astype("Int64")
+    return frame
+
+
+def _read_batch_amounts(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT b.batch_id, a.material, a.amount, a.unit FROM batch_amounts a "
+        "JOIN batches b ON b.id = a.batch_pk ORDER BY b.id, a.material",
+        connection,
+    )
+
+
+def _read_lab_results(connection: Connection) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT batch_id, property, test_age_days, value, unit, replicate, import_id, source_row "
+        "FROM lab_results ORDER BY id",
+        connection,
+    )
+
+
+def _read_imports(connection: Connection) -> pd.DataFrame:
+    frame = pd.read_sql_query(
+        "SELECT id AS import_id, kind, file_name, sha256, imported_at_us, n_rows FROM imports "
+        "ORDER BY id",
+        connection,
+    )
+    frame["imported_at"] = us_to_times(frame.pop("imported_at_us")).to_numpy()
+    return frame
+
+
+def _read_process_series(connection: Connection) -> pd.DataFrame:
+    """Chunked fetch straight into numpy: millions of rows without a tuple per row kept."""
+    tags = dict(connection.exec_driver_sql("SELECT id, tag FROM process_tags").all())
+    units = dict(connection.exec_driver_sql("SELECT id, unit FROM process_tags").all())
+    cursor = connection.exec_driver_sql(
+        "SELECT tag_id, time_us, value, batch_id, import_id, source_row FROM process_series "
+        "ORDER BY id"
+    )
+    parts: list[pd.DataFrame] = []
+    columns = ["tag_id", "time_us", "value", "batch_id", "import_id", "source_row"]
+    while rows := cursor.fetchmany(_BULK_CHUNK):
+        parts.append(pd.DataFrame.from_records(rows, columns=columns))
+    if not parts:
+        return pd.DataFrame(
+            {name: pd.Series(dtype=object) for name in FRAME_COLUMNS["process_series"]}
+        ).assign(time=pd.Series(dtype="datetime64[ns, UTC]"), value=pd.Series(dtype=float))
+    raw = pd.concat(parts, ignore_index=True)
+    ids = sorted(tags)
+    categories = pd.Categorical.from_codes(
+        np.searchsorted(ids, raw["tag_id"].to_numpy()), categories=[tags[i] for i in ids]
+    )
+    unit_by_tag = pd.Series([units[i] for i in ids], index=[tags[i] for i in ids])
+    frame = pd.DataFrame(
+        {
+            "tag": categories,
+            "time": pd.to_datetime(raw["time_us"].to_numpy(), unit="us", utc=True),
+            "value": raw["value"].astype(float),
+            "unit": pd.Categorical(unit_by_tag.reindex(categories).to_numpy()),
+            "batch_id": raw["batch_id"],
+            "import_id": raw["import_id"],
+            "source_row": raw["source_row"],
+        }
+    )
+    return frame
+
+
+_READERS = {
+    "materials": _read_materials,
+    "recipes": _read_recipes,
+    "recipe_components": _read_recipe_components,
+    "recipe_settings": _read_recipe_settings,
+    "batches": _read_batches,
+    "batch_amounts": _read_batch_amounts,
+    "process_series": _read_process_series,
+    "lab_results": _read_lab_results,
+    "imports": _read_imports,
+}

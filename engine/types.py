@@ -1,0 +1,38 @@
+"""Frozen value types that cross the boundary between engine, CLI and desktop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class ModellingTable:
+    """One row per batch × test age, ready for modelling.
+
+    Attributes:
+        frame: the table. Ids, inputs, targets and provenance are all columns of it.
+        id_columns: identify a row (batch id, recipe id, test age …); never model inputs.
+        group_column: rows sharing its value are the same recipe and must not straddle CV folds.
+        age_column: test age in days, or None when the data has no ages (alloys).
+        time_column: batch start time (UTC), for time-ordered validation, or None.
+        input_columns: candidate model inputs (amounts, settings, process features, derived).
+        categorical_columns: the subset of inputs that are categories (routes, plants).
+        target_columns: measured properties, one column per property.
+        provenance_columns: columns naming the source file rows of each row.
+        units: unit of each input and target column (pint strings).
+    """
+
+    frame: pd.DataFrame
+    id_columns: tuple[str, ...]
+    group_column: str
+    age_column: str | None
+    time_column: str | None
+    input_columns: tuple[str, ...]
+    categorical_columns: tuple[str, ...]
+    target_columns: tuple[str, ...]
+    provenance_columns: tuple[str, ...] = ()
+    units: dict[str, str] = field(default_factory=dict)

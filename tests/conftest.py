@@ -1,0 +1,23 @@
+"""Test-wide settings: headless Qt, passive OpenMP, the shared datasets folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Before any QApplication or lightgbm import: no display needed, no OpenMP spinning.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
+
+
+def shared_dataset(*parts: str) -> Path:
+    """A file under ../shared/datasets, or skip the test with the reason it is absent."""
+    path = SHARED_DATASETS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent (the shared datasets live beside the repo, not in it)")
+    return path

@@ -1,0 +1,149 @@
+"""The project store: create, open, migrate, transactions, model versions."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.storage import PendingFile, ProjectError, ProjectStore
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _pending(frames: dict[str, pd.DataFrame], name: str = "f.csv") -> PendingFile:
+    return PendingFile("recipes", name, f"/data/{name}", "0" * 64, 1, "{}", "[]", frames)
+
+
+def _recipe_frames(recipe_id: str = "R1") -> dict[str, pd.DataFrame]:
+    return {
+        "recipes": pd.DataFrame({"recipe_id": [recipe_id], "version": [1], "name": [None],
+                                 "family": ["concrete"], "source_row": [2]}),
+        "recipe_components": pd.DataFrame({"recipe_id": [recipe_id] * 2, "version": [1, 1],
+                                           "material": ["cement", "water"],
+                                           "amount": [350.0, 175.0], "unit": ["kg/m³"] * 2}),
+    }
+
+
+def test_create_makes_wal_sqlite_at_head_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "p.formix"
+    with ProjectStore.create(path) as store:
+        assert store.revision() is not None
+        assert all(count == 0 for count in store.counts().values())
+    mode = sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    with pytest.raises(ProjectError, match="already exists"):
+        ProjectStore.create(path)
+
+
+def test_open_refuses_missing_and_foreign_files(tmp_path: Path) -> None:
+    with pytest.raises(ProjectError, match="no such project"):
+        ProjectStore.open(tmp_path / "missing.formix")
+    junk = tmp_path / "junk.formix"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(ProjectError, match="not a Formix project"):
+        ProjectStore.open(junk)
+
+
+def test_open_refuses_a_project_from_a_newer_formix(tmp_path: Path) -> None:
+    path = tmp_path / "p.formix"
+    ProjectStore.create(path).close()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num='9999_future'")
+    with pytest.raises(ProjectError, match="newer Formix"):
+        ProjectStore.open(path)
+
+
+def test_older_schema_is_upgraded_after_a_backup(tmp_path: Path) -> None:
+    path = tmp_path / "p.formix"
+    ProjectStore.create(path).close()
+    # Simulate a project from before the head revision: drop to base, keep data file.
+    from alembic import command
+
+    from engine.storage.project_store import _make_engine, _migrations_config, database_url
+
+    engine = _make_engine(database_url(path))
+    with engine.begin() as connection:
+        command.downgrade(_migrations_config(connection), "base")
+        command.upgrade(_migrations_config(connection), "0001")
+    engine.dispose()
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num='0001'")
+    with ProjectStore.open(path) as store:
+        head = store.revision()
+    if head == "0001":
+        pytest.skip("only one schema revision so far: nothing to upgrade")
+    assert list(tmp_path.glob("p.formix.before-*.bak"))
+
+
+def test_write_import_round_trips_and_traces_rows(tmp_path: Path) -> None:
+    with ProjectStore.create(tmp_path / "p.formix") as store:
+        [import_id] = store.write_import([_pending(_recipe_frames())])
+        recipes = store.read("recipes")
+        components = store.read("recipe_components")
+        imports = store.read("imports")
+    assert recipes.loc[0, "recipe_id"] == "R1"
+    assert recipes.loc[0, "import_id"] == import_id
+    assert recipes.loc[0, "source_row"] == 2
+    assert sorted(components["material"]) == ["cement", "water"]
+    assert components.set_index("material").loc["cement", "amount"] == 350.0
+    assert imports.loc[0, "file_name"] == "f.csv"
+
+
+def test_a_failing_write_leaves_the_database_byte_identical(tmp_path: Path) -> None:
+    path = tmp_path / "p.formix"
+    with ProjectStore.create(path) as store:
+        store.write_import([_pending(_recipe_frames("R1"))])
+    before = _sha(path)
+    with ProjectStore.open(path) as store:
+        # The second file repeats R1 v1: the unique constraint fails mid-transaction.
+        with pytest.raises(Exception, match="UNIQUE"):
+            store.write_import([_pending(_recipe_frames("R2"), "a.csv"),
+                                _pending(_recipe_frames("R1"), "b.csv")])
+        assert store.counts()["recipes"] == 1
+        assert store.counts()["imports"] == 1
+    assert _sha(path) == before
+
+
+def test_process_series_bulk_path_round_trips_times_and_tags(tmp_path: Path) -> None:
+    times = pd.date_range("2024-03-31 00:00", periods=6, freq="30min", tz="Europe/Berlin")
+    series = pd.DataFrame({
+        "tag": ["t1", "t2"] * 3,
+        "time": times,
+        "value": [1.0, float("nan"), 3.0, 4.0, 5.0, 6.0],
+        "unit": ["degC", "rpm"] * 3,
+        "batch_id": [None, "B1", None, None, "B2", None],
+        "source_row": range(2, 8),
+    })
+    with ProjectStore.create(tmp_path / "p.formix") as store:
+        store.write_import([_pending({"process_series": series})])
+        back = store.read("process_series")
+    assert list(back["tag"].astype(str)) == ["t1", "t2"] * 3
+    assert (back["time"] == times.tz_convert("UTC")).all()
+    assert back["value"].isna().tolist() == [False, True, False, False, False, False]
+    assert back["batch_id"].tolist()[1] == "B1"
+    assert list(back["unit"].astype(str)) == ["degC", "rpm"] * 3
+
+
+def test_model_versions_are_kept_and_listed(tmp_path: Path) -> None:
+    with ProjectStore.create(tmp_path / "p.formix") as store:
+        v1 = store.save_model_version("strength", {"a.txt": b"1"}, {"target": "s"}, "x" * 64)
+        v2 = store.save_model_version("strength", {"a.txt": b"2"}, {"target": "s"}, "y" * 64)
+        assert (v1, v2) == (1, 2)
+        assert store.load_model_files("strength") == (2, {"a.txt": b"2"})
+        assert store.load_model_files("strength", 1) == (1, {"a.txt": b"1"})
+        listing = store.model_versions()
+    assert listing["version"].tolist() == [1, 2]
+
+
+def test_settings_round_trip(tmp_path: Path) -> None:
+    with ProjectStore.create(tmp_path / "p.formix") as store:
+        store.set_setting("link_options", {"lead_seconds": 60})
+        store.set_setting("link_options", {"lead_seconds": 120})
+        assert store.get_setting("link_options") == {"lead_seconds": 120}
+        assert store.get_setting("absent", "default") == "default"
