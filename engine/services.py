@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from engine.ingest.mapping import ImportProfile
     from engine.ingest.reader import SourceTable
     from engine.linking import LinkOptions, LinkReport
-    from engine.types import ModellingTable
+    from engine.types import BatchSeries, ModellingTable
 
 ProjectLocation = str | Path
 LINK_OPTIONS_KEY = "link_options"
@@ -59,7 +59,7 @@ def preview_file(
 ) -> tuple[SourceTable, ImportProfile]:
     """Read a file and suggest (or apply) a column mapping, without touching any project."""
     from engine.ingest.importer import read_source
-    from engine.ingest.mapping import suggest_profile
+    from engine.ingest.suggest import suggest_profile
 
     options = profile.reader_options.model_dump(exclude_none=True) if profile else {}
     table = read_source(path, options=options)
@@ -184,13 +184,85 @@ def write_frame_atomic(frame: pd.DataFrame, out: Path) -> None:
         raise
 
 
+def process_series_for_batch(
+    location: ProjectLocation,
+    batch_id: str,
+    tags: Sequence[str] | None = None,
+    margin_minutes: float = 30.0,
+) -> BatchSeries:
+    """The historian samples around a batch: its linking window plus a margin each side.
+
+    Raises:
+        FormixError: the batch is not in the project, or has no production times.
+    """
+    import pandas as pd
+
+    from engine.types import BatchSeries
+
+    options = link_options(location)
+    with ProjectStore.open(location) as store:
+        batches = store.read("batches")
+        row = batches[batches["batch_id"].astype(str) == str(batch_id)]
+        if row.empty:
+            raise FormixError(f"batch {batch_id} is not in the project")
+        start, end = row["start_time"].iloc[0], row["end_time"].iloc[0]
+        if pd.isna(start):
+            raise FormixError(f"batch {batch_id} has no start time; it cannot be placed in "
+                              "the historian log")
+        end = start if pd.isna(end) else end
+        window_start, window_end = start - options.lead, end + options.lag
+        margin = pd.Timedelta(minutes=margin_minutes)
+        frame = store.series_between(window_start - margin, window_end + margin, tags)
+    return BatchSeries(str(batch_id), start, end, window_start, window_end, frame)
+
+
+def file_filters() -> str:
+    """A Qt file-dialog filter string from the installed readers' file patterns."""
+    from engine.ingest.registry import default_registry
+
+    filters = default_registry().file_filters()
+    patterns = sorted({p for _title, globs in filters for p in globs})
+    parts = [f"Data files ({' '.join(patterns)})"] if patterns else []
+    parts += [f"{title} ({' '.join(globs)})" for title, globs in filters]
+    return ";;".join([*parts, "All files (*)"])
+
+
+def mapping_fields(kind: DatasetKind | str | None = None) -> list[str]:
+    """Field names a source column can map to, then the prefixes taking a name."""
+    from engine.ingest.mapping import FIELDS, PREFIXES
+
+    return sorted(FIELDS) + [f"{prefix}:" for prefix in PREFIXES]
+
+
+def save_profile(profile: ImportProfile, path: Path) -> None:
+    """Save an import profile (column mapping) as TOML, atomically."""
+    from engine.ingest.mapping import save_profile as save
+
+    save(profile, Path(path))
+
+
+def load_profile(path: Path) -> ImportProfile:
+    """Load an import profile saved with ``save_profile``."""
+    from engine.ingest.mapping import load_profile as load
+
+    return load(Path(path))
+
+
+def data_attributions() -> str:
+    """Markdown: licences and attributions of the data bundled with Formix."""
+    from engine.demo.generator import attribution_text
+
+    return attribution_text()
+
+
 def create_demo(
     folder: Path | None = None,
     *,
     force: bool = False,
     progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
 ) -> tuple[Path, ProjectSummary, bool]:
     """Create the demo project (if absent) and return (project path, summary, created now)."""
     from engine.demo.project import build_demo_project
 
-    return build_demo_project(folder, force=force, progress=progress)
+    return build_demo_project(folder, force=force, progress=progress, cancel=cancel)

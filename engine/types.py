@@ -36,3 +36,25 @@ class ModellingTable:
     target_columns: tuple[str, ...]
     provenance_columns: tuple[str, ...] = ()
     units: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BatchSeries:
+    """The historian samples around one batch, for plotting.
+
+    Attributes:
+        batch_id: the batch.
+        start_time: batch start (UTC), or NaT.
+        end_time: batch end (UTC), or NaT.
+        window_start: start of the process window linking uses (start − lead).
+        window_end: end of that window (end + lag).
+        frame: columns ``tag, time, value, unit`` from ``window_start − margin`` to
+            ``window_end + margin``.
+    """
+
+    batch_id: str
+    start_time: pd.Timestamp
+    end_time: pd.Timestamp
+    window_start: pd.Timestamp
+    window_end: pd.Timestamp
+    frame: pd.DataFrame

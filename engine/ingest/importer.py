@@ -19,10 +19,11 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import Finding, FormixError, ImportRejected, ReaderError, Severity, errors_in
-from engine.ingest.mapping import ImportProfile, suggest_profile
+from engine.ingest.mapping import ImportProfile
 from engine.ingest.normalise import normalise
 from engine.ingest.reader import SourceTable
 from engine.ingest.registry import ReaderRegistry, default_registry
+from engine.ingest.suggest import suggest_profile
 from engine.materials import DEFAULT_DENSITY_KG_M3, MaterialKind, guess_kind
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import FRAME_COLUMNS, DatasetKind

@@ -9,7 +9,7 @@ import pandas as pd
 def times_to_us(times: pd.Series) -> list[int | None]:
     """UTC microseconds since the epoch for each time; None for NaT."""
     values = pd.to_datetime(times, utc=True)
-    micros = values.dt.as_unit("us").astype("int64", copy=False).to_numpy()
+    micros = values.dt.as_unit("us").astype("int64").to_numpy()
     missing = values.isna().to_numpy()
     out: list[int | None] = micros.tolist()
     if missing.any():

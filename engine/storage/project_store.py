@@ -225,6 +225,25 @@ class ProjectStore:
         """Several canonical frames, by name (all of them by default)."""
         return {name: self.read(name) for name in (names or FRAME_COLUMNS)}
 
+    def series_between(
+        self, start: pd.Timestamp, end: pd.Timestamp, tags: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Historian samples with ``start <= time <= end`` (columns tag, time, value, unit)."""
+        query = (
+            "SELECT g.tag, s.time_us, s.value, g.unit FROM process_series s "
+            "JOIN process_tags g ON g.id = s.tag_id WHERE s.time_us BETWEEN :a AND :b"
+        )
+        params: dict[str, Any] = {"a": _timestamp_us(start), "b": _timestamp_us(end)}
+        if tags:
+            names = [f":t{i}" for i in range(len(tags))]
+            query += f" AND g.tag IN ({', '.join(names)})"
+            params.update({name[1:]: tag for name, tag in zip(names, tags, strict=True)})
+        with self._engine.connect() as connection:
+            frame = pd.read_sql_query(text(query + " ORDER BY g.tag, s.time_us"), connection,
+                                      params=params)
+        frame.insert(1, "time", us_to_times(frame.pop("time_us")).to_numpy())
+        return frame
+
     def imported_checksums(self) -> dict[str, str]:
         """sha256 → file name of every file imported so far."""
         with self._engine.connect() as connection:
@@ -335,6 +354,12 @@ def _sqlite_path(url: str) -> Path | None:
     if url.startswith(prefix) and url != prefix + ":memory:" and len(url) > len(prefix):
         return Path(url[len(prefix) :])
     return None
+
+
+def _timestamp_us(value: pd.Timestamp) -> int:
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.as_unit("us").value)
 
 
 def _remove_sqlite_files(path: Path) -> None:

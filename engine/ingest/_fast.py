@@ -1,0 +1,94 @@
+"""Arrow fast paths for text columns of millions of rows (pandas' string dtype is Arrow-backed).
+
+Each function returns None when its fast path does not apply (not an Arrow column, or some
+cell does not convert); the caller then takes the slower pandas path, which also finds the
+offending rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_THOUSANDS_POINT = r"(?<=\d)\.(?=\d{3}(?:\D|$))"
+
+
+def _arrow(series: pd.Series):
+    if series.dtype == object or not pd.api.types.is_string_dtype(series.dtype):
+        return None
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    try:
+        array = pa.array(series.array)
+    except (TypeError, ValueError, pa.ArrowException):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array
+
+
+def _trimmed(array):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    trimmed = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+
+
+def to_float(series: pd.Series, decimal: str) -> np.ndarray | None:
+    """float64 values (NaN for blanks), or None if some cell is not a plain number."""
+    array = _arrow(series)
+    if array is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _trimmed(array)
+    if decimal == ",":
+        text = pc.replace_substring(pc.replace_substring_regex(text, _THOUSANDS_POINT, ""),
+                                    ",", ".")
+    try:
+        values = pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return values.to_numpy(zero_copy_only=False)
+
+
+def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (-1 for missing) and the distinct values, in order of appearance."""
+    array = _arrow(series)
+    if array is None:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(array)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, np.asarray(encoded.dictionary.to_pylist(), dtype=object)
+
+
+def to_times(series: pd.Series, fmt: str | None) -> pd.Series | None:
+    """Naive timestamps: ISO 8601 without offset (fmt None) or a strptime format; None when
+    some non-blank cell does not parse that way."""
+    if fmt is not None and any(code in fmt for code in ("%z", "%Z", "%f", "%p", "%b", "%B")):
+        return None
+    array = _arrow(series)
+    if array is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = _trimmed(array)
+    try:
+        if fmt is None:
+            stamps = pc.cast(text, pa.timestamp("ns"))
+        else:
+            stamps = pc.strptime(text, format=fmt, unit="ns", error_is_null=True)
+            if stamps.null_count != text.null_count:
+                return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    return pd.Series(values, index=series.index)

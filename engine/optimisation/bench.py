@@ -1,0 +1,224 @@
+"""``formix bench optimise``: Formix NSGA-II against random search and Optuna's NSGA-II.
+
+All methods get the same evaluation budget (population × generations), the same repair and
+the same predictor (for now the analytic concrete stand-in; the lead will switch it to the demo
+model). Random search draws Latin-hypercube decision vectors; Optuna's ``NSGAIISampler``
+suggests the variables (floats, ints, categoricals) and its suggestions are repaired before
+evaluation, with the constraint values passed through ``Trial.set_constraint``. A reference
+front comes from a Formix run with ``--reference-factor`` times as many generations. Fronts
+are taken over everything each method evaluated (for Formix: the union of its per-generation
+feasible fronts); ``formix_final_pop`` is the final population's front that ``optimise``
+returns.
+
+Hypervolume: every front (feasible recipes only, minimisation form) is scaled with one common
+ideal/nadir (the union of all fronts) and measured against the reference point 1.1 in every
+objective; "HV / ref" is the ratio to the reference front's hypervolume.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import numpy as np
+
+from engine.cli._output import emit_json
+from engine.optimisation.evaluation import StudyEvaluator
+from engine.optimisation.repair import RecipeRepairer
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``formix bench optimise``."""
+    parser.add_argument("--study", help="study file (default: the concrete example)")
+    parser.add_argument("--population", type=int, default=50)
+    parser.add_argument("--generations", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reference-factor", type=int, default=10,
+                        help="generations of the reference run, as a multiple (default 10)")
+    parser.add_argument("--no-optuna", action="store_true", help="skip Optuna's NSGA-II")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the benchmark and print a table (or JSON)."""
+    report = benchmark(
+        study=args.study,
+        population=args.population,
+        generations=args.generations,
+        seed=args.seed,
+        reference_factor=args.reference_factor,
+        optuna=not args.no_optuna,
+    )
+    if args.json:
+        emit_json(report)
+    else:
+        _print(report)
+    return 0
+
+
+def benchmark(study: str | None = None, population: int = 50, generations: int = 60,
+              seed: int = 0, reference_factor: int = 10, optuna: bool = True) -> dict[str, Any]:
+    """Run every method and return the figures (see the module docstring)."""
+    from engine.optimisation.analytic import analytic_setup
+    from engine.optimisation.examples import example_path
+    from engine.optimisation.run import optimise
+    from engine.optimisation.study import StudySpec
+
+    spec = StudySpec.from_toml(study or example_path("concrete_study.toml"))
+    spec.algorithm = spec.algorithm.model_copy(
+        update={"population": population, "generations": generations, "seed": seed})
+    predictor, derive = analytic_setup(spec)
+
+    fronts: dict[str, np.ndarray] = {}
+    rows: list[dict[str, Any]] = []
+
+    started = time.perf_counter()
+    result = optimise(spec, predictor, derive=derive)
+    budget = result.n_evaluations
+    signs = result.signs
+    wall = time.perf_counter() - started
+    # Optuna and random search keep every evaluation; for a like-for-like comparison Formix is
+    # also scored on everything that was ever on its feasible front (the union of its history).
+    fronts["formix_nsga2"] = _front(np.vstack(result.history) * signs)
+    rows.append(_row("formix_nsga2", budget, wall))
+    fronts["formix_final_pop"] = result.objective_matrix() * signs
+    rows.append(_row("formix_final_pop", budget, wall))
+
+    evaluator = _evaluator(spec, predictor, derive)
+    repairer = RecipeRepairer(evaluator.space, evaluator.system)
+    started = time.perf_counter()
+    fronts["random_search"] = _random_search(evaluator, repairer, budget, population, seed)
+    rows.append(_row("random_search", budget, time.perf_counter() - started))
+
+    if optuna:
+        started = time.perf_counter()
+        fronts["optuna_nsga2"], used = _optuna(evaluator, repairer, budget, population, seed,
+                                               spec)
+        rows.append(_row("optuna_nsga2", used, time.perf_counter() - started))
+
+    long_spec = spec.model_copy(deep=True)
+    long_spec.algorithm = spec.algorithm.model_copy(
+        update={"generations": generations * reference_factor})
+    started = time.perf_counter()
+    reference = optimise(long_spec, predictor, derive=derive)
+    fronts["reference"] = _front(np.vstack(reference.history) * signs)
+    rows.append(_row("reference", reference.n_evaluations, time.perf_counter() - started))
+
+    _hypervolumes(rows, fronts)
+    return {
+        "study": spec.name,
+        "population": population,
+        "generations": generations,
+        "budget": budget,
+        "seed": seed,
+        "objectives": list(result.objective_labels),
+        "methods": rows,
+        "note": "HV on fronts scaled by the union's ideal/nadir, reference point 1.1",
+    }
+
+
+def _row(method: str, evaluations: int, wall_s: float) -> dict[str, Any]:
+    return {"method": method, "evaluations": int(evaluations), "wall_s": round(wall_s, 3)}
+
+
+def _evaluator(spec: Any, predictor: Any, derive: Any) -> StudyEvaluator:
+    from engine.optimisation.constraints import LinearSystem
+    from engine.optimisation.encoding import DesignSpace
+    from engine.optimisation.materials import MaterialTable
+
+    space = DesignSpace.from_spec(spec)
+    return StudyEvaluator(spec, space, LinearSystem.from_spec(spec, space), predictor,
+                          MaterialTable.from_spec(spec), derive)
+
+
+def _front(F: np.ndarray, feasible: np.ndarray | None = None) -> np.ndarray:
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    if feasible is not None:
+        F = F[feasible]
+    F = np.unique(F, axis=0)
+    if len(F) == 0:
+        return F
+    return F[NonDominatedSorting().do(F, only_non_dominated_front=True)]
+
+
+def _random_search(evaluator: StudyEvaluator, repairer: RecipeRepairer, budget: int,
+                   batch: int, seed: int) -> np.ndarray:
+    from pymoo.operators.sampling.lhs import sampling_lhs
+
+    rng = np.random.default_rng(seed)
+    space = evaluator.space
+    kept_F, kept_ok = [], []
+    for start in range(0, budget, batch):
+        n = min(batch, budget - start)
+        X = sampling_lhs(n, space.n_var, space.xl, space.xu, random_state=rng)
+        evaluation = evaluator.evaluate(repairer.repair_decisions(X), count=False)
+        kept_F.append(evaluation.F)
+        kept_ok.append(evaluation.feasible)
+    return _front(np.vstack(kept_F), np.concatenate(kept_ok))
+
+
+def _optuna(evaluator: StudyEvaluator, repairer: RecipeRepairer, budget: int, population: int,
+            seed: int, spec: Any) -> tuple[np.ndarray, int]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = evaluator.space
+    sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
+    directions: list[Any] = ["maximize" if s < 0 else "minimize" for s in evaluator.signs]
+    study = optuna.create_study(directions=directions, sampler=sampler)
+    kinds = {v.name: v for v in spec.variables}
+    all_F, all_ok, used = [], [], 0
+    while used < budget:
+        trials = [study.ask() for _ in range(min(population, budget - used))]
+        X = np.empty((len(trials), space.n_var))
+        for i, trial in enumerate(trials):
+            for j, name in enumerate(space.decision_names):
+                variable = kinds[name]
+                if variable.type == "categorical":
+                    choice = trial.suggest_categorical(name, list(variable.choices or []))
+                    X[i, j] = (variable.choices or []).index(choice)
+                elif variable.type == "integer":
+                    X[i, j] = trial.suggest_int(name, int(space.xl[j] + 0.5),
+                                                int(space.xu[j] - 0.5))
+                else:
+                    X[i, j] = trial.suggest_float(name, space.xl[j], space.xu[j])
+        evaluation = evaluator.evaluate(repairer.repair_decisions(X), count=False)
+        for i, trial in enumerate(trials):
+            for j, g in enumerate(evaluation.G[i]):
+                trial.set_constraint(f"g{j}", float(g))
+            study.tell(trial, [float(v) for v in evaluation.objectives[i]])
+        all_F.append(evaluation.F)
+        all_ok.append(evaluation.feasible)
+        used += len(trials)
+    return _front(np.vstack(all_F), np.concatenate(all_ok)), used
+
+
+def _hypervolumes(rows: list[dict[str, Any]], fronts: dict[str, np.ndarray]) -> None:
+    from engine.optimisation.result import normalised_hypervolume
+
+    nonempty = [F for F in fronts.values() if len(F)]
+    if not nonempty:
+        return
+    union = np.vstack(nonempty)
+    ideal, nadir = union.min(axis=0), union.max(axis=0)
+    reference = normalised_hypervolume(fronts["reference"], ideal, nadir)
+    for row in rows:
+        F = fronts[row["method"]]
+        hv = normalised_hypervolume(F, ideal, nadir)
+        row["n_front"] = len(F)
+        row["hypervolume"] = round(hv, 5)
+        row["hv_vs_reference"] = round(hv / reference, 4) if reference > 0 else None
+
+
+def _print(report: dict[str, Any]) -> None:
+    print(f"{report['study']}: budget {report['budget']} evaluations "
+          f"({report['population']} × {report['generations']}), seed {report['seed']}")
+    print(f"{'method':<16}{'evals':>8}{'wall s':>9}{'front':>7}{'HV':>10}{'HV/ref':>9}")
+    for row in report["methods"]:
+        ratio = row.get("hv_vs_reference")
+        print(f"{row['method']:<16}{row['evaluations']:>8}{row['wall_s']:>9.2f}"
+              f"{row.get('n_front', 0):>7}{row.get('hypervolume', 0.0):>10.4f}"
+              f"{(ratio if ratio is not None else float('nan')):>9.3f}")
+    print(report["note"])

@@ -1,0 +1,54 @@
+"""Progress, cancellation and the per-generation front, as a pymoo ``Callback``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pymoo.core.callback import Callback
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+from engine.progress import CancelToken, ProgressCallback
+
+
+class ProgressCancelCallback(Callback):
+    """After each generation: record the feasible front, report progress, honour cancel.
+
+    On cancel it sets ``termination.force_termination`` and updates the termination, so the
+    algorithm finalises at once and returns its current population.
+
+    Attributes:
+        fronts: per generation, the feasible non-dominated objective values (natural units,
+            read-only arrays); cheap enough for a live plot.
+        cancelled: whether the run was stopped by the token.
+    """
+
+    def __init__(self, n_gen: int, signs: np.ndarray, progress: ProgressCallback | None = None,
+                 cancel: CancelToken | None = None) -> None:
+        super().__init__()
+        self.n_gen = n_gen
+        self.signs = np.asarray(signs, dtype=float)
+        self.progress = progress
+        self.cancel = cancel
+        self.fronts: list[np.ndarray] = []
+        self.cancelled = False
+
+    def notify(self, algorithm: Any) -> None:
+        pop = algorithm.pop
+        F, CV = pop.get("F"), pop.get("CV")
+        feasible = np.asarray(CV).reshape(-1) <= 0.0
+        front = np.empty((0, len(self.signs)))
+        if feasible.any():
+            Ff = np.asarray(F)[feasible]
+            best = NonDominatedSorting().do(Ff, only_non_dominated_front=True)
+            front = Ff[best] * self.signs
+        front.setflags(write=False)
+        self.fronts.append(front)
+        gen = int(algorithm.n_gen)
+        if self.progress is not None:
+            self.progress(min(gen / self.n_gen, 1.0),
+                          f"generation {gen}/{self.n_gen}: {len(front)} feasible on the front")
+        if self.cancel is not None and self.cancel.cancelled and gen < self.n_gen:
+            self.cancelled = True
+            algorithm.termination.force_termination = True
+            algorithm.termination.update(algorithm)

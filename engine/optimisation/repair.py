@@ -1,0 +1,90 @@
+"""The repair: makes every individual satisfy the structural constraints before evaluation.
+
+Order of operations on the full numeric vector (see :mod:`projection`):
+
+1. round integers and categorical codes and clip them to range; rounded integers are then held
+   fixed for the row;
+2. project onto bounds ∩ mixtures ∩ linear constraints;
+3. for each count constraint: amounts below ``min_amount`` snap to 0, the largest
+   ``max_nonzero`` survivors are kept (always-present components first), the rest are fixed at
+   0 and the kept ones get ``lower = max(lower, min_amount)`` for the row;
+4. project again within those per-row bounds.
+
+Repair never evaluates anything; whatever cannot be repaired exactly is left to the problem's
+constraint values (feasibility first) and to the final feasibility filter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pymoo.core.repair import Repair
+
+from engine.optimisation.constraints import LinearSystem
+from engine.optimisation.encoding import DesignSpace
+from engine.optimisation.projection import ConvexProjector
+
+
+class RecipeRepairer:
+    """Repairs recipes in the full numeric space; pure numpy, reusable outside pymoo."""
+
+    def __init__(self, space: DesignSpace, system: LinearSystem, max_sweeps: int = 200) -> None:
+        self.space = space
+        self.system = system
+        self.projector = ConvexProjector(space, system, max_sweeps=max_sweeps)
+
+    def repair(self, Z: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Repair full numeric vectors ``Z`` and categorical ``codes`` (copies are returned)."""
+        space = self.space
+        Z = np.array(Z, dtype=float, copy=True)
+        n_rows = len(Z)
+        L = np.broadcast_to(space.lower, Z.shape).copy()
+        U = np.broadcast_to(space.upper, Z.shape).copy()
+        Z[:, space.is_fixed] = space.lower[space.is_fixed]
+        if space.is_integer.any():
+            ints = space.is_integer
+            Z[:, ints] = np.clip(np.rint(Z[:, ints]), space.lower[ints], space.upper[ints])
+            L[:, ints] = U[:, ints] = Z[:, ints]
+        Z = self.projector.project(Z, L, U)
+        if self.system.counts:
+            self._snap_counts(Z, L, U)
+            Z = self.projector.project(Z, L, U)
+        codes = np.array(codes, dtype=float, copy=True).reshape(n_rows, -1)
+        if codes.shape[1]:
+            codes = np.clip(np.floor(codes + 0.5), 0, space.n_choices - 1)
+        return Z, codes
+
+    def _snap_counts(self, Z: np.ndarray, L: np.ndarray, U: np.ndarray) -> None:
+        """Fix dropped components at 0 and raise kept ones' lower bound (in place)."""
+        for count in self.system.counts:
+            c = count.columns
+            values = Z[:, c]
+            eligible = (values > 0) & (values >= count.min_amount)
+            priority = np.where(count.forced, np.inf, np.where(eligible, values, -np.inf))
+            order = np.argsort(-priority, axis=1, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(len(c))[None, :].repeat(len(Z), 0), 1)
+            keep = (rank < count.max_nonzero) & np.isfinite(priority) | (priority == np.inf)
+            drop = ~keep
+            Zc, Lc, Uc = Z[:, c], L[:, c], U[:, c]
+            Zc[drop] = Lc[drop] = Uc[drop] = 0.0
+            Lc[keep] = np.minimum(np.maximum(Lc[keep], count.min_amount), Uc[keep])
+            Z[:, c], L[:, c], U[:, c] = Zc, Lc, Uc
+
+    def repair_decisions(self, X: np.ndarray) -> np.ndarray:
+        """Repair decision vectors (balances recomputed from the repaired components)."""
+        Z, codes = self.space.decode(X, clip_balance=False)
+        Z, codes = self.repair(Z, codes)
+        return self.space.encode(Z, codes)
+
+
+class RecipeRepair(Repair):
+    """pymoo ``Repair`` around :class:`RecipeRepairer` for the decision-vector encoding."""
+
+    def __init__(self, repairer: RecipeRepairer) -> None:
+        super().__init__()
+        self.repairer = repairer
+
+    def _do(self, problem: Any, X: np.ndarray, **kwargs: Any) -> np.ndarray:
+        return self.repairer.repair_decisions(np.asarray(X, dtype=float))

@@ -1,0 +1,304 @@
+"""``optimise``: NSGA-II over a study with repair, seeding, progress and cancel.
+
+Roles follow pymoo: :class:`~engine.optimisation.problem.RecipeProblem` only evaluates,
+:class:`~engine.optimisation.repair.RecipeRepair` makes recipes satisfy the structural
+constraints, a generation-count ``Termination`` stops the run and
+:class:`~engine.optimisation.callback.ProgressCancelCallback` reports progress and cancels.
+Whatever NSGA-II ends with, only recipes that pass the exact feasibility check are returned.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.optimisation.constraints import FEASIBILITY_TOL, LinearSystem
+from engine.optimisation.encoding import DesignSpace
+from engine.optimisation.evaluation import Evaluation, StudyEvaluator
+from engine.optimisation.materials import MaterialTable
+from engine.optimisation.predictor import DeriveFn, PropertyPredictor
+from engine.optimisation.repair import RecipeRepairer
+from engine.optimisation.result import OptimisationResult, normalised_hypervolume
+from engine.optimisation.study import StudySpec, StudySpecError
+from engine.progress import CancelToken, ProgressCallback
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def optimise(
+    spec: StudySpec,
+    predictor: PropertyPredictor,
+    materials: MaterialTable | None = None,
+    derive: DeriveFn | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    seed: int | None = None,
+) -> OptimisationResult:
+    """Find the Pareto set of recipes of a study.
+
+    Args:
+        spec: the study (checked again here).
+        predictor: the property models, see :class:`PropertyPredictor`.
+        materials: prices and CO₂ factors; entries override the study's ``[materials]``.
+        derive: adds derived model inputs to the recipe frame (w/b …); None if not needed.
+        progress: receives ``(generation / generations, message)`` after each generation.
+        cancel: when set, the run stops after the current generation and returns its best set.
+        seed: overrides ``[algorithm] seed``; without either a random seed is drawn (and
+            returned in the result, so the run can be repeated).
+
+    Returns:
+        The frozen result; every recipe in ``pareto`` satisfies every constraint.
+
+    Raises:
+        StudySpecError: the study is inconsistent (or a seed recipe cannot be read).
+        PredictorError: the predictor does not provide what the study needs.
+        FormixError: a material has no price/CO₂ factor although cost/CO₂ is used.
+    """
+    from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
+    from pymoo.operators.crossover.sbx import SBX
+    from pymoo.operators.mutation.pm import PM
+    from pymoo.operators.selection.tournament import TournamentSelection
+    from pymoo.termination.max_gen import MaximumGenerationTermination
+
+    from engine.optimisation.callback import ProgressCancelCallback
+    from engine.optimisation.problem import RecipeProblem
+    from engine.optimisation.repair import RecipeRepair
+
+    started = time.perf_counter()
+    spec.check()
+    space = DesignSpace.from_spec(spec)
+    system = LinearSystem.from_spec(spec, space)
+    table = MaterialTable.from_spec(spec)
+    if materials is not None:
+        table = materials.merged_over(table)
+    evaluator = StudyEvaluator(spec, space, system, predictor, table, derive)
+    repairer = RecipeRepairer(space, system)
+
+    if seed is None:
+        seed = spec.algorithm.seed
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % 2**32)  # type: ignore[operator]
+    population, generations = spec.algorithm.population, spec.algorithm.generations
+    rng = np.random.default_rng(seed)
+    initial = initial_population(spec, space, population, rng)
+
+    algorithm = NSGA2(
+        pop_size=population,
+        sampling=initial,
+        selection=TournamentSelection(func_comp=binary_tournament),
+        crossover=SBX(prob=0.9, eta=15),
+        mutation=PM(eta=20),
+        repair=RecipeRepair(repairer),
+        eliminate_duplicates=True,
+    )
+    callback = ProgressCancelCallback(generations, evaluator.signs, progress, cancel)
+    algorithm.setup(
+        RecipeProblem(evaluator),
+        termination=MaximumGenerationTermination(generations),
+        seed=seed,
+        callback=callback,
+        verbose=False,
+    )
+    algorithm.run()
+
+    final = evaluator.evaluate(algorithm.pop.get("X"), count=False)
+    keep = pareto_rows(final)
+    front = _subset(final, keep)
+    pareto = result_frame(evaluator, front)
+    baseline, baseline_feasible = _baseline(spec, space, evaluator)
+    F = front.F
+    ideal = F.min(axis=0) if len(F) else np.zeros(F.shape[1])
+    nadir = F.max(axis=0) if len(F) else np.ones(F.shape[1])
+    max_violation = float(front.max_violation.max()) if len(keep) else 0.0
+    return OptimisationResult(
+        study_name=spec.name,
+        pareto=pareto,
+        objective_labels=evaluator.objective_labels,
+        senses=tuple("maximize" if s < 0 else "minimize" for s in evaluator.signs),
+        variable_names=space.variable_names,
+        input_columns=tuple(final.frame.columns),
+        targets=evaluator.targets,
+        coverage=float(predictor.coverage),
+        baseline=baseline,
+        baseline_feasible=baseline_feasible,
+        n_evaluations=evaluator.n_evaluations,
+        n_generations=len(callback.fronts),
+        wall_s=time.perf_counter() - started,
+        hypervolume=normalised_hypervolume(F, ideal, nadir),
+        hv_ideal=tuple(float(v) for v in ideal),
+        hv_nadir=tuple(float(v) for v in nadir),
+        max_constraint_violation=max_violation,
+        history=tuple(callback.fronts),
+        cancelled=callback.cancelled,
+        seed=int(seed),
+        message=_message(evaluator, final, len(keep), callback.cancelled),
+        currency=table.currency,
+    )
+
+
+def initial_population(spec: StudySpec, space: DesignSpace, size: int,
+                       rng: np.random.Generator) -> np.ndarray:
+    """Known recipes (baseline, seeds or a CSV) first, then Latin-hypercube samples.
+
+    Rows are not repaired here: pymoo's initialisation repairs every sampled row.
+    """
+    from pymoo.operators.sampling.lhs import sampling_lhs
+
+    Z, codes = known_recipes(spec, space)
+    known = space.encode(Z, codes)[:size]
+    n_random = size - len(known)
+    if n_random <= 0:
+        return known
+    random = sampling_lhs(n_random, space.n_var, space.xl, space.xu, random_state=rng)
+    return np.vstack([known, random])
+
+
+def known_recipes(spec: StudySpec, space: DesignSpace) -> tuple[np.ndarray, np.ndarray]:
+    """The recipes named by ``[algorithm] seed_recipes`` (default: baseline and all seeds)."""
+    records: list[Mapping[str, object]] = []
+    where: list[str] = []
+    named = {recipe.name: (recipe, f"seeds[{i}].values") for i, recipe in enumerate(spec.seeds)}
+    if spec.baseline is not None:
+        named.setdefault(spec.baseline.name, (spec.baseline, "baseline.values"))
+        named["baseline"] = (spec.baseline, "baseline.values")
+    wanted: Sequence[str] | None = spec.algorithm.seed_recipes
+    if wanted is None:
+        wanted = ([spec.baseline.name] if spec.baseline else []) + [r.name for r in spec.seeds]
+    for name in dict.fromkeys(wanted):
+        if name.lower().endswith(".csv"):
+            csv_records = _csv_records(spec, name)
+            records += csv_records
+            where += [f"{name} row {i + 2}" for i in range(len(csv_records))]
+        else:
+            recipe, path = named[name]
+            records.append(recipe.values)
+            where.append(path)
+    if not records:
+        return np.empty((0, space.n_numeric)), np.empty((0, len(space.categorical_names)))
+    return space.from_records(records, where)
+
+
+def _csv_records(spec: StudySpec, name: str) -> list[Mapping[str, object]]:
+    import pandas as pd
+
+    path = Path(name)
+    if not path.is_absolute() and spec.source_dir is not None:
+        path = spec.source_dir / path
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as error:
+        raise StudySpecError([("algorithm.seed_recipes", f"cannot read {path}: {error}")]) \
+            from error
+    return [
+        {str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")
+    ]
+
+
+def pareto_rows(evaluation: Evaluation) -> np.ndarray:
+    """Indices of feasible, non-dominated, distinct rows, sorted by the first objective."""
+    from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+    feasible = np.flatnonzero(evaluation.feasible)
+    if len(feasible) == 0:
+        return feasible
+    F = evaluation.F[feasible]
+    front = feasible[NonDominatedSorting().do(F, only_non_dominated_front=True)]
+    _, first = np.unique(evaluation.X[front], axis=0, return_index=True)
+    front = front[np.sort(first)]
+    return front[np.argsort(evaluation.F[front, 0], kind="stable")]
+
+
+def _subset(evaluation: Evaluation, rows: np.ndarray) -> Evaluation:
+    from engine.optimisation.predictor import Predictions
+
+    p = evaluation.predictions
+    predictions = Predictions(
+        mean={k: np.asarray(v)[rows] for k, v in p.mean.items()},
+        lower={k: np.asarray(v)[rows] for k, v in p.lower.items()},
+        upper={k: np.asarray(v)[rows] for k, v in p.upper.items()},
+        domain_score=np.asarray(p.domain_score)[rows],
+        domain_label=np.asarray(p.domain_label)[rows],
+        coverage=p.coverage,
+    )
+    return Evaluation(
+        X=evaluation.X[rows],
+        Z=evaluation.Z[rows],
+        codes=evaluation.codes[rows],
+        frame=evaluation.frame.iloc[rows].reset_index(drop=True),
+        predictions=predictions,
+        objectives=evaluation.objectives[rows],
+        F=evaluation.F[rows],
+        G=evaluation.G[rows],
+        structural_violation=evaluation.structural_violation[rows],
+        max_violation=evaluation.max_violation[rows],
+        feasible=evaluation.feasible[rows],
+        cost=None if evaluation.cost is None else evaluation.cost[rows],
+        co2=None if evaluation.co2 is None else evaluation.co2[rows],
+    )
+
+
+def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation) -> pd.DataFrame:
+    """Recipes + derived inputs + objectives + predictions + domain + cost/CO₂ + violation."""
+    import pandas as pd
+
+    columns: dict[str, object] = {name: evaluation.frame[name] for name in evaluation.frame}
+    p = evaluation.predictions
+    extra: dict[str, object] = {}
+    for target in p.mean:
+        extra[f"{target}_mean"] = np.asarray(p.mean[target], dtype=float)
+        extra[f"{target}_lower"] = np.asarray(p.lower[target], dtype=float)
+        extra[f"{target}_upper"] = np.asarray(p.upper[target], dtype=float)
+    extra["domain_score"] = np.asarray(p.domain_score, dtype=float)
+    extra["domain_label"] = np.asarray(p.domain_label, dtype=object)
+    if evaluation.cost is not None:
+        extra["cost"] = evaluation.cost
+    if evaluation.co2 is not None:
+        extra["co2"] = evaluation.co2
+    for j, label in enumerate(evaluator.objective_labels):
+        if label not in extra:
+            columns[label] = evaluation.objectives[:, j]
+    columns.update(extra)
+    columns["max_violation"] = evaluation.max_violation
+    return pd.DataFrame(columns)
+
+
+def _baseline(spec: StudySpec, space: DesignSpace,
+              evaluator: StudyEvaluator) -> tuple[pd.DataFrame | None, bool | None]:
+    if spec.baseline is None:
+        return None, None
+    Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
+    evaluation = evaluator.evaluate_full(Z, codes)
+    return result_frame(evaluator, evaluation), bool(evaluation.feasible[0])
+
+
+def _message(evaluator: StudyEvaluator, final: Evaluation, n_front: int,
+             cancelled: bool) -> str:
+    stop = "cancelled; best so far: " if cancelled else ""
+    if n_front:
+        return f"{stop}{n_front} recipes on the Pareto front satisfy every constraint"
+    best = int(np.argmin(final.max_violation))
+    reasons = []
+    table = evaluator.system.violations(evaluator.space, final.Z[best:best + 1],
+                                        final.codes[best:best + 1])
+    reasons += [label for label, v in table.items() if v[0] > FEASIBILITY_TOL]
+    column = 1
+    for term in evaluator.constraint_terms:
+        for bound in ("min", "max"):
+            if getattr(term, "minimum" if bound == "min" else "maximum") is None:
+                continue
+            if final.G[best, column] > FEASIBILITY_TOL:
+                reasons.append(f"{term.label} {bound}")
+            column += 1
+    if evaluator.domain_limit is not None and final.G[best, column] > FEASIBILITY_TOL:
+        reasons.append(f"applicability domain ({evaluator.domain_mode})")
+    detail = ", ".join(reasons) or "non-finite predictions"
+    return (f"{stop}no recipe satisfies every constraint; the closest one violates: {detail}. "
+            "Relax these constraints, widen the variable bounds or allow exploring outside the "
+            "data ([domain] mode = \"explore\").")
+

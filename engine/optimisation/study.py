@@ -1,0 +1,391 @@
+"""The study spec: what to vary, what must hold and what to optimise, loaded from TOML.
+
+A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
+
+    name, description
+    [[variables]]    name, type = continuous|integer|categorical|fixed, lower, upper,
+                     choices, value, unit, material
+    [[mixture]]      components sum to total: basis = "mass" (Σx = total, e.g. 100 wt %,
+                     optional balance element) or "volume" (Σ x/density + air = total m³)
+    [[linear]]       Σ coefficients·x  min ≤ … ≤ max, or = equal
+    [[ratio]]        Σ numerator / Σ denominator within [min, max] (weights allowed)
+    [[count]]        at most max_nonzero of components are non-zero; amounts below
+                     min_amount are snapped to zero
+    [[objectives]]   target + statistic + sense, or kind = cost | co2 | uncertainty
+    [[constraints]]  bounds on model outputs, cost, CO₂ or interval width
+    [domain]         mode = inside | edge | explore
+    [algorithm]      population, generations, seed, seed_recipes
+    [baseline]       name + values of the current production recipe
+    [[seeds]]        further known recipes to start from
+    [materials.X]    price and co2 per unit of material variable X
+
+Pydantic checks types and unknown keys; :meth:`StudySpec.check` checks meaning (references,
+bounds, reachability of totals) and every error names its TOML key path.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_serializer,
+    field_validator,
+)
+
+from engine.errors import FormixError
+from engine.optimisation import _toml
+
+VariableType = Literal["continuous", "integer", "categorical", "fixed"]
+Statistic = Literal["mean", "lower", "upper"]
+ObjectiveKind = Literal["target", "cost", "co2", "uncertainty"]
+
+
+class StudySpecError(FormixError):
+    """A study spec is invalid. ``issues`` holds ``(key_path, reason)`` pairs, all of them."""
+
+    def __init__(self, issues: list[tuple[str, str]], source: str | None = None) -> None:
+        self.issues = tuple(issues)
+        self.source = source
+        where = f"{source}: " if source else ""
+        head = "\n".join(f"  {path}: {reason}" for path, reason in self.issues[:30])
+        more = f"\n  … and {len(self.issues) - 30} more" if len(self.issues) > 30 else ""
+        noun = "problem" if len(self.issues) == 1 else "problems"
+        super().__init__(f"{where}invalid study spec ({len(self.issues)} {noun}):\n{head}{more}")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Variable(_Model):
+    """One study variable: a recipe amount, a process setting or a route."""
+
+    name: str
+    type: VariableType = "continuous"
+    lower: float | None = None
+    upper: float | None = None
+    choices: list[str] | None = None
+    value: float | str | None = None
+    unit: str = ""
+    material: bool = False
+    description: str = ""
+
+
+def _weights(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return {str(name): 1.0 for name in value}
+    return value
+
+
+def _plain_weights(weights: dict[str, float]) -> list[str] | dict[str, float]:
+    if all(w == 1.0 for w in weights.values()):
+        return list(weights)
+    return weights
+
+
+class Mixture(_Model):
+    """Components that sum to a total, by mass (or plain amount) or by absolute volume.
+
+    Mass basis: Σ x = total (100 wt %, or a fixed batch mass). Volume basis: amounts are
+    kg per m³ and Σ x / density + air = total (1 m³). A ``balance`` component is not a decision
+    variable: it is total minus the others and must stay within its own bounds.
+    """
+
+    name: str | None = None
+    components: list[str]
+    total: float | None = None
+    basis: Literal["mass", "volume"] = "mass"
+    balance: str | None = None
+    densities: dict[str, float] | None = None
+    air: float = 0.0
+
+
+class Linear(_Model):
+    """Σ coefficients·x within [min, max], or equal to ``equal``."""
+
+    name: str | None = None
+    coefficients: dict[str, float]
+    min: float | None = None
+    max: float | None = None
+    equal: float | None = None
+
+
+class Ratio(_Model):
+    """Σ numerator / Σ denominator within [min, max]; rewritten linearly internally.
+
+    ``numerator`` and ``denominator`` are lists of variable names, or tables of weights (for
+    k-values, e.g. ``denominator = {cement = 1.0, fly_ash = 0.4}``).
+    """
+
+    name: str | None = None
+    numerator: dict[str, float]
+    denominator: dict[str, float]
+    min: float | None = None
+    max: float | None = None
+
+    _to_dict = field_validator("numerator", "denominator", mode="before")(
+        lambda value: _weights(value)
+    )
+
+    @field_serializer("numerator", "denominator")
+    def _plain(self, weights: dict[str, float]) -> list[str] | dict[str, float]:
+        return _plain_weights(weights)
+
+
+class Count(_Model):
+    """At most ``max_nonzero`` of ``components`` are non-zero, each then ≥ ``min_amount``."""
+
+    name: str | None = None
+    components: list[str]
+    max_nonzero: int
+    min_amount: float = 0.0
+
+
+class Objective(_Model):
+    """One objective: a model output statistic, cost, CO₂ or interval width.
+
+    ``statistic = "lower"`` is the lower interval bound at the predictor's coverage (or at
+    ``coverage``); ``quantile = 0.05`` is the same as lower at coverage 0.9 (``statistic`` may
+    then be left out).
+    """
+
+    name: str | None = None
+    kind: ObjectiveKind = "target"
+    target: str | None = None
+    statistic: Statistic = "mean"
+    coverage: float | None = None
+    quantile: float | None = None
+    sense: Literal["maximize", "minimize"] | None = None
+
+
+class OutputConstraint(_Model):
+    """Bounds on a model output statistic, cost, CO₂ or interval width."""
+
+    name: str | None = None
+    kind: ObjectiveKind = "target"
+    target: str | None = None
+    statistic: Statistic = "mean"
+    coverage: float | None = None
+    quantile: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class Domain(_Model):
+    """Applicability domain: ``inside`` (score ≤ 1), ``edge`` (≤ 2, default) or ``explore``."""
+
+    mode: Literal["inside", "edge", "explore"] = "edge"
+    explore: bool = False
+
+    @property
+    def effective_mode(self) -> str:
+        """The mode after applying ``explore = true``."""
+        return "explore" if self.explore else self.mode
+
+
+class Algorithm(_Model):
+    """NSGA-II settings. ``seed_recipes``: names of the baseline/seeds, or one CSV path."""
+
+    population: int = 100
+    generations: int = 200
+    seed: int | None = None
+    seed_recipes: list[str] | None = None
+
+    _to_list = field_validator("seed_recipes", mode="before")(
+        lambda value: [value] if isinstance(value, str) else value
+    )
+
+
+class Recipe(_Model):
+    """A named known recipe: values per variable (categoricals by choice name)."""
+
+    name: str = "baseline"
+    values: dict[str, float | str] = Field(default_factory=dict)
+
+
+class MaterialFactors(_Model):
+    """Price and CO₂ per unit of a material variable (e.g. €/kg and kg CO₂e/kg)."""
+
+    price: float | None = None
+    co2: float | None = None
+
+
+class StudySpec(_Model):
+    """A whole optimisation study. Build with :meth:`from_toml` or :meth:`from_dict`."""
+
+    name: str = "study"
+    description: str = ""
+    currency: str = "EUR"
+    variables: list[Variable]
+    mixture: list[Mixture] = Field(default_factory=list)
+    linear: list[Linear] = Field(default_factory=list)
+    ratio: list[Ratio] = Field(default_factory=list)
+    count: list[Count] = Field(default_factory=list)
+    objectives: list[Objective]
+    constraints: list[OutputConstraint] = Field(default_factory=list)
+    domain: Domain = Field(default_factory=Domain)
+    algorithm: Algorithm = Field(default_factory=Algorithm)
+    baseline: Recipe | None = None
+    seeds: list[Recipe] = Field(default_factory=list)
+    materials: dict[str, MaterialFactors] = Field(default_factory=dict)
+
+    _source_dir: Path | None = PrivateAttr(default=None)
+
+    # ----------------------------------------------------------------------------- loading
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> StudySpec:
+        """Read and check a study file.
+
+        Raises:
+            StudySpecError: unreadable TOML, wrong types, unknown keys or inconsistent content.
+        """
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise StudySpecError([("(file)", f"cannot read: {error}")], str(path)) from error
+        except tomllib.TOMLDecodeError as error:
+            raise StudySpecError([("(file)", f"invalid TOML: {error}")], str(path)) from error
+        return cls.from_dict(data, source=path)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str | Path | None = None) -> StudySpec:
+        """Build and check a study from parsed TOML (or an equivalent dict).
+
+        Raises:
+            StudySpecError: wrong types, unknown keys or inconsistent content.
+        """
+        where = str(source) if source is not None else None
+        try:
+            spec = cls.model_validate(dict(data))
+        except ValidationError as error:
+            raise StudySpecError(_pydantic_issues(error, data), where) from None
+        if source is not None:
+            spec._source_dir = Path(source).resolve().parent
+        issues = spec.issues()
+        if issues:
+            raise StudySpecError(issues, where)
+        return spec
+
+    def to_toml(self) -> str:
+        """The spec as TOML text; ``from_toml`` reads it back to an equal spec."""
+        return _toml.dumps(self.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+
+    @property
+    def source_dir(self) -> Path | None:
+        """Directory of the TOML file the spec came from (relative CSV paths start there)."""
+        return self._source_dir
+
+    # ----------------------------------------------------------------------------- checks
+
+    def check(self) -> None:
+        """Raise :class:`StudySpecError` if :meth:`issues` finds anything."""
+        issues = self.issues()
+        if issues:
+            raise StudySpecError(issues)
+
+    def issues(self) -> list[tuple[str, str]]:
+        """All semantic problems as ``(key_path, reason)``; empty when the spec is usable."""
+        from engine.optimisation._spec_checks import study_issues
+
+        return study_issues(self)
+
+    # ----------------------------------------------------------------------------- helpers
+
+    def variable(self, name: str) -> Variable:
+        """The variable called ``name``.
+
+        Raises:
+            KeyError: no such variable.
+        """
+        for variable in self.variables:
+            if variable.name == name:
+                return variable
+        raise KeyError(name)
+
+    @property
+    def balance_names(self) -> tuple[str, ...]:
+        """Variables computed as the balance of a mixture (not decision variables)."""
+        return tuple(m.balance for m in self.mixture if m.balance)
+
+    def mixture_components(self, mixture: Mixture) -> list[str]:
+        """The components of ``mixture``, its balance included."""
+        names = list(mixture.components)
+        if mixture.balance and mixture.balance not in names:
+            names.append(mixture.balance)
+        return names
+
+    def mixture_total(self, mixture: Mixture) -> float:
+        """The mixture total (1.0 m³ by default on a volume basis)."""
+        if mixture.total is not None:
+            return mixture.total
+        return 1.0 if mixture.basis == "volume" else math.nan
+
+
+def objective_label(item: Objective | OutputConstraint) -> str:
+    """A column-friendly name: the given ``name`` or e.g. ``compressive_strength_lower``."""
+    if item.name:
+        return item.name
+    if item.kind in ("cost", "co2"):
+        return item.kind
+    if item.kind == "uncertainty":
+        return f"{item.target}_width"
+    if item.quantile is not None:
+        return f"{item.target}_q{item.quantile:g}"
+    suffix = f"_{item.statistic}"
+    if item.coverage is not None and item.statistic != "mean":
+        suffix += f"{item.coverage * 100:g}"
+    return f"{item.target}{suffix}"
+
+
+def _pydantic_issues(error: ValidationError, data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    issues = []
+    for item in error.errors():
+        loc = [part for part in item["loc"] if not _is_union_tag(part)]
+        path, names = _format_path(loc, data)
+        kind = item["type"]
+        if kind == "extra_forbidden":
+            reason = "unknown key"
+        elif kind == "missing":
+            reason = "required key is missing"
+        else:
+            reason = item["msg"]
+            if "input" in item and not isinstance(item["input"], dict | list):
+                reason += f" (got {item['input']!r})"
+        if names:
+            reason = f"{names[-1]!r}: {reason}"
+        issues.append((path, reason))
+    return issues
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic adds the member type of a union to error locations ("float", "list[str]", ...).
+    return isinstance(part, str) and (
+        part in {"str", "float", "int", "bool", "dict", "list"} or "[" in part or "-" in part
+    )
+
+
+def _format_path(loc: Sequence[object], data: Any) -> tuple[str, list[str]]:
+    out = ""
+    names: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            if isinstance(node, Mapping) and isinstance(node.get("name"), str):
+                names.append(node["name"])
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return out or "(top level)", names

@@ -1,0 +1,110 @@
+"""Importing through the service API: project checks, versions, all-or-nothing, traceability."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from engine import services
+from engine.errors import ImportRejected, Severity
+from engine.storage import ProjectStore
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "plant.formix"
+    services.create_project(path)
+    return path
+
+
+RECIPES = "recipe_id,Cement (kg/m3),Water (kg/m3),Fly ash (kg/m3)\nR1,350,175,50\nR2,300,180,100\n"
+BATCHES = (
+    "batch_id,recipe_id,start_time,end_time,Cement (kg/m3),Water (kg/m3),Fly ash (kg/m3)\n"
+    "B1,R1,2024-05-01T08:00:00Z,2024-05-01T08:03:00Z,351,174,50\n"
+    "B2,R2,2024-05-01T09:00:00Z,2024-05-01T09:03:00Z,299,181,101\n"
+)
+
+
+def test_recipes_then_batches_import_and_trace_to_their_rows(project: Path, tmp_path: Path) -> None:
+    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    result = services.import_files(project, [_write(tmp_path / "batches.csv", BATCHES)],
+                                   kind="batches")
+    assert [f.kind for f in result.files] == ["batches"]
+    with ProjectStore.open(project) as store:
+        batches = store.read("batches")
+        amounts = store.read("batch_amounts")
+        imports = store.read("imports")
+        materials = store.read("materials")
+    assert batches["batch_id"].tolist() == ["B1", "B2"]
+    assert batches["source_row"].tolist() == [2, 3]
+    b1 = amounts[amounts["batch_id"] == "B1"].set_index("material")["amount"]
+    assert b1.to_dict() == pytest.approx({"cement": 351.0, "water": 174.0, "fly_ash": 50.0})
+    assert set(imports["file_name"]) == {"recipes.csv", "batches.csv"}
+    kinds = materials.set_index("material")["kind"].to_dict()
+    assert kinds == {"cement": "cement", "water": "water", "fly_ash": "fly_ash"}
+
+
+def test_a_batch_naming_a_missing_recipe_rejects_everything(project: Path, tmp_path: Path) -> None:
+    recipes = _write(
+        tmp_path / "recipes.csv", "recipe_id,Cement (kg/m3),Water (kg/m3)\nR1,350,175\n"
+    )
+    batches = _write(tmp_path / "batches.csv", BATCHES)  # B2 names R2, which is nowhere
+    before = _sha(project)
+    with pytest.raises(ImportRejected) as rejected:
+        services.import_sources(project, [
+            services.ImportSource(recipes, services.DatasetKind.RECIPES),
+            services.ImportSource(batches, services.DatasetKind.BATCHES),
+        ])
+    [finding] = [f for f in rejected.value.findings if f.severity is Severity.ERROR]
+    assert (finding.file, finding.row, finding.column) == ("batches.csv", 3, "recipe_id")
+    assert "R2" in finding.reason
+    assert _sha(project) == before
+    assert services.project_summary(project).counts["recipes"] == 0
+
+
+def test_the_same_file_twice_is_refused(project: Path, tmp_path: Path) -> None:
+    recipes = _write(tmp_path / "recipes.csv", RECIPES)
+    services.import_files(project, [recipes], kind="recipes")
+    before = _sha(project)
+    with pytest.raises(ImportRejected, match="already imported"):
+        services.import_files(project, [recipes], kind="recipes")
+    assert _sha(project) == before
+
+
+def test_a_duplicate_batch_id_across_imports_is_refused(project: Path, tmp_path: Path) -> None:
+    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    services.import_files(project, [_write(tmp_path / "b1.csv", BATCHES)], kind="batches")
+    again = _write(tmp_path / "b2.csv", BATCHES.replace("2024-05-01", "2024-06-01"))
+    with pytest.raises(ImportRejected) as rejected:
+        services.import_files(project, [again], kind="batches")
+    rows = sorted((f.row, f.column) for f in rejected.value.findings)
+    assert rows == [(2, "batch_id"), (3, "batch_id")]
+
+
+def test_changed_recipes_become_new_versions_and_identical_ones_are_reused(
+    project: Path, tmp_path: Path
+) -> None:
+    services.import_files(project, [_write(tmp_path / "v1.csv", RECIPES)], kind="recipes")
+    changed = RECIPES.replace("R1,350,175,50", "R1,360,175,40")
+    result = services.import_files(project, [_write(tmp_path / "v2.csv", changed)],
+                                   kind="recipes")
+    assert any("version 2" in w.reason for w in result.warnings)
+    with ProjectStore.open(project) as store:
+        recipes = store.read("recipes")
+        components = store.read("recipe_components")
+    assert sorted(zip(recipes["recipe_id"], recipes["version"], strict=True)) == [
+        ("R1", 1), ("R1", 2), ("R2", 1)]
+    r1v2 = components[(components["recipe_id"] == "R1") & (components["version"] == 2)]
+    assert r1v2.set_index("material")["amount"].to_dict() == pytest.approx(
+        {"cement": 360.0, "water": 175.0, "fly_ash": 40.0})
