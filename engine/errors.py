@@ -59,6 +59,9 @@ class ImportRejected(FormixError):
             f"import rejected, nothing was written ({len(errors)} errors):\n{head}{more}"
         )
 
+    def __reduce__(self) -> tuple[type, tuple[tuple[Finding, ...]]]:
+        return (type(self), (self.findings,))  # picklable across worker processes
+
 
 class ReaderError(FormixError):
     """Raised by a reader for a problem in its file: names file, row, column and reason."""
@@ -66,6 +69,10 @@ class ReaderError(FormixError):
     def __init__(self, file: str, row: int | None, column: str | None, reason: str) -> None:
         self.finding = Finding(file, row, column, reason)
         super().__init__(str(self.finding))
+
+    def __reduce__(self) -> tuple[type, tuple[str, int | None, str | None, str]]:
+        finding = self.finding
+        return (type(self), (finding.file, finding.row, finding.column, finding.reason))
 
 
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:

@@ -104,7 +104,7 @@ def registry() -> pint.UnitRegistry:
         with _lock:
             if _registry is None:
                 # "ignore" lets the rpm definition above replace pint's.
-                ureg = pint.UnitRegistry(
+                ureg: pint.UnitRegistry = pint.UnitRegistry(
                     autoconvert_offset_to_baseunit=True, on_redefinition="ignore"
                 )
                 if "cwt" not in ureg:

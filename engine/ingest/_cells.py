@@ -20,7 +20,6 @@ from engine.ingest.reader import SourceTable
 # Cell texts that mean "no value" in plant exports.
 MISSING_TOKENS = ("nan", "na", "n/a", "#n/a", "null", "none", "-", "--", "—")
 _TOKEN_LENGTH = max(len(token) for token in MISSING_TOKENS)
-_THOUSANDS_POINT = r"(?<=\d)\.(?=\d{3}(?:\D|$))"
 
 
 class Cells:
@@ -84,8 +83,7 @@ class Cells:
             else:
                 direct = None
             if self.decimal == ",":
-                text = text.str.replace(_THOUSANDS_POINT, "", regex=True).str.replace(
-                    ",", ".", regex=False)
+                text = _fast.decimal_comma_to_point(text)
             values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             if direct is not None:
                 typed = direct.to_numpy(dtype=float, na_value=np.nan)
@@ -113,10 +111,13 @@ class Cells:
         return np.where(fractional, np.nan, values)
 
     # -- times -----------------------------------------------------------------------------
-    def times(self, source: str, what: str = "timestamp", required: bool = True) -> pd.Series:
+    def times(self, source: str, what: str = "timestamp", required: bool = True,
+              series_codes: np.ndarray | None = None) -> pd.Series:
         """Timestamps in UTC (``datetime64[ns, UTC]``); naive ones are in the profile's zone.
 
-        Unparseable cells are errors (blank ones too when ``required``).
+        Unparseable cells are errors (blank ones too when ``required``). ``series_codes``
+        (a tag code per row of a long log) lets the repeated hour at the end of daylight
+        saving time be resolved within each tag's own time order.
         """
         column = self.frame[source]
         if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
@@ -140,7 +141,7 @@ class Cells:
                 bad, source, lambda i: f"unparseable {what} '{_short(cells.iloc[i])}'{hint}")
         if required:
             self.findings.add_rows(blank, source, f"empty {what} in a required cell")
-        return self._to_utc(parsed, source)
+        return self._to_utc(parsed, source, series_codes)
 
     def _format_hint(self) -> str:
         if self.profile.time_format:
@@ -175,19 +176,21 @@ class Cells:
         parsed[failed] = again
         return parsed
 
-    def _to_utc(self, parsed: pd.Series, source: str) -> pd.Series:
+    def _to_utc(self, parsed: pd.Series, source: str,
+                series_codes: np.ndarray | None) -> pd.Series:
         if parsed.dt.tz is None:
             if self.profile.midnight_is_end_of_day:
                 midnight = (parsed == parsed.dt.normalize()).to_numpy()
                 parsed = parsed.where(~midnight, parsed + pd.Timedelta(days=1))
-            parsed = self._localise(parsed, source)
+            parsed = self._localise(parsed, source, series_codes)
         elif self.profile.midnight_is_end_of_day:
             local = parsed.dt.tz_convert(zoneinfo.ZoneInfo(self.profile.timezone))
             midnight = (local == local.dt.normalize()).to_numpy()
             parsed = parsed.where(~midnight, parsed + pd.Timedelta(days=1))
         return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
 
-    def _localise(self, parsed: pd.Series, source: str) -> pd.Series:
+    def _localise(self, parsed: pd.Series, source: str,
+                  series_codes: np.ndarray | None) -> pd.Series:
         zone = self.profile.timezone
         if zone == "UTC":
             return parsed.dt.tz_localize("UTC")
@@ -199,6 +202,15 @@ class Cells:
             return parsed.dt.tz_localize(zone, ambiguous="infer", nonexistent="raise")
         except (ValueError, TypeError):
             localised = parsed.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+        if series_codes is not None:  # a long log: infer the repeated hour per tag
+            localised = localised.copy()
+            for code in np.unique(series_codes[localised.isna().to_numpy()]):
+                rows = series_codes == code
+                try:
+                    localised[rows] = parsed[rows].dt.tz_localize(
+                        zone, ambiguous="infer", nonexistent="raise")
+                except (ValueError, TypeError):
+                    continue
         lost = localised.isna().to_numpy() & parsed.notna().to_numpy()
         self.findings.add_rows(
             lost, source,

@@ -13,10 +13,13 @@ from engine.units import UnitError, canonical_unit, convert_array, display_unit,
 _PERCENT_UNITS = frozenset({"%", "wt%", "at%"})
 
 
-def unit_text(cells: Cells, mapping: ColumnMapping, default: str | None = None) -> str | None:
-    """The unit of a mapped column: the mapping's, the header's, the profile's, ``default``."""
+def unit_text(cells: Cells, mapping: ColumnMapping, default: str | None = None,
+              amount: bool = False) -> str | None:
+    """The unit of a mapped column: the mapping's, the header's, then (for amounts and
+    long-format values) the profile's default unit, then ``default``."""
+    profile_default = cells.profile.defaults.unit if amount else None
     return (mapping.unit or cells.table.declared_units.get(mapping.source)
-            or cells.profile.defaults.unit or default)
+            or profile_default or default)
 
 
 def convert_column(
@@ -26,6 +29,8 @@ def convert_column(
     field: str | None = None,
     default: str | None = None,
     element: bool = False,
+    amount: bool = False,
+    percent_bounded: bool = True,
 ) -> tuple[np.ndarray, str] | None:
     """Convert a column's values to the canonical unit; (values, stored unit string).
 
@@ -38,8 +43,11 @@ def convert_column(
         field: "test_age" for ages (canonical unit day).
         default: unit when nothing else names one.
         element: an alloy element amount: a plain % means wt %.
+        amount: a component amount or long-format value: the profile's default unit applies.
+        percent_bounded: values in % must not exceed 100 (False for historian values such
+            as a mixer load of 105 %).
     """
-    text = unit_text(cells, mapping, default)
+    text = unit_text(cells, mapping, default, amount)
     if element and (text is None or text.strip() in {"%", "percent", ""}):
         text = "wt%"
     if text is None:
@@ -52,7 +60,8 @@ def convert_column(
         cells.findings.add(cells.table.header_row, mapping.source, f"{error}")
         return None
     stored = display_unit(target)
-    check_percent(cells, converted, stored, mapping.source)
+    if percent_bounded:
+        check_percent(cells, converted, stored, mapping.source)
     return converted, stored
 
 
@@ -70,10 +79,12 @@ def convert_by_unit_column(
     unit_source: str,
     fallback: str | None,
     field: str | None = None,
+    percent_bounded: bool = True,
 ) -> tuple[np.ndarray, pd.Categorical]:
     """Convert values whose unit is given per row (a unit column of a long table).
 
     Rows with an unknown unit are errors and get NaN. Returns (values, stored units).
+    ``percent_bounded=False`` lets values in % exceed 100 (historian values).
     """
     units = units.fillna(fallback) if fallback else units
     codes, uniques = _fast.factorize(units)
@@ -95,7 +106,8 @@ def convert_by_unit_column(
         if shown not in categories:
             categories.append(shown)
         stored_codes[rows] = categories.index(shown)
-        check_percent(cells, np.where(rows, result, np.nan), shown, unit_source)
+        if percent_bounded:
+            check_percent(cells, np.where(rows, result, np.nan), shown, unit_source)
     return result, pd.Categorical.from_codes(stored_codes, categories=categories)
 
 

@@ -7,13 +7,16 @@ offending rows.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-_THOUSANDS_POINT = r"(?<=\d)\.(?=\d{3}(?:\D|$))"
+# In decimal-comma files a point groups thousands: "1.350,5" and "1.350" (no comma).
+GROUPED = r"^[-+]?\d{1,3}(\.\d{3})+$"
 
 
-def _arrow(series: pd.Series):
+def _arrow(series: pd.Series) -> Any:
     if series.dtype == object or not pd.api.types.is_string_dtype(series.dtype):
         return None
     try:
@@ -29,7 +32,7 @@ def _arrow(series: pd.Series):
     return array
 
 
-def _trimmed(array):
+def _trimmed(array: Any) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -47,8 +50,10 @@ def to_float(series: pd.Series, decimal: str) -> np.ndarray | None:
 
     text = _trimmed(array)
     if decimal == ",":
-        text = pc.replace_substring(pc.replace_substring_regex(text, _THOUSANDS_POINT, ""),
-                                    ",", ".")
+        points_group = pc.or_kleene(pc.match_substring(text, ","),
+                                    pc.match_substring_regex(text, GROUPED))
+        text = pc.if_else(points_group, pc.replace_substring(text, ".", ""), text)
+        text = pc.replace_substring(text, ",", ".")
     try:
         values = pc.cast(text, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -92,3 +97,11 @@ def to_times(series: pd.Series, fmt: str | None) -> pd.Series | None:
         return None
     values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
     return pd.Series(values, index=series.index)
+
+
+def decimal_comma_to_point(text: pd.Series) -> pd.Series:
+    """The pandas version of the decimal-comma rewrite ("1.350,5" → "1350.5")."""
+    points_group = text.str.contains(",", regex=False) | text.str.match(GROUPED)
+    text = text.where(~points_group.fillna(False).astype(bool),
+                      text.str.replace(".", "", regex=False))
+    return text.str.replace(",", ".", regex=False)

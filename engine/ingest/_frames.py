@@ -10,7 +10,8 @@ import pandas as pd
 from engine.schema import FRAME_COLUMNS
 
 _DTYPES = {
-    "source_row": np.int64, "version": np.int64, "recipe_version": "Int64", "amount": float, "value": float, "value_num": float,
+    "source_row": np.int64, "version": np.int64, "recipe_version": "Int64", "amount": float,
+    "value": float, "value_num": float,
     "test_age_days": float, "replicate": np.int64, "price_per_unit": float,
     "co2_per_unit": float, "density_kg_m3": float,
     "time": "datetime64[ns, UTC]", "start_time": "datetime64[ns, UTC]",

@@ -50,8 +50,9 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
     codes = names.map(codes_of).astype(object).to_numpy()
     display = optional_text(cells, mapped, "name")
     display = np.where(pd.isna(display), names.to_numpy(dtype=object), display)
-    kinds = np.array([guess_kind(n).value if isinstance(n, str) else None for n in display],
-                     dtype=object) if len(uniques) < 100_000 else np.full(cells.n, None)
+    shown = pd.Series(display, dtype=object)
+    kinds = shown.map({n: guess_kind(n).value for n in pd.unique(shown.dropna())},
+                      na_action="ignore").astype(object).to_numpy()
     kind_map = mapped.one("material_kind")
     if kind_map is not None:
         given = cells.text(kind_map.source)
@@ -159,16 +160,14 @@ def batches(cells: Cells, mapped: Mapped) -> Frames:
     valid = ~pd.isna(ids)
     duplicates(cells, pd.DataFrame({"id": ids[valid]}), np.flatnonzero(valid), id_map.source,
                "batch id")
-    times = {}
-    for field in ("start_time", "end_time"):
-        mapping = mapped.one(field)
-        times[field] = (cells.times(mapping.source, field.replace("_", " "), required=False)
-                        if mapping is not None else None)
-    start, end = times["start_time"], times["end_time"]
-    if start is not None and end is not None:
+    start_map, end_map = mapped.one("start_time"), mapped.one("end_time")
+    start = (cells.times(start_map.source, "start time", required=False)
+             if start_map is not None else None)
+    end = cells.times(end_map.source, "end time", required=False) if end_map is not None else None
+    if start is not None and end is not None and end_map is not None:
         backwards = (end < start).to_numpy()
         cells.findings.add_rows(
-            backwards, mapped.one("end_time").source,
+            backwards, end_map.source,
             lambda i: f"end time {end.iloc[i]} is before start time {start.iloc[i]}",
         )
     keep = np.flatnonzero(valid)

@@ -70,7 +70,8 @@ def lab_results(cells: Cells, mapped: Mapped) -> Frames:
     if np.isnan(replicate).all():
         replicate = replicates(ids[pos], long["property"].to_numpy(), age)
     else:
-        source = mapped.one("replicate").source
+        replicate_map = mapped.one("replicate")
+        source = replicate_map.source if replicate_map is not None else "replicate"
         keys = pd.DataFrame({"id": ids[pos], "property": long["property"].to_numpy(),
                              "age": age, "replicate": replicate})
         duplicates(cells, keys, pos, source, "result id/property/age/replicate")
@@ -96,9 +97,9 @@ def _long(cells: Cells, mapped: Mapped) -> pd.DataFrame | None:
     if unit_map is not None:
         values, units = convert_by_unit_column(
             cells, values, cells.text(unit_map.source), unit_map.source,
-            unit_text(cells, value_map))
+            unit_text(cells, value_map, amount=True))
     else:
-        converted = convert_column(cells, values, value_map)
+        converted = convert_column(cells, values, value_map, amount=True)
         values, unit = converted if converted is not None else (np.full(cells.n, np.nan), "")
         units = constant_units(unit, cells.n)
     replicate = np.full(cells.n, np.nan)

@@ -29,7 +29,7 @@ def wide_values(cells: Cells, mappings: list[ColumnMapping]) -> pd.DataFrame:
     parts = []
     for mapping in mappings:
         values = cells.numbers(mapping.source, "value")
-        converted = convert_column(cells, values, mapping)
+        converted = convert_column(cells, values, mapping, percent_bounded=False)
         if converted is None:
             continue
         values, unit = converted
@@ -52,15 +52,17 @@ def process_series(cells: Cells, mapped: Mapped) -> Frames:
     if time_map is None or tag_map is None or value_map is None:
         return {}
     tags = cells.required_text(tag_map.source, "tag")
-    times = cells.times(time_map.source)
+    codes, categories = _fast.factorize(tags)
+    times = cells.times(time_map.source, series_codes=codes)
     values = cells.numbers(value_map.source, "value", required=True)
     unit_map = mapped.one("unit")
     if unit_map is not None:
-        fallback = unit_text(cells, value_map)
+        fallback = unit_text(cells, value_map, amount=True)
         values, units = convert_by_unit_column(
-            cells, values, cells.text(unit_map.source), unit_map.source, fallback)
+            cells, values, cells.text(unit_map.source), unit_map.source, fallback,
+            percent_bounded=False)
     else:
-        converted = convert_column(cells, values, value_map)
+        converted = convert_column(cells, values, value_map, amount=True, percent_bounded=False)
         values, unit = converted if converted is not None else (values, "")
         units = constant_units(unit, cells.n)
     valid = tags.notna().to_numpy() & times.notna().to_numpy() & ~np.isnan(values)
@@ -74,7 +76,6 @@ def process_series(cells: Cells, mapped: Mapped) -> Frames:
                                f"{int(bad.sum())} rows with bad or uncertain quality left out",
                                Severity.WARNING)
         valid &= ~bad
-    codes, categories = _fast.factorize(tags)
     order = _check_order(cells, codes, times, valid, time_map.source, np.asarray(categories))
     keep = np.flatnonzero(valid)
     if order is not None:

@@ -28,23 +28,11 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
         material = material_code(name)
         values = cells.numbers(mapping.source, "amount")
         element = guess_kind(name) is MaterialKind.ELEMENT
-        converted = convert_column(cells, values, mapping, element=element)
+        converted = convert_column(cells, values, mapping, element=element, amount=True)
         if converted is None:
             continue
         values, unit = converted
-        negative = values < 0
-        cells.findings.add_rows(negative, mapping.source,
-                                lambda i, v=values: f"negative amount {v[i]:g}")
-        if unit in {"%", "wt%", "at%"}:
-            percent_sum += np.nan_to_num(values)
-            over = (percent_sum > 100.0 + COMPOSITION_TOLERANCE) & ~reported
-            sums = percent_sum.copy()
-            cells.findings.add_rows(
-                over, mapping.source,
-                lambda i, s=sums, u=unit:
-                    f"composition sums to {s[i]:.4g} {u} by this column (more than 100)",
-            )
-            reported |= over
+        _check_amounts(cells, values, unit, mapping.source, percent_sum, reported)
         present = np.flatnonzero(~np.isnan(values))
         parts.append(pd.DataFrame({
             "pos": present, "material": material, "amount": values[present], "unit": unit,
@@ -53,6 +41,26 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
         return pd.DataFrame({"pos": pd.Series(dtype=np.int64), "material": pd.Series(dtype=str),
                              "amount": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
     return pd.concat(parts, ignore_index=True)
+
+
+def _check_amounts(cells: Cells, values: np.ndarray, unit: str, source: str,
+                   percent_sum: np.ndarray, reported: np.ndarray) -> None:
+    """Negative amounts; % compositions adding up past 100 (updates the running sums)."""
+
+    def negative(i: int) -> str:
+        return f"negative amount {values[i]:g}"
+
+    cells.findings.add_rows(values < 0, source, negative)
+    if unit not in {"%", "wt%", "at%"}:
+        return
+    percent_sum += np.nan_to_num(values)
+    over = (percent_sum > 100.0 + COMPOSITION_TOLERANCE) & ~reported
+
+    def too_much(i: int) -> str:
+        return f"composition sums to {percent_sum[i]:.4g} {unit} by this column (more than 100)"
+
+    cells.findings.add_rows(over, source, too_much)
+    reported |= over
 
 
 def settings_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from engine.materials import MaterialKind, guess_kind
 
 # Field → pattern on the simplified header name (lower case, "_" and "-" as blanks).
 ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("recipe_id", r"recipe|recipe (id|no|nr|code|number)|mix (id|no|nr|code|design)|mix design"
+    ("recipe_id", r"recipe|recipe (id|no|nr|code|number)|mix|mix (id|no|nr|code|design)"
                   r"|formula (id|code)|recipe code"),
     ("version", r"version|rev|revision|recipe version|ver"),
     ("batch_id", r"batch|batch (id|no|nr|number|code)|ticket|ticket (id|no|nr)|load (id|no)"
@@ -17,14 +17,14 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("plant", r"plant|site|plant (id|name|code)"),
     ("line", r"line|mixer|kiln|furnace|line (id|no)"),
     ("start_time", r"start|start (time|date|ts|timestamp)|begin|batched at|batch (time|date)"
-                   r"|produced at|production (time|date)|mixing (start|time)"),
+                   r"|produced at|production (time|date)|mixing start"),
     ("end_time", r"end|end (time|date|ts|timestamp)|finish|finished at|stop (time|date)"),
     ("time", r"time|timestamp|date|datetime|date time|date and time|ts|time stamp|t stamp"),
     ("tag", r"tag|tag name|tagname|signal|variable|point|point name|channel|sensor"),
     ("value", r"value|val|reading|measurement|result|measured value|result value"),
     ("unit", r"unit|units|uom|eng units?|engineering units?"),
     ("property", r"property|test|test (type|name)|parameter|characteristic|analyte"),
-    ("test_age", r"age|test age|age (days|d)|curing age|days|age at test"),
+    ("test_age", r"age|test age|(test )?age (in )?(days|d)|curing age|days|age at test"),
     ("replicate", r"replicate|rep|repeat|replicate (no|nr)|specimen (no|nr)|cube (no|nr)"),
     ("quality", r"quality|qual|q|quality code"),
     ("name", r"name|recipe name|description|mix name|product|product name"),

@@ -23,7 +23,7 @@ from engine.ingest.mapping import ImportProfile
 from engine.ingest.normalise import normalise
 from engine.ingest.reader import SourceTable
 from engine.ingest.registry import ReaderRegistry, default_registry
-from engine.ingest.suggest import suggest_profile
+from engine.ingest.suggest import suggest_mapping
 from engine.materials import DEFAULT_DENSITY_KG_M3, MaterialKind, guess_kind
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import FRAME_COLUMNS, DatasetKind
@@ -199,11 +199,16 @@ def _prepare(
         return _with(empty, error.finding)
     except FormixError as error:
         return _with(empty, Finding(name, None, None, str(error)))
-    chosen = profile or suggest_profile(table, kind)
+    notes: list[Finding] = []
+    if profile is None:
+        suggestion = suggest_mapping(table, kind)
+        chosen, notes = suggestion.profile, list(suggestion.findings)
+    else:
+        chosen = profile
     if kind is not None and chosen.kind != kind:
         chosen = chosen.model_copy(update={"kind": kind})
     result = normalise(table, chosen, name)
-    return _Prepared(path, sha, chosen, dict(result.frames), list(result.findings),
+    return _Prepared(path, sha, chosen, dict(result.frames), [*notes, *result.findings],
                      result.n_rows)
 
 
@@ -231,7 +236,10 @@ def _check_against_project(store: ProjectStore, prepared: list[_Prepared]) -> li
         if (recipes := item.frames.get("recipes")) is not None and len(recipes):
             findings.extend(recipe_state.resolve(item))
         if (batches := item.frames.get("batches")) is not None and len(batches):
-            findings.extend(_check_batches(item, batches, recipe_state, known_batches))
+            if item.profile.kind == DatasetKind.SAMPLES:
+                _reuse_sample_batches(item, known_batches)
+            else:
+                findings.extend(_check_batches(item, batches, recipe_state, known_batches))
         findings.extend(_add_new_materials(item, known_materials))
         for name in ("lab_results", "process_series"):
             frame = item.frames.get(name)
@@ -364,6 +372,19 @@ def _check_batches(
         ))
     known.update(ids)
     return findings
+
+
+def _reuse_sample_batches(item: _Prepared, known: set[str]) -> None:
+    """A flat mix table's batches stand for its recipes: one already stored is reused."""
+    batches = item.frames["batches"]
+    stored = batches["batch_id"].astype(str).isin(known)
+    item.frames["batches"] = batches[~stored].reset_index(drop=True)
+    amounts = item.frames.get("batch_amounts")
+    if amounts is not None and len(amounts):
+        item.frames["batch_amounts"] = amounts[
+            ~amounts["batch_id"].astype(str).isin(known)
+        ].reset_index(drop=True)
+    known.update(batches["batch_id"].astype(str))
 
 
 def _add_new_materials(item: _Prepared, known: set[str]) -> list[Finding]:

@@ -98,7 +98,8 @@ class ProfileDefaults(BaseModel):
     """Values used when the file does not say.
 
     Attributes:
-        unit: unit of amounts/values whose column and header name none.
+        unit: unit of component amounts and long-format values whose mapping and header
+            name none (not of settings, ages or wide properties).
         test_age_days: test age of results without a test-age column.
         version: recipe version (a whole number) when no column holds it.
     """

@@ -11,10 +11,7 @@ application goes on with the others.
 from __future__ import annotations
 
 import fnmatch
-import importlib
 import importlib.metadata
-import importlib.resources
-import inspect
 import logging
 import threading
 from collections.abc import Iterable, Mapping
@@ -23,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ReaderError
-from engine.ingest.manifest import ManifestError, PluginManifest, ReaderSpec, parse_manifest
+from engine.ingest._loading import (
+    accepted_options,
+    describe_content,
+    import_reader_class,
+    read_manifest,
+)
+from engine.ingest.manifest import ManifestError, PluginManifest, ReaderSpec
 from engine.ingest.reader import Reader
 from engine.schema import DatasetKind
 
@@ -114,7 +117,7 @@ class ReaderRegistry:
                 plugin = _Plugin(point.name, None)
                 plugins.append(plugin)
                 try:
-                    plugin.manifest = _read_manifest(point)
+                    plugin.manifest = read_manifest(point)
                 except ManifestError as error:
                     self._fail(plugin, str(error))
                     continue
@@ -162,7 +165,7 @@ class ReaderRegistry:
         with self._lock:
             if entry.cls is None and not entry.broken:
                 try:
-                    entry.cls = _import_reader_class(entry.spec.python_name)
+                    entry.cls = import_reader_class(entry.spec.python_name)
                 except Exception as error:  # any failure of third-party code disables it
                     entry.broken = True
                     self._fail(entry.plugin, f"reader '{entry.spec.id}': {error}")
@@ -173,7 +176,7 @@ class ReaderRegistry:
         if cls is None:
             return None
         try:
-            reader = cls(**_accepted_options(cls, options))
+            reader = cls(**accepted_options(cls, options))
         except Exception as error:
             entry.broken = True
             self._fail(entry.plugin, f"reader '{entry.spec.id}' could not be created: {error}")
@@ -238,69 +241,6 @@ class ReaderRegistry:
             reason = (f"the file name says {titles} but the content is {describe_content(path)}"
                       "; check the file or give it the right extension")
         raise ReaderError(path.name, None, None, reason)
-
-
-def _read_manifest(point: importlib.metadata.EntryPoint) -> PluginManifest:
-    module, _, resource = point.value.partition(":")
-    origin = f"plugin '{point.name}' ({point.value})"
-    if not resource:
-        raise ManifestError(f"{origin}: the entry point must be 'package:manifest.toml'")
-    try:
-        text = importlib.resources.files(module.strip()).joinpath(resource.strip()).read_text(
-            encoding="utf-8"
-        )
-    except Exception as error:  # missing package or file, unreadable resource
-        raise ManifestError(f"{origin}: cannot read the manifest: {error}") from error
-    manifest = parse_manifest(text, origin)
-    if manifest.name != point.name:
-        _log.info("plugin entry point '%s' declares name '%s'", point.name, manifest.name)
-    return manifest
-
-
-def _import_reader_class(python_name: str) -> type:
-    module_name, _, attribute = python_name.partition(":")
-    module = importlib.import_module(module_name)
-    cls = getattr(module, attribute)
-    if not inspect.isclass(cls):
-        raise TypeError(f"{python_name} is not a class")
-    for method, n_args in (("can_read", 1), ("read", 2)):
-        member = getattr(cls, method, None)
-        if not callable(member):
-            raise TypeError(f"{python_name} has no method {method}()")
-        params = [p for p in inspect.signature(member).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(params) - 1 < n_args:  # minus self
-            raise TypeError(f"{python_name}.{method}() must take {n_args} argument(s)")
-    return cls
-
-
-def _accepted_options(cls: type, options: Mapping[str, Any]) -> dict[str, Any]:
-    parameters = inspect.signature(cls).parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return dict(options)
-    names = {p.name for p in parameters}
-    return {key: value for key, value in options.items() if key in names}
-
-
-def describe_content(path: Path) -> str:
-    """A short description of what a file's first bytes look like, for error messages."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(512)
-    except OSError as error:
-        return f"unreadable ({error})"
-    if not head:
-        return "empty"
-    if head.startswith(b"PK\x03\x04"):
-        return "a zip archive (an .xlsx workbook?)"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "an OLE2 file (a legacy .xls workbook?)"
-    text = head.decode("utf-8", errors="replace")
-    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
-    if b"\x00" in head or printable < 0.9 * len(text):
-        return "binary data"
-    first = text.splitlines()[0] if text.splitlines() else text
-    return f"text starting with '{first[:40]}'"
 
 
 _default: ReaderRegistry | None = None

@@ -14,7 +14,6 @@ from engine.ingest.mapping import ColumnMapping, ImportProfile
 from engine.ingest.reader import SourceTable
 from engine.materials import MaterialKind, guess_kind, material_code
 from engine.schema import DatasetKind
-from engine.units import UnitError, parse_unit
 
 __all__ = ["Suggestion", "suggest_mapping", "suggest_profile"]
 
@@ -240,18 +239,20 @@ def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None) -> Sugg
     taken: set[str] = set()
     for column in columns:
         _map_column(builder, column, taken)
-    options: dict[str, object] = {}
+    dayfirst = midnight = False
     time_column = next((m.source for m in builder.columns if m.field in ("time", "start_time")),
                        None)
     if time_column is not None:
-        options["dayfirst"] = _dayfirst(table, time_column)
-        if kind is DatasetKind.PROCESS_SERIES and not any(
-            m.field == "tag" for m in builder.columns
-        ) and _midnight_quirk(table, time_column, bool(options["dayfirst"])):
-            options["midnight_is_end_of_day"] = True
+        dayfirst = _dayfirst(table, time_column)
+        wide = not any(m.field == "tag" for m in builder.columns)
+        if kind is DatasetKind.PROCESS_SERIES and wide and _midnight_quirk(
+            table, time_column, dayfirst
+        ):
+            midnight = True
             builder.note(time_column, "records at 00:00 carry the date of the day they end; "
                                       "midnight_is_end_of_day is set")
-    profile = ImportProfile(kind=kind, columns=builder.columns, **options)
+    profile = ImportProfile(kind=kind, columns=builder.columns, dayfirst=dayfirst,
+                            midnight_is_end_of_day=midnight)
     return Suggestion(profile=profile, findings=tuple(builder.findings))
 
 
@@ -259,12 +260,3 @@ def suggest_profile(table: SourceTable, kind: DatasetKind | None = None) -> Impo
     """A guessed import profile for a table (see ``suggest_mapping`` for the notes)."""
     return suggest_mapping(table, kind).profile
 
-
-def _unit_ok(text: str | None) -> bool:
-    if text is None:
-        return True
-    try:
-        parse_unit(text)
-    except UnitError:
-        return False
-    return True

@@ -161,16 +161,24 @@ def _link_phase_in_memory(rows: int, batches: int, seed: int) -> dict[str, Any]:
 
 
 def _import_phase(project_path: str, files: dict[str, str]) -> None:
-    """LEAD: import the generated files into a new project through ``engine.services``.
+    """Import the generated files into a new project in one transaction (``engine.services``).
 
-    TODO(lead): pass the column-mapping ``profile`` each file needs (the bench files are
-    described in ``engine.linking._bench_data.write_csvs``: recipes and batches wide, one
-    column per material in kg/m³; historian and lab long; times ISO 8601 UTC).
+    Each file's column mapping is the one Formix suggests from its headers, with kg/m³ as the
+    default unit of the material columns (the bench files name no units).
     """
+    from engine.ingest.importer import ImportSource
+    from engine.schema import DatasetKind
+
     services = importlib.import_module("engine.services")
     services.create_project(project_path)
+    sources = []
     for kind in _IMPORT_ORDER:
-        services.import_files(project_path, [files[kind]], kind=kind, profile=None)
+        path = Path(files[kind])
+        _table, profile = services.preview_file(path, DatasetKind(kind))
+        defaults = profile.defaults.model_copy(update={"unit": "kg/m^3"})
+        sources.append(ImportSource(path, DatasetKind(kind),
+                                    profile.model_copy(update={"defaults": defaults})))
+    services.import_sources(project_path, sources)
 
 
 def _measured_import(project_path: str, files: dict[str, str]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from engine.linking.atomic_weights import STANDARD_ATOMIC_WEIGHT
+from engine.atomic_weights import ATOMIC_WEIGHTS as STANDARD_ATOMIC_WEIGHT
 from engine.materials import (
     DEFAULT_DENSITY_KG_M3,
     SCM_KINDS,

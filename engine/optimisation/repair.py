@@ -29,7 +29,7 @@ from engine.optimisation.projection import ConvexProjector
 class RecipeRepairer:
     """Repairs recipes in the full numeric space; pure numpy, reusable outside pymoo."""
 
-    def __init__(self, space: DesignSpace, system: LinearSystem, max_sweeps: int = 200) -> None:
+    def __init__(self, space: DesignSpace, system: LinearSystem, max_sweeps: int = 30) -> None:
         self.space = space
         self.system = system
         self.projector = ConvexProjector(space, system, max_sweeps=max_sweeps)

@@ -61,6 +61,8 @@ def optimise(
         FormixError: a material has no price/CO₂ factor although cost/CO₂ is used.
     """
     from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
+    from pymoo.core.duplicate import DefaultDuplicateElimination
+    from pymoo.core.mating import Mating
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.pm import PM
     from pymoo.operators.selection.tournament import TournamentSelection
@@ -88,14 +90,24 @@ def optimise(
     rng = np.random.default_rng(seed)
     initial = initial_population(spec, space, population, rng)
 
+    repair = RecipeRepair(repairer)
+    duplicates = DefaultDuplicateElimination()
+    # pymoo retries mating up to 100 times to fill the offspring with unique recipes; when the
+    # feasible set is tiny, repair maps most offspring onto the same recipes, so cap it at 20.
+    mating = Mating(
+        TournamentSelection(func_comp=binary_tournament),
+        SBX(prob=0.9, eta=15),
+        PM(eta=20),
+        repair=repair,
+        eliminate_duplicates=duplicates,
+        n_max_iterations=20,
+    )
     algorithm = NSGA2(
         pop_size=population,
         sampling=initial,
-        selection=TournamentSelection(func_comp=binary_tournament),
-        crossover=SBX(prob=0.9, eta=15),
-        mutation=PM(eta=20),
-        repair=RecipeRepair(repairer),
-        eliminate_duplicates=True,
+        mating=mating,
+        repair=repair,
+        eliminate_duplicates=duplicates,
     )
     callback = ProgressCancelCallback(generations, evaluator.signs, progress, cancel)
     algorithm.setup(

@@ -108,3 +108,23 @@ def test_changed_recipes_become_new_versions_and_identical_ones_are_reused(
     r1v2 = components[(components["recipe_id"] == "R1") & (components["version"] == 2)]
     assert r1v2.set_index("material")["amount"].to_dict() == pytest.approx(
         {"cement": 360.0, "water": 175.0, "fly_ash": 40.0})
+
+
+def test_historian_values_in_percent_may_exceed_100(project: Path, tmp_path: Path) -> None:
+    log = _write(tmp_path / "log.csv", "tag,time,value,unit\nmixer_load,2024-05-01T08:00:00Z,"
+                 "104.5,%\nmixer_load,2024-05-01T08:00:10Z,98,%\n")
+    services.import_files(project, [log], kind="process_series")
+    with ProjectStore.open(project) as store:
+        assert store.read("process_series")["value"].tolist() == [104.5, 98.0]
+
+
+def test_a_flat_mix_table_can_be_imported_in_two_parts(project: Path, tmp_path: Path) -> None:
+    header = "Cement (kg/m3),Water (kg/m3),Age (days),Strength (MPa)\n"
+    first = _write(tmp_path / "a.csv", header + "350,175,7,30.1\n350,175,28,41.0\n")
+    second = _write(tmp_path / "b.csv", header + "350,175,90,47.5\n300,180,28,35.2\n")
+    services.import_files(project, [first], kind="samples")
+    services.import_files(project, [second], kind="samples")
+    with ProjectStore.open(project) as store:
+        assert len(store.read("recipes")) == 2
+        assert len(store.read("batches")) == 2
+        assert len(store.read("lab_results")) == 4

@@ -1,0 +1,1 @@
+"""Calibrated prediction intervals (cross-conformal) and the applicability domain."""

@@ -1,0 +1,113 @@
+"""Turning the bytes of a text export into text: BOMs, UTF-16, UTF-8, then a guess."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from engine.errors import ReaderError
+from plugins.tabular._sniff import sniff_delimiter, split_fields
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Single-byte Western code pages: cp1252 is what Excel writes on Western Windows machines.
+_WESTERN = {"cp1252", "windows_1252", "latin_1", "iso8859_1", "iso8859_15", "cp1250",
+            "windows_1250", "iso8859_2", "mac_roman", "cp850", "cp437"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 exports without BOM: every other byte is NUL for Latin text."""
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _guess_encoding(data: bytes) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 1 << 20]).best()
+    guess = best.encoding if best is not None else "cp1252"
+    if guess in _WESTERN:
+        try:
+            data.decode("cp1252")
+        except UnicodeDecodeError:
+            return guess
+        return "cp1252"
+    return guess
+
+
+def _decode_failure(
+    file: str, data: bytes, error: UnicodeDecodeError, encoding: str
+) -> ReaderError:
+    start = error.start
+    row = data[:start].count(b"\n") + 1
+    line_start = data.rfind(b"\n", 0, start) + 1
+    prefix = data[line_start:start].decode("latin-1")
+    header = data.split(b"\n", 1)[0].decode("latin-1").lstrip("\ufeff")
+    delimiter = sniff_delimiter([header])
+    names = split_fields(header, delimiter)
+    index = len(split_fields(prefix, delimiter)) - 1 if prefix else 0
+    column = names[index].strip() if 0 <= index < len(names) else None
+    bad = data[start:error.end].hex(" ").upper()
+    return ReaderError(
+        file, row, column,
+        f"byte 0x{bad} cannot be read as {encoding}; the file is probably in another "
+        "encoding (e.g. cp1252/Windows-1252): choose the encoding in the import options",
+    )
+
+
+def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
+    """Decode a text file's bytes; returns (text without BOM, encoding used).
+
+    Args:
+        data: the file's bytes.
+        file: the file name for errors.
+        encoding: the encoding the user chose; None detects it.
+
+    Raises:
+        ReaderError: the file is empty, binary, or not in the chosen encoding.
+    """
+    blank = b" \t\r\n\x00" + codecs.BOM_UTF8
+    if not data[:65536].strip(blank) and not data.strip(blank):
+        raise ReaderError(file, None, None, "file is empty")
+    chosen = encoding
+    if chosen is None:
+        chosen = next((name for bom, name in _BOMS if data.startswith(bom)), None)
+    if chosen is None:
+        chosen = _utf16_without_bom(data[:4096])
+    if chosen is None and b"\x00" in data[:65536]:
+        offset = data.index(b"\x00")
+        raise ReaderError(file, data[:offset].count(b"\n") + 1, None,
+                          f"binary content (a NUL byte at byte {offset}): not a text file")
+    text: str | None = None
+    if chosen is None:
+        try:
+            text, chosen = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            chosen = _guess_encoding(data)
+    if text is None:
+        try:
+            text = data.decode(chosen)
+        except UnicodeDecodeError as error:
+            raise _decode_failure(file, data, error, chosen) from error
+        except LookupError as error:
+            raise ReaderError(file, None, None, f"unknown encoding '{chosen}'") from error
+    text = text.removeprefix("\ufeff")
+    control = _CONTROL.search(text[:65536])
+    if control is not None and len(_CONTROL.findall(text[:65536])) > 2:
+        row = text[: control.start()].count("\n") + 1
+        raise ReaderError(file, row, None,
+                          f"binary content (control character 0x{ord(control.group()):02X}): "
+                          "not a text file")
+    if not text.strip():
+        raise ReaderError(file, None, None, "file is empty")
+    return text, chosen

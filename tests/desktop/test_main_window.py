@@ -1,0 +1,101 @@
+"""The shell: opens, navigates, menus and shortcuts, recent projects, geometry, About."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QKeySequence
+
+from desktop.about import AboutDialog, versions
+from desktop.main_window import PAGES, MainWindow
+from desktop.pages.base import Page
+
+pytestmark = pytest.mark.gui
+
+
+def _window(qtbot, settings: QSettings, **kwargs: object) -> MainWindow:
+    window = MainWindow(settings=settings, **kwargs)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_shell_opens_on_the_data_page(qtbot, settings: QSettings) -> None:
+    window = _window(qtbot, settings)
+    assert window.isVisible()
+    assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
+        "Data", "Models", "Optimise", "Recommendations", "Trials"]
+    assert window.navigation.currentRow() == 0
+    assert window.stack.currentWidget().title == "Data"
+    assert window.project_label.text() == "No project open"
+
+
+def test_navigation_shows_each_page(qtbot, settings: QSettings) -> None:
+    window = _window(qtbot, settings)
+    for index, (title, _module, _cls) in enumerate(PAGES):
+        window.navigation.setCurrentRow(index)
+        page = window.stack.currentWidget()
+        assert isinstance(page, Page) and page.title == title
+        assert page.isVisible()
+    assert window.page_by_title("Models") is window.page(1)  # built once
+
+
+def test_pages_without_a_service_say_so(qtbot, settings: QSettings) -> None:
+    window = _window(qtbot, settings)
+    for title in ("Optimise", "Recommendations", "Trials"):
+        page = window.page_by_title(title)
+        window.show_page([t for t, _m, _c in PAGES].index(title))
+        assert page.notice.isVisible()
+        assert "Not available yet" in page.notice.title_label.text()
+
+
+def test_menus_have_standard_shortcuts(qtbot, settings: QSettings) -> None:
+    window = _window(qtbot, settings)
+    actions = {a.text().replace("&", ""): a for menu in window.menuBar().findChildren(
+        type(window.recent_menu)) for a in menu.actions()}
+    assert actions["New project…"].shortcut() == QKeySequence(QKeySequence.StandardKey.New)
+    assert actions["Open project…"].shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    assert actions["Quit"].shortcut() == QKeySequence(QKeySequence.StandardKey.Quit)
+    assert "Open demo project" in actions and "About Formix" in actions
+    assert not window.recent_menu.isEnabled()  # no recent project yet
+
+
+def test_recent_projects_and_geometry_persist(
+    qtbot, settings: QSettings, tmp_path: Path
+) -> None:
+    window = _window(qtbot, settings)
+    window.recent.add(str(tmp_path / "a.formix"))
+    window.recent.add(str(tmp_path / "b.formix"))
+    window.recent.add(str(tmp_path / "a.formix"))
+    window.resize(720, 530)
+    window.show_page(2)
+    window.close()
+    again = _window(qtbot, settings)
+    assert again.recent.items() == [str(tmp_path / "a.formix"), str(tmp_path / "b.formix")]
+    assert again.size().width() == 720 and again.size().height() == 530
+    assert again.navigation.currentRow() == 2
+
+
+def test_opening_a_missing_project_is_a_readable_error(
+    qtbot, settings: QSettings, tmp_path: Path
+) -> None:
+    window = _window(qtbot, settings)
+    missing = str(tmp_path / "gone.formix")
+    window.recent.add(missing)
+    window.open_project(missing)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
+    assert "Could not open the project" in window.statusBar().currentMessage()
+    assert "Traceback" not in window.statusBar().currentMessage()
+    assert missing not in window.recent.items()
+
+
+def test_about_lists_versions_and_attributions(qtbot) -> None:
+    names = dict(versions())
+    assert {"Formix", "Python", "Qt", "LightGBM", "pymoo"} <= set(names)
+    assert names["Formix"] != "not installed"
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    text = dialog.attributions.toPlainText()
+    assert "I-Cheng Yeh" in text and "DejaVu" in text

@@ -1,0 +1,1 @@
+"""Tests of engine.ingest and the built-in tabular reader plugin."""

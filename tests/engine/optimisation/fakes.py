@@ -1,0 +1,142 @@
+"""Fast fake predictors and an independent constraint checker for the optimisation tests.
+
+The analytic predictors live in ``engine.optimisation.analytic`` (the CLI and the benchmark use
+them too); this module re-exports them under test-friendly names and adds wrappers that count
+calls or break the predictor contract on purpose. ``independent_violations`` re-checks returned
+recipes straight from the study spec, without any of the optimiser's own constraint code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from engine.optimisation.analytic import (
+    AlloyAnalyticPredictor,
+    ConcreteAnalyticPredictor,
+    GenericAnalyticPredictor,
+    analytic_setup,
+    concrete_derive,
+)
+from engine.optimisation.predictor import Predictions
+from engine.optimisation.study import StudySpec
+
+AbramsFakePredictor = ConcreteAnalyticPredictor  # Abrams' law strength, cloud-distance domain
+
+__all__ = [
+    "AbramsFakePredictor",
+    "AlloyAnalyticPredictor",
+    "CrossingPredictor",
+    "GenericAnalyticPredictor",
+    "analytic_setup",
+    "concrete_derive",
+    "independent_violations",
+]
+
+TOL = 1e-9
+
+
+class CrossingPredictor:
+    """Wraps a predictor and returns lower > upper: the optimiser must refuse it."""
+
+    def __init__(self, inner: GenericAnalyticPredictor) -> None:
+        self.inner = inner
+        self.input_names = inner.input_names
+        self.target_names = inner.target_names
+        self.coverage = inner.coverage
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        p = self.inner.predict(frame)
+        return replace(p, lower=p.upper, upper=p.lower)
+
+
+def independent_violations(spec: StudySpec, frame: pd.DataFrame,
+                           tol: float = TOL) -> list[str]:
+    """Every constraint of ``spec`` that a row of ``frame`` breaks, as readable strings.
+
+    Mixture sums, linear rows and ratios are compared relative to their size (``tol``); bounds
+    relative to the variable's range; counts and categories exactly.
+    """
+    problems: list[str] = []
+    by_name = {v.name: v for v in spec.variables}
+    for i, row in frame.iterrows():
+        problems += [f"row {i}: {p}" for p in _row_problems(spec, by_name, row, tol)]
+    return problems
+
+
+def _row_problems(spec: StudySpec, by_name: dict, row: pd.Series, tol: float) -> list[str]:
+    out = []
+    for v in spec.variables:
+        value = row[v.name]
+        if v.type == "categorical":
+            if value not in (v.choices or []):
+                out.append(f"{v.name}={value!r} not a choice")
+            continue
+        if v.type == "fixed":
+            if value != v.value:
+                out.append(f"{v.name}={value!r} not fixed value {v.value!r}")
+            continue
+        span = max(v.upper - v.lower, 1e-300)
+        if value < v.lower - tol * span or value > v.upper + tol * span:
+            out.append(f"{v.name}={value} outside [{v.lower}, {v.upper}]")
+        if v.type == "integer" and value != round(value):
+            out.append(f"{v.name}={value} not integer")
+    for m in spec.mixture:
+        names = list(dict.fromkeys([*m.components, *([m.balance] if m.balance else [])]))
+        if m.basis == "volume":
+            terms = [row[n] / m.densities[n] for n in names]
+            total = sum(terms) + m.air
+            target = m.total if m.total is not None else 1.0
+        else:
+            terms = [row[n] for n in names]
+            total, target = sum(terms), m.total
+        size = max(abs(target), sum(abs(t) for t in terms))
+        if abs(total - target) > tol * size:
+            out.append(f"mixture {names} sums to {total!r}, not {target!r}")
+    for lin in spec.linear:
+        terms = [c * row[n] for n, c in lin.coefficients.items()]
+        value, size = sum(terms), sum(abs(t) for t in terms)
+        for bound, sign in ((lin.max, 1), (lin.min, -1), (lin.equal, 0)):
+            if bound is None:
+                continue
+            slack = tol * max(size, abs(bound))
+            if (sign == 1 and value > bound + slack) or (sign == -1 and value < bound - slack) \
+                    or (sign == 0 and abs(value - bound) > slack):
+                out.append(f"linear {lin.coefficients} = {value} vs {bound}")
+    for r in spec.ratio:
+        num = sum(w * row[n] for n, w in r.numerator.items())
+        den = sum(w * row[n] for n, w in r.denominator.items())
+        size = abs(num) + abs(den) * max(r.max or 0.0, r.min or 0.0)
+        if r.max is not None and num - r.max * den > tol * size:
+            out.append(f"ratio {num}/{den} > {r.max}")
+        if r.min is not None and r.min * den - num > tol * size:
+            out.append(f"ratio {num}/{den} < {r.min}")
+    for c in spec.count:
+        values = np.array([row[n] for n in c.components], dtype=float)
+        if (values > 0).sum() > c.max_nonzero:
+            out.append(f"count {c.components}: {(values > 0).sum()} non-zero > {c.max_nonzero}")
+        small = values[(values > 0) & (values < c.min_amount)]
+        if len(small):
+            out.append(f"count {c.components}: amounts {small} below min_amount {c.min_amount}")
+    return out
+
+
+def output_ok(frame: pd.DataFrame, spec: StudySpec) -> bool:
+    """Whether every output constraint holds (using the frame's prediction columns)."""
+    for c in spec.constraints:
+        column = f"{c.target}_{c.statistic}" if c.kind == "target" else c.kind
+        values = frame[column].to_numpy(dtype=float)
+        if c.min is not None and np.any(values < c.min - TOL * max(abs(c.min), 1.0)):
+            return False
+        if c.max is not None and np.any(values > c.max + TOL * max(abs(c.max), 1.0)):
+            return False
+    return True
+
+
+def finite(values: Sequence[float]) -> bool:
+    """All finite."""
+    return all(math.isfinite(v) for v in values)
