@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormixError
-from engine.ingest.importer import ImportResult, ImportSource
 from engine.progress import CancelToken, ProgressCallback, no_progress
 from engine.schema import DatasetKind
-from engine.storage import ProjectStore
+from engine.types import ImportSource
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.ingest.importer import ImportResult
     from engine.ingest.mapping import ImportProfile
     from engine.ingest.reader import SourceTable
     from engine.linking import LinkOptions, LinkReport
@@ -44,14 +44,18 @@ class ProjectSummary:
 
 def create_project(location: ProjectLocation) -> ProjectSummary:
     """Create an empty project (a new SQLite file, or a schema in an empty server database)."""
+    from engine.storage import ProjectStore
+
     with ProjectStore.create(location) as store:
-        return ProjectSummary(store.location, store.counts())
+        return ProjectSummary(str(store.path or store.location), store.counts())
 
 
 def project_summary(location: ProjectLocation) -> ProjectSummary:
     """Row counts of an existing project (upgrading an older schema after a backup)."""
+    from engine.storage import ProjectStore
+
     with ProjectStore.open(location) as store:
-        return ProjectSummary(store.location, store.counts())
+        return ProjectSummary(str(store.path or store.location), store.counts())
 
 
 def preview_file(
@@ -89,6 +93,7 @@ def import_files(
         engine.errors.ImportRejected: with every finding; nothing was written.
     """
     from engine.ingest.importer import import_files as run_import
+    from engine.storage import ProjectStore
 
     if isinstance(profile, str | Path):
         from engine.ingest.mapping import load_profile
@@ -109,6 +114,7 @@ def import_sources(
 ) -> ImportResult:
     """Import files of different kinds (each with its own profile) in one transaction."""
     from engine.ingest.importer import import_files as run_import
+    from engine.storage import ProjectStore
 
     with ProjectStore.open(location) as store:
         return run_import(store, sources, progress=progress, cancel=cancel)
@@ -117,6 +123,7 @@ def import_sources(
 def link_options(location: ProjectLocation) -> LinkOptions:
     """The linking options saved with the project (defaults when none were saved)."""
     from engine.linking import LinkOptions
+    from engine.storage import ProjectStore
 
     with ProjectStore.open(location) as store:
         saved = store.get_setting(LINK_OPTIONS_KEY)
@@ -125,6 +132,8 @@ def link_options(location: ProjectLocation) -> LinkOptions:
 
 def save_link_options(location: ProjectLocation, options: LinkOptions) -> None:
     """Save linking options with the project."""
+    from engine.storage import ProjectStore
+
     with ProjectStore.open(location) as store:
         store.set_setting(LINK_OPTIONS_KEY, options.to_dict())
 
@@ -138,6 +147,7 @@ def modelling_table(
 ) -> tuple[ModellingTable, LinkReport]:
     """Link recipes, batches, process windows and lab results into the modelling table."""
     from engine.linking import build_modelling_table
+    from engine.storage import ProjectStore
 
     options = options or link_options(location)
     progress(0.0, "reading the project")
@@ -197,6 +207,7 @@ def process_series_for_batch(
     """
     import pandas as pd
 
+    from engine.storage import ProjectStore
     from engine.types import BatchSeries
 
     options = link_options(location)

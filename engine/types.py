@@ -6,7 +6,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
+
+    from engine.ingest.mapping import ImportProfile
+    from engine.schema import DatasetKind
+
+
+@dataclass(frozen=True)
+class ImportSource:
+    """A file to import, with what it holds and how its columns map (None: guess)."""
+
+    path: Path
+    kind: DatasetKind | None = None
+    profile: ImportProfile | None = None
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,19 @@ from collections.abc import Sequence
 from engine import __version__
 from engine.errors import FormixError
 
-# Modules that add sub-commands; each has ``register(subparsers) -> None``.
-_COMMAND_MODULES = (
-    "engine.cli.data_commands",
-    "engine.cli.model_commands",
-    "engine.cli.bench_commands",
-)
+# Modules that add sub-commands (each has ``register(subparsers) -> None``) and the commands
+# each adds: only the module of the command being run is imported, so start-up stays fast.
+_COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "engine.cli.data_commands": ("init", "info", "import", "table", "demo"),
+    "engine.cli.model_commands": ("evaluate", "train", "predict"),
+    "engine.cli.optimise_commands": ("optimize", "optimise", "recommend"),
+    "engine.cli.plugin_commands": ("plugins",),
+    "engine.cli.bench_commands": ("bench",),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every sub-command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``command``, only the module defining it is loaded."""
     parser = argparse.ArgumentParser(
         prog="formix",
         description="Formix: optimise recipes and process settings from plant data. "
@@ -31,7 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"formix {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
+    modules = [m for m, commands in _COMMAND_MODULES.items() if command in commands]
+    for name in modules or _COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as error:
@@ -47,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list:
         return _start_desktop()
-    parser = build_parser()
+    parser = build_parser(args_list[0])
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help()

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.demo.generator import DemoSource, write_demo_sources
-from engine.ingest.importer import ImportSource
 from engine.ingest.mapping import ColumnMapping, ImportProfile, save_profile
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import DatasetKind
+from engine.types import ImportSource
 
 if TYPE_CHECKING:
     from engine.services import ProjectSummary

@@ -75,8 +75,11 @@ def factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_times(series: pd.Series, fmt: str | None) -> pd.Series | None:
-    """Naive timestamps: ISO 8601 without offset (fmt None) or a strptime format; None when
-    some non-blank cell does not parse that way."""
+    """Timestamps parsed by Arrow; None when some non-blank cell does not parse that way.
+
+    With ``fmt`` None: ISO 8601 without offset gives naive times, ISO 8601 where every cell
+    carries an offset or "Z" gives UTC times. Otherwise ``fmt`` is a strptime format (naive).
+    """
     if fmt is not None and any(code in fmt for code in ("%z", "%Z", "%f", "%p", "%b", "%B")):
         return None
     array = _arrow(series)
@@ -88,7 +91,12 @@ def to_times(series: pd.Series, fmt: str | None) -> pd.Series | None:
     text = _trimmed(array)
     try:
         if fmt is None:
-            stamps = pc.cast(text, pa.timestamp("ns"))
+            try:
+                stamps = pc.cast(text, pa.timestamp("ns"))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                stamps = pc.cast(text, pa.timestamp("ns", tz="UTC"))  # "…Z" / "…+01:00"
+                values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+                return pd.Series(values, index=series.index).dt.tz_localize("UTC")
         else:
             stamps = pc.strptime(text, format=fmt, unit="ns", error_is_null=True)
             if stamps.null_count != text.null_count:

@@ -28,6 +28,7 @@ from engine.materials import DEFAULT_DENSITY_KG_M3, MaterialKind, guess_kind
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import FRAME_COLUMNS, DatasetKind
 from engine.storage import PendingFile, ProjectStore
+from engine.types import ImportSource
 
 # Files are written in this order so that a batch file can name recipes of the same import.
 _KIND_ORDER = {
@@ -85,15 +86,6 @@ def read_source(
     reader = registry.reader_for(path, options or {})
     result = reader.read(path, no_progress)
     return result.tables[0]
-
-
-@dataclass(frozen=True)
-class ImportSource:
-    """A file to import, with what it holds and how its columns map (None: guess)."""
-
-    path: Path
-    kind: DatasetKind | None = None
-    profile: ImportProfile | None = None
 
 
 def import_files(

@@ -27,9 +27,20 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from engine.schema import DatasetKind
 
-__all__ = ["CONTRACT_VERSION", "ManifestError", "PluginManifest", "ReaderSpec", "parse_manifest"]
+__all__ = [
+    "CONTRACT_VERSION",
+    "ContractError",
+    "ManifestError",
+    "PluginManifest",
+    "ReaderSpec",
+    "contract_problem",
+    "load_manifest",
+    "parse_manifest",
+]
 
-# The reader contract's version: bump the minor for additions, the major for breaking changes.
+# The reader contract's version (SemVer without patch): the minor grows with backwards-compatible
+# additions, the major with breaking changes. A plugin built for "M.m" loads when M equals our
+# major and m is at most our minor.
 CONTRACT_VERSION = "1.0"
 
 _SEMVER = re.compile(r"^\d+\.\d+(\.\d+)?([-+][0-9A-Za-z.-]+)?$")
@@ -39,6 +50,41 @@ _ID = re.compile(r"^[a-z][a-z0-9_\-]*$")
 
 class ManifestError(ValueError):
     """A manifest is missing, is not TOML, or does not follow the contract."""
+
+
+class ContractError(ManifestError):
+    """A well-formed manifest for a reader contract this Formix does not provide.
+
+    Attributes:
+        version: the plugin's own version from the manifest ("?" when absent), for listings.
+        display_name: the plugin's display name, when the manifest gives one.
+    """
+
+    def __init__(self, message: str, version: str = "?", display_name: str | None = None):
+        super().__init__(message)
+        self.version = version
+        self.display_name = display_name
+
+
+def contract_problem(required: str) -> str | None:
+    """Why a plugin needing reader contract ``required`` cannot load here; None if it can.
+
+    Compatible means: the same major version, and a minor version at most ours.
+    """
+    if not _SEMVER.match(required):
+        return f"formix_contract '{required}' is not a version such as \"{CONTRACT_VERSION}\""
+    major, minor = (int(part) for part in re.split(r"[.+-]", required)[:2])
+    ours_major, ours_minor = (int(part) for part in CONTRACT_VERSION.split("."))
+    if major == ours_major and minor <= ours_minor:
+        return None
+    if major < ours_major:
+        advice = f"the plugin is too old; use a version of it built for contract {ours_major}.x"
+    else:
+        advice = (f"update Formix, or use a version of the plugin built for contract "
+                  f"{CONTRACT_VERSION}")
+    return (f"the plugin needs reader contract {required}; this Formix provides "
+            f"{CONTRACT_VERSION} (the major version must match and the minor must be at most "
+            f"{ours_minor}): {advice}")
 
 
 class ReaderSpec(BaseModel):
@@ -68,12 +114,18 @@ class PluginManifest(BaseModel):
     @field_validator("formix_contract")
     @classmethod
     def _compatible(cls, value: str) -> str:
-        major, minor = (int(part) for part in value.split(".")[:2])
-        current_major, current_minor = (int(part) for part in CONTRACT_VERSION.split("."))
-        if major != current_major or minor > current_minor:
-            raise ValueError(
-                f"plugin needs reader contract {value}; this Formix provides {CONTRACT_VERSION}"
-            )
+        problem = contract_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("readers")
+    @classmethod
+    def _unique_ids(cls, value: tuple[ReaderSpec, ...]) -> tuple[ReaderSpec, ...]:
+        ids = [spec.id for spec in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"reader ids must be unique; repeated: {', '.join(repeated)}")
         return value
 
 
@@ -81,12 +133,20 @@ def parse_manifest(text: str, origin: str) -> PluginManifest:
     """Parse and validate a manifest's TOML text.
 
     Raises:
+        ContractError: the manifest asks for a reader contract this Formix does not provide.
         ManifestError: not TOML, or not a valid manifest; the message names ``origin``.
     """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ManifestError(f"{origin}: not valid TOML: {error}") from error
+    required = data.get("formix_contract")
+    if isinstance(required, str) and (problem := contract_problem(required)) is not None:
+        version = data.get("version")
+        display = data.get("display_name")
+        raise ContractError(f"{origin}: {problem}",
+                            version if isinstance(version, str) else "?",
+                            display if isinstance(display, str) else None)
     try:
         return PluginManifest.model_validate(data)
     except ValidationError as error:

@@ -163,21 +163,33 @@ def _link_phase_in_memory(rows: int, batches: int, seed: int) -> dict[str, Any]:
 def _import_phase(project_path: str, files: dict[str, str]) -> None:
     """Import the generated files into a new project in one transaction (``engine.services``).
 
-    Each file's column mapping is the one Formix suggests from its headers, with kg/m³ as the
-    default unit of the material columns (the bench files name no units).
+    The long historian and lab files get their column mapping spelled out (a site saves such a
+    profile once); the small wide files use the mapping Formix suggests from their headers,
+    with kg/m³ as the default unit of the material columns (the bench files name no units).
     """
-    from engine.ingest.importer import ImportSource
+    from engine.ingest.mapping import ColumnMapping, ImportProfile
     from engine.schema import DatasetKind
+    from engine.types import ImportSource
 
     services = importlib.import_module("engine.services")
     services.create_project(project_path)
+    explicit = {
+        "process_series": ImportProfile(kind=DatasetKind.PROCESS_SERIES, columns=[
+            ColumnMapping(name, name) for name in ("tag", "time", "value", "unit")]),
+        "lab_results": ImportProfile(kind=DatasetKind.LAB_RESULTS, columns=[
+            ColumnMapping("batch_id", "batch_id"), ColumnMapping("property", "property"),
+            ColumnMapping("test_age_days", "test_age", "day"), ColumnMapping("value", "value"),
+            ColumnMapping("unit", "unit"), ColumnMapping("replicate", "replicate")]),
+    }
     sources = []
     for kind in _IMPORT_ORDER:
         path = Path(files[kind])
-        _table, profile = services.preview_file(path, DatasetKind(kind))
-        defaults = profile.defaults.model_copy(update={"unit": "kg/m^3"})
-        sources.append(ImportSource(path, DatasetKind(kind),
-                                    profile.model_copy(update={"defaults": defaults})))
+        profile = explicit.get(kind)
+        if profile is None:
+            _table, profile = services.preview_file(path, DatasetKind(kind))
+            defaults = profile.defaults.model_copy(update={"unit": "kg/m^3"})
+            profile = profile.model_copy(update={"defaults": defaults})
+        sources.append(ImportSource(path, DatasetKind(kind), profile))
     services.import_sources(project_path, sources)
 
 

@@ -26,12 +26,14 @@ _LAZY = {
     "optimise": "engine.optimisation.run",
     "OptimisationResult": "engine.optimisation.result",
     "MaterialTable": "engine.optimisation.materials",
+    "LightGBMPredictorAdapter": "engine.optimisation.lightgbm_adapter",
     "recommend": "engine.optimisation.decision",
     "Recommendation": "engine.optimisation.decision",
 }
 
 __all__ = [
     "DeriveFn",
+    "LightGBMPredictorAdapter",
     "MaterialTable",
     "OptimisationResult",
     "Predictions",

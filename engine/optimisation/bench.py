@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference-factor", type=int, default=10,
                         help="generations of the reference run, as a multiple (default 10)")
     parser.add_argument("--no-optuna", action="store_true", help="skip Optuna's NSGA-II")
+    parser.add_argument("--speed", action="store_true",
+                        help="also time one run at the default study size (100 × 200)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -50,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         reference_factor=args.reference_factor,
         optuna=not args.no_optuna,
     )
+    if args.speed:
+        report["speed"] = speed(study=args.study, seed=args.seed)
     if args.json:
         emit_json(report)
     else:
@@ -115,6 +119,51 @@ def benchmark(study: str | None = None, population: int = 50, generations: int =
         "objectives": list(result.objective_labels),
         "methods": rows,
         "note": "HV on fronts scaled by the union's ideal/nadir, reference point 1.1",
+    }
+
+
+def speed(study: str | None = None, population: int = 100, generations: int = 200,
+          seed: int = 0) -> dict[str, Any]:
+    """Wall time of one ``optimise`` run, split into predictor, repair and the rest (pymoo)."""
+    from engine.optimisation import repair as repair_module
+    from engine.optimisation.analytic import analytic_setup
+    from engine.optimisation.examples import example_path
+    from engine.optimisation.run import optimise
+    from engine.optimisation.study import StudySpec
+
+    spec = StudySpec.from_toml(study or example_path("concrete_study.toml"))
+    spec.algorithm = spec.algorithm.model_copy(
+        update={"population": population, "generations": generations, "seed": seed})
+    predictor, derive = analytic_setup(spec)
+    spent = {"predictor": 0.0, "repair": 0.0}
+
+    def timed(function: Any, key: str) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - started
+        return wrapper
+
+    predictor.predict = timed(predictor.predict, "predictor")  # type: ignore[method-assign]
+    original = repair_module.RecipeRepairer.repair
+    repair_module.RecipeRepairer.repair = timed(original, "repair")  # type: ignore[method-assign]
+    try:
+        started = time.perf_counter()
+        result = optimise(spec, predictor, derive=derive)
+        wall = time.perf_counter() - started
+    finally:
+        repair_module.RecipeRepairer.repair = original  # type: ignore[method-assign]
+    return {
+        "population": population,
+        "generations": generations,
+        "evaluations": result.n_evaluations,
+        "wall_s": round(wall, 3),
+        "predictor_s": round(spent["predictor"], 3),
+        "repair_s": round(spent["repair"], 3),
+        "other_s": round(wall - spent["predictor"] - spent["repair"], 3),
+        "ms_per_generation": round(1000 * wall / max(result.n_generations, 1), 2),
     }
 
 
@@ -222,3 +271,8 @@ def _print(report: dict[str, Any]) -> None:
               f"{row.get('n_front', 0):>7}{row.get('hypervolume', 0.0):>10.4f}"
               f"{(ratio if ratio is not None else float('nan')):>9.3f}")
     print(report["note"])
+    if "speed" in report:
+        s = report["speed"]
+        print(f"speed {s['population']} × {s['generations']}: {s['wall_s']:.2f} s "
+              f"({s['ms_per_generation']:.1f} ms/generation; predictor {s['predictor_s']:.2f} s, "
+              f"repair {s['repair_s']:.2f} s, pymoo and the rest {s['other_s']:.2f} s)")

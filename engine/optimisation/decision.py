@@ -125,11 +125,12 @@ def _candidates(result: OptimisationResult, normalised: np.ndarray,
 
 
 def _knees(normalised: np.ndarray) -> np.ndarray | None:
-    from pymoo.mcdm.high_tradeoff import HighTradeoffPoints
-
-    # HighTradeoffPoints switches warnings off globally; keep that inside this call.
+    # HighTradeoffPoints switches warnings off globally and its module imports a deprecated
+    # scipy path; keep both inside this block.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from pymoo.mcdm.high_tradeoff import HighTradeoffPoints
+
         try:
             found = HighTradeoffPoints().do(normalised)
         except (ValueError, IndexError, ZeroDivisionError):

@@ -6,8 +6,9 @@ Order of operations on the full numeric vector (see :mod:`projection`):
    fixed for the row;
 2. project onto bounds ∩ mixtures ∩ linear constraints;
 3. for each count constraint: amounts below ``min_amount`` snap to 0, the largest
-   ``max_nonzero`` survivors are kept (always-present components first), the rest are fixed at
-   0 and the kept ones get ``lower = max(lower, min_amount)`` for the row;
+   ``max_nonzero`` survivors are kept (components that must be present first: lower bound > 0,
+   or no solution of the other constraints without them, found once by a small LP), the rest
+   are fixed at 0 and the kept ones get ``lower = max(lower, min_amount)`` for the row;
 4. project again within those per-row bounds.
 
 Repair never evaluates anything; whatever cannot be repaired exactly is left to the problem's
@@ -21,18 +22,25 @@ from typing import Any
 import numpy as np
 from pymoo.core.repair import Repair
 
-from engine.optimisation.constraints import LinearSystem
+from engine.optimisation.constraints import CountSet, LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.projection import ConvexProjector
+from engine.optimisation.study import StudySpecError
 
 
 class RecipeRepairer:
-    """Repairs recipes in the full numeric space; pure numpy, reusable outside pymoo."""
+    """Repairs recipes in the full numeric space; pure numpy, reusable outside pymoo.
+
+    Raises:
+        StudySpecError: a count constraint cannot hold because more of its components must be
+            non-zero (by their bounds or by the other constraints) than it allows.
+    """
 
     def __init__(self, space: DesignSpace, system: LinearSystem, max_sweeps: int = 30) -> None:
         self.space = space
         self.system = system
         self.projector = ConvexProjector(space, system, max_sweeps=max_sweeps)
+        self.forced = tuple(self._forced(i, count) for i, count in enumerate(system.counts))
 
     def repair(self, Z: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Repair full numeric vectors ``Z`` and categorical ``codes`` (copies are returned)."""
@@ -57,11 +65,11 @@ class RecipeRepairer:
 
     def _snap_counts(self, Z: np.ndarray, L: np.ndarray, U: np.ndarray) -> None:
         """Fix dropped components at 0 and raise kept ones' lower bound (in place)."""
-        for count in self.system.counts:
+        for count, forced in zip(self.system.counts, self.forced, strict=True):
             c = count.columns
             values = Z[:, c]
             eligible = (values > 0) & (values >= count.min_amount)
-            priority = np.where(count.forced, np.inf, np.where(eligible, values, -np.inf))
+            priority = np.where(forced, np.inf, np.where(eligible, values, -np.inf))
             order = np.argsort(-priority, axis=1, kind="stable")
             rank = np.empty_like(order)
             np.put_along_axis(rank, order, np.arange(len(c))[None, :].repeat(len(Z), 0), 1)
@@ -71,6 +79,39 @@ class RecipeRepairer:
             Zc[drop] = Lc[drop] = Uc[drop] = 0.0
             Lc[keep] = np.minimum(np.maximum(Lc[keep], count.min_amount), Uc[keep])
             Z[:, c], L[:, c], U[:, c] = Zc, Lc, Uc
+
+    def _forced(self, number: int, count: CountSet) -> np.ndarray:
+        """Members that must be non-zero: by their bounds, or because the mixtures, linear
+        constraints and ratios have no solution with them at zero (one small LP each)."""
+        forced = count.forced.copy()
+        for j, column in enumerate(count.columns):
+            if not forced[j]:
+                forced[j] = not self._feasible_with_zero(int(column))
+        if forced.sum() > count.max_nonzero:
+            names = ", ".join(self.space.numeric_names[c] for c in count.columns[forced])
+            raise StudySpecError([(f"count[{number}].max_nonzero", (
+                f"{int(forced.sum())} components must be non-zero for the bounds and the other "
+                f"constraints to hold ({names}), but max_nonzero = {count.max_nonzero}"))])
+        return forced
+
+    def _feasible_with_zero(self, column: int) -> bool:
+        from scipy.optimize import linprog
+
+        system, space = self.system, self.space
+        upper = space.upper.copy()
+        upper[column] = 0.0
+        if space.lower[column] > 0:
+            return False
+        result = linprog(
+            np.zeros(space.n_numeric),
+            A_ub=system.ineq_matrix if len(system.ineq_rhs) else None,
+            b_ub=system.ineq_rhs if len(system.ineq_rhs) else None,
+            A_eq=system.eq_matrix if len(system.eq_rhs) else None,
+            b_eq=system.eq_rhs if len(system.eq_rhs) else None,
+            bounds=list(zip(space.lower, upper, strict=True)),
+            method="highs",
+        )
+        return bool(result.status == 0)
 
     def repair_decisions(self, X: np.ndarray) -> np.ndarray:
         """Repair decision vectors (balances recomputed from the repaired components)."""

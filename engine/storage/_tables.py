@@ -123,18 +123,28 @@ class ProcessTagRow(SQLModel, table=True):
     unit: str | None = None
 
 
-class ProcessSampleRow(SQLModel, table=True):
-    """One historian sample (bulk-inserted; millions of rows)."""
+class ProcessChunkRow(SQLModel, table=True):
+    """Up to ``CHUNK_SAMPLES`` historian samples of one tag from one import, stored columnar.
 
-    __tablename__ = "process_series"
-    __table_args__ = (Index("ix_process_series_tag_time", "tag_id", "time_us"),)
+    Millions of samples per import make row-per-sample storage slow to write and read; a
+    chunk holds little-endian numpy arrays (int64 µs times, float64 values, int64 source
+    rows) and, when samples name batches, int32 codes into a JSON list of batch ids. Chunks
+    are written in the import's transaction like every other row.
+    """
+
+    __tablename__ = "process_chunks"
+    __table_args__ = (Index("ix_process_chunks_tag_time", "tag_id", "t_min_us", "t_max_us"),)
     id: int | None = Field(default=None, primary_key=True)
     tag_id: int = Field(foreign_key="process_tags.id")
-    time_us: int = Field(sa_column=Column(BigInteger, nullable=False))
-    value: float | None = None
-    batch_id: str | None = None
     import_id: int = Field(foreign_key="imports.id")
-    source_row: int
+    n_samples: int
+    t_min_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    t_max_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    times_us: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    values: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    source_rows: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    batch_codes: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    batch_ids_json: str | None = None
 
 
 class LabResultRow(SQLModel, table=True):

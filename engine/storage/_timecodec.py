@@ -26,4 +26,4 @@ def us_to_times(micros: np.ndarray | pd.Series) -> pd.Series:
 
 def now_us() -> int:
     """The current UTC time in microseconds."""
-    return int(pd.Timestamp.now(tz="UTC").value // 1000)
+    return int(pd.Timestamp.now(tz="UTC").value // 1000)  # .value is always nanoseconds

@@ -28,10 +28,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from engine.errors import FormixError
 from engine.schema import FRAME_COLUMNS
 from engine.storage import _tables as t
+from engine.storage._series_chunks import decode_chunks, encode_chunks
 from engine.storage._timecodec import now_us, times_to_us, us_to_times
 
 PROJECT_SUFFIX = ".formix"
-_BULK_CHUNK = 200_000
 
 
 class ProjectError(FormixError):
@@ -198,19 +198,19 @@ class ProjectStore:
     # ------------------------------------------------------------------ reads
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""
-        names = (
-            "materials",
-            "recipes",
-            "batches",
-            "process_series",
-            "lab_results",
-            "imports",
-            "model_versions",
-        )
+        queries = {
+            "materials": "SELECT COUNT(*) FROM materials",
+            "recipes": "SELECT COUNT(*) FROM recipes",
+            "batches": "SELECT COUNT(*) FROM batches",
+            "process_series": "SELECT COALESCE(SUM(n_samples), 0) FROM process_chunks",
+            "lab_results": "SELECT COUNT(*) FROM lab_results",
+            "imports": "SELECT COUNT(*) FROM imports",
+            "model_versions": "SELECT COUNT(*) FROM model_versions",
+        }
         with self._engine.connect() as connection:
             return {
-                name: int(connection.exec_driver_sql(f"SELECT COUNT(*) FROM {name}").scalar_one())
-                for name in names
+                name: int(connection.exec_driver_sql(query).scalar_one())
+                for name, query in queries.items()
             }
 
     def read(self, name: str) -> pd.DataFrame:
@@ -229,20 +229,19 @@ class ProjectStore:
         self, start: pd.Timestamp, end: pd.Timestamp, tags: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Historian samples with ``start <= time <= end`` (columns tag, time, value, unit)."""
-        query = (
-            "SELECT g.tag, s.time_us, s.value, g.unit FROM process_series s "
-            "JOIN process_tags g ON g.id = s.tag_id WHERE s.time_us BETWEEN :a AND :b"
-        )
+        query = "SELECT c.* FROM process_chunks c"
         params: dict[str, Any] = {"a": _timestamp_us(start), "b": _timestamp_us(end)}
+        where = " WHERE c.t_max_us >= :a AND c.t_min_us <= :b"
         if tags:
             names = [f":t{i}" for i in range(len(tags))]
-            query += f" AND g.tag IN ({', '.join(names)})"
+            query += " JOIN process_tags g ON g.id = c.tag_id"
+            where += f" AND g.tag IN ({', '.join(names)})"
             params.update({name[1:]: tag for name, tag in zip(names, tags, strict=True)})
         with self._engine.connect() as connection:
-            frame = pd.read_sql_query(text(query + " ORDER BY g.tag, s.time_us"), connection,
-                                      params=params)
-        frame.insert(1, "time", us_to_times(frame.pop("time_us")).to_numpy())
-        return frame
+            frame = _decode(connection, query + where + " ORDER BY c.id", params)
+        inside = (frame["time"] >= pd.Timestamp(start)) & (frame["time"] <= pd.Timestamp(end))
+        frame = frame.loc[inside, ["tag", "time", "value", "unit"]]
+        return frame.sort_values(["tag", "time"], kind="stable").reset_index(drop=True)
 
     def imported_checksums(self) -> dict[str, str]:
         """sha256 → file name of every file imported so far."""
@@ -359,7 +358,7 @@ def _sqlite_path(url: str) -> Path | None:
 def _timestamp_us(value: pd.Timestamp) -> int:
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return int(stamp.as_unit("us").value)
+    return int(stamp.value // 1000)  # Timestamp.value is always nanoseconds
 
 
 def _remove_sqlite_files(path: Path) -> None:
@@ -374,22 +373,6 @@ def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]
     subset = frame.loc[:, list(columns)].astype(object)
     subset = subset.where(pd.notna(subset), None)
     return subset.to_dict("records")
-
-
-def _bulk(
-    connection: Connection, table: str, columns: Sequence[str], rows: Iterable[tuple]
-) -> None:
-    """executemany in chunks through the DBAPI cursor: the fast path for millions of rows."""
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    chunk: list[tuple] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= _BULK_CHUNK:
-            connection.exec_driver_sql(sql, chunk)
-            chunk = []
-    if chunk:
-        connection.exec_driver_sql(sql, chunk)
 
 
 def _write_frames(connection: Connection, import_id: int, frames: dict[str, pd.DataFrame]) -> None:
@@ -510,37 +493,24 @@ def _write_series(connection: Connection, import_id: int, series: pd.DataFrame) 
         )
         existing = dict(connection.execute(select(tags_table.c.tag, tags_table.c.id)).all())
     code_to_id = np.array([existing[tag] for tag in tag_values.cat.categories], dtype=np.int64)
-    tag_ids = code_to_id[tag_values.cat.codes.to_numpy()]
-    time_us = pd.to_datetime(series["time"], utc=True).dt.as_unit("us").astype("int64").to_numpy()
-    values = series["value"].to_numpy(dtype=float)
-    batch_ids = series.get("batch_id", None)
-    source_rows = series["source_row"].to_numpy(dtype=np.int64)
-    columns = ["tag_id", "time_us", "value", "batch_id", "import_id", "source_row"]
-
-    def rows() -> Iterator[tuple]:
-        for start in range(0, len(series), _BULK_CHUNK):
-            stop = start + _BULK_CHUNK
-            value_chunk = values[start:stop]
-            value_list: list[Any] = value_chunk.tolist()
-            if np.isnan(value_chunk).any():
-                value_list = [None if v != v else v for v in value_list]
-            batch_list: list[Any]
-            if batch_ids is None:
-                batch_list = [None] * len(value_list)
-            else:
-                chunk = batch_ids.iloc[start:stop]
-                batch_list = chunk.astype(object).where(chunk.notna(), None).tolist()
-            yield from zip(
-                tag_ids[start:stop].tolist(),
-                time_us[start:stop].tolist(),
-                value_list,
-                batch_list,
-                [import_id] * len(value_list),
-                source_rows[start:stop].tolist(),
-                strict=True,
-            )
-
-    _bulk(connection, "process_series", columns, rows())
+    chunks = encode_chunks(
+        tag_ids=code_to_id[tag_values.cat.codes.to_numpy()],
+        times_us=pd.to_datetime(series["time"], utc=True).dt.as_unit("us").astype("int64")
+        .to_numpy(),
+        values=series["value"].to_numpy(dtype=float),
+        source_rows=series["source_row"].to_numpy(dtype=np.int64),
+        batch_ids=series.get("batch_id"),
+        import_id=import_id,
+    )
+    table = t.ProcessChunkRow.__table__
+    batch: list[dict[str, Any]] = []
+    for chunk in chunks:
+        batch.append(chunk)
+        if len(batch) >= 64:
+            connection.execute(insert(table), batch)
+            batch = []
+    if batch:
+        connection.execute(insert(table), batch)
 
 
 def _none_if_na(value: Any) -> Any:
@@ -614,39 +584,15 @@ def _read_imports(connection: Connection) -> pd.DataFrame:
 
 
 def _read_process_series(connection: Connection) -> pd.DataFrame:
-    """Chunked fetch straight into numpy: millions of rows without a tuple per row kept."""
-    tags = dict(connection.exec_driver_sql("SELECT id, tag FROM process_tags").all())
-    units = dict(connection.exec_driver_sql("SELECT id, unit FROM process_tags").all())
-    cursor = connection.exec_driver_sql(
-        "SELECT tag_id, time_us, value, batch_id, import_id, source_row FROM process_series "
-        "ORDER BY id"
-    )
-    parts: list[pd.DataFrame] = []
-    columns = ["tag_id", "time_us", "value", "batch_id", "import_id", "source_row"]
-    while rows := cursor.fetchmany(_BULK_CHUNK):
-        parts.append(pd.DataFrame.from_records(rows, columns=columns))
-    if not parts:
-        return pd.DataFrame(
-            {name: pd.Series(dtype=object) for name in FRAME_COLUMNS["process_series"]}
-        ).assign(time=pd.Series(dtype="datetime64[ns, UTC]"), value=pd.Series(dtype=float))
-    raw = pd.concat(parts, ignore_index=True)
-    ids = sorted(tags)
-    categories = pd.Categorical.from_codes(
-        np.searchsorted(ids, raw["tag_id"].to_numpy()), categories=[tags[i] for i in ids]
-    )
-    unit_by_tag = pd.Series([units[i] for i in ids], index=[tags[i] for i in ids])
-    frame = pd.DataFrame(
-        {
-            "tag": categories,
-            "time": pd.to_datetime(raw["time_us"].to_numpy(), unit="us", utc=True),
-            "value": raw["value"].astype(float),
-            "unit": pd.Categorical(unit_by_tag.reindex(categories).to_numpy()),
-            "batch_id": raw["batch_id"],
-            "import_id": raw["import_id"],
-            "source_row": raw["source_row"],
-        }
-    )
-    return frame
+    """All historian samples, decoded from their columnar chunks."""
+    return _decode(connection, "SELECT * FROM process_chunks ORDER BY id", {})
+
+
+def _decode(connection: Connection, query: str, params: dict[str, Any]) -> pd.DataFrame:
+    tags = connection.exec_driver_sql("SELECT id, tag, unit FROM process_tags").all()
+    chunks = connection.execute(text(query), params).all()
+    return decode_chunks(chunks, {i: tag for i, tag, _ in tags},
+                         {i: unit for i, _, unit in tags})
 
 
 _READERS = {

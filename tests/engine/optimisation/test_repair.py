@@ -100,7 +100,7 @@ def test_balance_takes_the_remainder_within_its_bounds() -> None:
 
 
 def test_count_keeps_the_largest_and_snaps_small_amounts_to_zero() -> None:
-    spec, space, repairer = _setup("alloy_study.toml")
+    _, space, repairer = _setup("alloy_study.toml")
     X = np.tile(repairer.repair_decisions(_random_decisions(space, 1, seed=6)), (3, 1))
     v, nb = space.decision_names.index("V"), space.decision_names.index("Nb")
     X[0, [v, nb]] = [0.05, 0.02]  # both present: V is larger, Nb goes
@@ -142,7 +142,7 @@ def test_ratio_and_linear_inequalities_hold_after_repair() -> None:
 
 
 def test_an_unrepairable_row_is_reported_not_hidden() -> None:
-    spec, space, repairer = _setup("concrete_study.toml")
+    _, space, repairer = _setup("concrete_study.toml")
     Z, codes = space.decode(_random_decisions(space, 4, seed=9), clip_balance=False)
     L = np.broadcast_to(space.lower, Z.shape).copy()
     U = np.broadcast_to(space.upper, Z.shape).copy()

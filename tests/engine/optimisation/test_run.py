@@ -194,9 +194,18 @@ def test_missing_target_input_price_and_crossing_intervals_are_refused() -> None
         optimise(quantile, crossing)
 
 
-def test_speed_of_the_default_study_size() -> None:
-    started = time.perf_counter()
-    result = _concrete(_spec(population=100, generations=200))
-    wall = time.perf_counter() - started
-    assert result.n_evaluations == 20_000
-    assert wall < 20.0, f"100 × 200 took {wall:.1f} s"
+
+def test_width_and_cost_constraints_and_a_width_objective() -> None:
+    data = _spec(generations=10).model_dump()
+    data["constraints"] += [
+        {"kind": "uncertainty", "target": "compressive_strength", "max": 9.0},
+        {"kind": "cost", "max": 90.0},
+    ]
+    data["objectives"][2] = {"kind": "uncertainty", "target": "slump"}
+    spec = StudySpec.from_dict(data)
+    result = _concrete(spec)
+    pareto = result.pareto
+    assert "slump_width" in result.objective_labels
+    width = pareto["compressive_strength_upper"] - pareto["compressive_strength_lower"]
+    assert len(pareto) > 0 and (width <= 9.0).all() and (pareto["cost"] <= 90.0).all()
+    assert np.allclose(pareto["slump_width"], pareto["slump_upper"] - pareto["slump_lower"])

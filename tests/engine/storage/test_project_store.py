@@ -59,26 +59,32 @@ def test_open_refuses_a_project_from_a_newer_formix(tmp_path: Path) -> None:
         ProjectStore.open(path)
 
 
-def test_older_schema_is_upgraded_after_a_backup(tmp_path: Path) -> None:
-    path = tmp_path / "p.formix"
-    ProjectStore.create(path).close()
-    # Simulate a project from before the head revision: drop to base, keep data file.
+def test_a_0001_project_with_samples_is_upgraded_after_a_backup(tmp_path: Path) -> None:
+    """Revision 0002 moved samples into columnar chunks: old samples must survive it."""
     from alembic import command
 
     from engine.storage.project_store import _make_engine, _migrations_config, database_url
 
+    path = tmp_path / "old.formix"
     engine = _make_engine(database_url(path))
     with engine.begin() as connection:
-        command.downgrade(_migrations_config(connection), "base")
         command.upgrade(_migrations_config(connection), "0001")
+        connection.exec_driver_sql(
+            "INSERT INTO imports VALUES (1, 1, 'process_series', 'log.csv', '/x/log.csv', 'ab', "
+            "0, 3, '{}', '[]')")
+        connection.exec_driver_sql("INSERT INTO process_tags VALUES (1, 'temp', '°C')")
+        connection.exec_driver_sql(
+            "INSERT INTO process_series (tag_id, time_us, value, batch_id, import_id, source_row)"
+            " VALUES (1, 1000000, 20.5, NULL, 1, 2), (1, 2000000, 21.0, 'B7', 1, 3)")
     engine.dispose()
-    with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE alembic_version SET version_num='0001'")
     with ProjectStore.open(path) as store:
-        head = store.revision()
-    if head == "0001":
-        pytest.skip("only one schema revision so far: nothing to upgrade")
-    assert list(tmp_path.glob("p.formix.before-*.bak"))
+        assert store.revision() != "0001"
+        samples = store.read("process_series")
+        assert store.counts()["process_series"] == 2
+    assert samples["value"].tolist() == [20.5, 21.0]
+    assert samples["source_row"].tolist() == [2, 3]
+    assert samples["batch_id"].iloc[1] == "B7"
+    assert list((tmp_path).glob("old.formix.before-*.bak"))
 
 
 def test_write_import_round_trips_and_traces_rows(tmp_path: Path) -> None:
@@ -122,12 +128,16 @@ def test_process_series_bulk_path_round_trips_times_and_tags(tmp_path: Path) -> 
     })
     with ProjectStore.create(tmp_path / "p.formix") as store:
         store.write_import([_pending({"process_series": series})])
-        back = store.read("process_series")
+        back = store.read("process_series").sort_values("source_row", ignore_index=True)
+        window = store.series_between(times[1], times[3], tags=["t2"])
     assert list(back["tag"].astype(str)) == ["t1", "t2"] * 3
     assert (back["time"] == times.tz_convert("UTC")).all()
     assert back["value"].isna().tolist() == [False, True, False, False, False, False]
-    assert back["batch_id"].tolist()[1] == "B1"
+    assert back["batch_id"].isna().tolist() == [True, False, True, True, False, True]
+    assert back["batch_id"].iloc[[1, 4]].tolist() == ["B1", "B2"]
     assert list(back["unit"].astype(str)) == ["degC", "rpm"] * 3
+    assert window["time"].tolist() == [times[1], times[3]]
+    assert window["value"].isna().tolist() == [True, False]
 
 
 def test_model_versions_are_kept_and_listed(tmp_path: Path) -> None:

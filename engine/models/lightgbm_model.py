@@ -1,0 +1,379 @@
+"""LightGBM property models: one booster per target with calibrated intervals and domain.
+
+``PropertyModel`` follows scikit-learn conventions: parameters in ``__init__``, fitted state
+in attributes ending in ``_``, a clear error when used before ``fit``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from engine.errors import FormixError
+from engine.models.dataset import group_ids, recipe_groups
+from engine.models.features import DerivedFeature, FeatureEncoder
+from engine.models.params import (
+    DEFAULT_NUM_BOOST_ROUND,
+    DEFAULT_SCALE_BOOST_ROUND,
+    POINT_PARAMS,
+    SCALE_PARAMS,
+    TUNING_GRID,
+    default_threads,
+    resolve_params,
+)
+from engine.models.splits import cv_splits
+from engine.progress import CancelToken, ProgressCallback, no_progress
+from engine.uncertainty.conformal import IntervalCalibration, calibrate, check_coverage
+from engine.uncertainty.domain import DomainModel
+
+MIN_ROWS = 10
+CALIBRATION_KINDS = ("group", "random")
+
+
+class NotFittedError(FormixError):
+    """The model was used before ``fit`` (or loading)."""
+
+
+@dataclass
+class TargetModel:
+    """The fitted parts for one target.
+
+    Attributes:
+        name: target column.
+        booster: point model (mean).
+        spread_booster: model of |residual|, scales the interval locally.
+        calibration: conformal constants of the interval.
+        n_rows: training rows with this target measured.
+        params: the LightGBM parameters used for the point model.
+    """
+
+    name: str
+    booster: lgb.Booster
+    spread_booster: lgb.Booster
+    calibration: IntervalCalibration
+    n_rows: int
+    params: dict[str, Any]
+
+
+@dataclass
+class TargetPrediction:
+    """Point prediction and interval bounds for one target (arrays over rows)."""
+
+    prediction: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+class PropertyModel:
+    """LightGBM regressors (one per target) with cross-conformal intervals and a domain check.
+
+    Args:
+        inputs: input columns; None uses every column of the frame given to ``fit``.
+        categorical: inputs holding labels (routes, plants); encoded once and stored.
+        derived: generic derived features computed from inputs (e.g. ratios).
+        monotone: input -> +1 (non-decreasing) or -1 (non-increasing).
+        params: LightGBM parameter overrides of the point model.
+        num_boost_round: boosting rounds of the point model.
+        coverage: nominal interval coverage, e.g. 0.9.
+        calibration: ``group`` (held-out recipes, the honest default) or ``random`` rows.
+        calibration_folds: folds of the cross-conformal calibration.
+        age_column: test-age input, ignored when recipe groups are inferred from inputs.
+        spread_params: LightGBM parameter overrides of the spread model.
+        spread_boost_round: boosting rounds of the spread model.
+        tune: choose among a few parameter sets by CV inside the training data.
+        seed: seed of folds, bagging and domain subsampling.
+        num_threads: LightGBM threads; None uses the available CPUs (at most 8).
+        max_domain_points: training points kept by the applicability domain.
+    """
+
+    def __init__(
+        self,
+        inputs: Sequence[str] | None = None,
+        categorical: Sequence[str] = (),
+        derived: Sequence[DerivedFeature] = (),
+        monotone: Mapping[str, int] | None = None,
+        params: Mapping[str, Any] | None = None,
+        num_boost_round: int = DEFAULT_NUM_BOOST_ROUND,
+        coverage: float = 0.9,
+        calibration: str = "group",
+        calibration_folds: int = 5,
+        age_column: str | None = None,
+        spread_params: Mapping[str, Any] | None = None,
+        spread_boost_round: int = DEFAULT_SCALE_BOOST_ROUND,
+        tune: bool = False,
+        seed: int = 0,
+        num_threads: int | None = None,
+        max_domain_points: int = 5000,
+    ) -> None:
+        self.inputs = inputs
+        self.categorical = categorical
+        self.derived = derived
+        self.monotone = monotone
+        self.params = params
+        self.num_boost_round = num_boost_round
+        self.coverage = coverage
+        self.calibration = calibration
+        self.calibration_folds = calibration_folds
+        self.age_column = age_column
+        self.spread_params = spread_params
+        self.spread_boost_round = spread_boost_round
+        self.tune = tune
+        self.seed = seed
+        self.num_threads = num_threads
+        self.max_domain_points = max_domain_points
+
+    # -- scikit-learn style parameter access -------------------------------------------------
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters."""
+        names = list(inspect.signature(type(self).__init__).parameters)[1:]
+        return {name: getattr(self, name) for name in names}
+
+    def set_params(self, **params: Any) -> PropertyModel:
+        """Set constructor parameters (unfitted state is not touched)."""
+        valid = self.get_params()
+        for name, value in params.items():
+            if name not in valid:
+                raise FormixError(f"PropertyModel has no parameter {name!r}")
+            setattr(self, name, value)
+        return self
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: pd.DataFrame | pd.Series,
+        groups: Sequence[Any] | np.ndarray | None = None,
+        *,
+        progress: ProgressCallback = no_progress,
+        cancel: CancelToken | None = None,
+    ) -> PropertyModel:
+        """Train one booster, spread model and interval calibration per target column of ``y``.
+
+        Args:
+            X: input frame.
+            y: one target (Series) or several (DataFrame); missing targets skip that row.
+            groups: recipe id per row; None infers it from inputs except ``age_column``.
+            progress: receives fractions in [0, 1] and messages.
+            cancel: checked between folds, targets and every 50 boosting rounds.
+
+        Raises:
+            FormixError: bad columns, too few rows, bad coverage or calibration settings.
+            engine.progress.Cancelled: when ``cancel`` was set.
+        """
+        check_coverage(self.coverage)
+        if self.calibration not in CALIBRATION_KINDS:
+            raise FormixError(
+                f"calibration must be one of {list(CALIBRATION_KINDS)}, got {self.calibration!r}"
+            )
+        targets_frame = y.to_frame() if isinstance(y, pd.Series) else y
+        if len(targets_frame) != len(X):
+            raise FormixError(f"X has {len(X)} rows but y has {len(targets_frame)}")
+        inputs = tuple(self.inputs) if self.inputs is not None else tuple(map(str, X.columns))
+        encoder = FeatureEncoder(inputs, tuple(self.categorical), tuple(self.derived)).fit(X)
+        matrix = encoder.transform(X, warn_unknown=False)
+        monotone = encoder.monotone_vector(dict(self.monotone or {}))
+        if groups is None:
+            group = recipe_groups(X, inputs, self.age_column)
+        else:
+            group = group_ids(np.asarray(groups, dtype=object))
+            if len(group) != len(X):
+                raise FormixError(f"groups has {len(group)} entries, X has {len(X)} rows")
+        targets = [str(t) for t in targets_frame.columns]
+        fitted: dict[str, TargetModel] = {}
+        for i, target in enumerate(targets):
+            _check_cancel(cancel)
+            values = pd.to_numeric(targets_frame[target], errors="coerce").to_numpy(np.float64)
+            rows = np.flatnonzero(np.isfinite(values))
+            if len(rows) < MIN_ROWS:
+                raise FormixError(
+                    f"target {target!r} has {len(rows)} measured rows; at least {MIN_ROWS} needed"
+                )
+            report = _scaled(progress, i / len(targets), (i + 1) / len(targets), target)
+            fitted[target] = self._fit_target(
+                target, matrix[rows], values[rows], group[rows], encoder, monotone, report, cancel
+            )
+        n_inputs = len(encoder.inputs)
+        cats = {j: len(encoder.categories[c]) for j, c in zip(
+            encoder.categorical_indices, encoder.categorical, strict=True)}
+        self.domain_ = DomainModel.fit(
+            matrix[:, :n_inputs], group, cats, self.max_domain_points, self.seed
+        )
+        self.encoder_ = encoder
+        self.feature_names_ = encoder.feature_names
+        self.monotone_constraints_ = monotone
+        self.targets_ = fitted
+        progress(1.0, "trained")
+        return self
+
+    def _fit_target(
+        self,
+        target: str,
+        matrix: np.ndarray,
+        y: np.ndarray,
+        groups: np.ndarray,
+        encoder: FeatureEncoder,
+        monotone: list[int],
+        progress: ProgressCallback,
+        cancel: CancelToken | None,
+    ) -> TargetModel:
+        n = len(y)
+        threads = self.num_threads or default_threads()
+        point = resolve_params(POINT_PARAMS, self.params, n, self.seed, threads)
+        spread = resolve_params(SCALE_PARAMS, self.spread_params, n, self.seed, threads)
+        spread.setdefault("min_data_in_leaf", max(10, n // 50))
+        if any(monotone):
+            point["monotone_constraints"] = monotone
+        cat_index = encoder.categorical_indices
+        folds = cv_splits(
+            self.calibration, n, self.calibration_folds, self.seed, groups=groups, strict=False
+        )
+        train = _Trainer(cat_index, cancel)
+        candidates = [point]
+        if self.tune:
+            candidates = [{**point, **grid} for grid in TUNING_GRID]
+            candidates = [{**c, **dict(self.params or {})} for c in candidates]
+        steps = len(candidates) * len(folds) + len(folds) + 2
+        done = 0
+        best: tuple[float, dict[str, Any], np.ndarray] | None = None
+        for candidate in candidates:
+            oof = np.empty(n)
+            for tr, te in folds:
+                booster = train(candidate, matrix[tr], y[tr], self.num_boost_round)
+                oof[te] = booster.predict(matrix[te], num_threads=threads)
+                done += 1
+                progress(done / steps, f"{target}: calibration fold {done}")
+            rmse = float(np.sqrt(np.mean((y - oof) ** 2)))
+            if best is None or rmse < best[0]:
+                best = (rmse, candidate, oof)
+        assert best is not None
+        _, point, oof = best
+        abs_residual = np.abs(y - oof)
+        spread_oof = np.empty(n)
+        for tr, te in folds:
+            booster = train(spread, matrix[tr], abs_residual[tr], self.spread_boost_round)
+            spread_oof[te] = booster.predict(matrix[te], num_threads=threads)
+            done += 1
+            progress(done / steps, f"{target}: spread fold")
+        calibration = calibrate(y - oof, spread_oof, self.coverage)
+        booster = train(point, matrix, y, self.num_boost_round)
+        progress((done + 1) / steps, f"{target}: final model")
+        spread_booster = train(spread, matrix, abs_residual, self.spread_boost_round)
+        return TargetModel(target, booster, spread_booster, calibration, n, point)
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "targets_"):
+            raise NotFittedError("this model is not trained yet: call fit() or load a model first")
+
+    @property
+    def target_names(self) -> list[str]:
+        """Targets in training order."""
+        self._check_fitted()
+        return list(self.targets_)
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The feature matrix LightGBM sees for ``X`` (inputs then derived features)."""
+        self._check_fitted()
+        return self.encoder_.transform(X)
+
+    def predict_matrix(self, matrix: np.ndarray) -> dict[str, TargetPrediction]:
+        """Predictions and intervals for every target from an encoded feature matrix."""
+        self._check_fitted()
+        threads = self.num_threads or default_threads()
+        out: dict[str, TargetPrediction] = {}
+        for name, part in self.targets_.items():
+            prediction = part.booster.predict(matrix, num_threads=threads)
+            spread = part.spread_booster.predict(matrix, num_threads=threads)
+            lower, upper = part.calibration.interval(prediction, spread)
+            out[name] = TargetPrediction(prediction, lower, upper)
+        return out
+
+    def predict(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Point predictions, one column per target, indexed like ``X``."""
+        results = self.predict_matrix(self.transform(X))
+        return pd.DataFrame({t: r.prediction for t, r in results.items()}, index=X.index)
+
+    def predict_interval(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per target: ``T``, ``T lower``, ``T upper`` at the calibrated coverage."""
+        results = self.predict_matrix(self.transform(X))
+        return _interval_frame(results, X.index)
+
+    def domain(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Applicability domain: ``domain`` label (inside/edge/outside) and ``domain score``."""
+        return self._domain_frame(self.transform(X), X.index)
+
+    def _domain_frame(self, matrix: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        self._check_fitted()
+        n_inputs = len(self.encoder_.inputs)
+        workers = self.num_threads or default_threads()
+        score, label = self.domain_.score(matrix[:, :n_inputs], workers=workers)
+        return pd.DataFrame({"domain": label, "domain score": score}, index=index)
+
+    def predict_table(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Predictions, interval bounds and domain label/score for every row of ``X``."""
+        matrix = self.transform(X)
+        frame = _interval_frame(self.predict_matrix(matrix), X.index)
+        domain = self._domain_frame(matrix, X.index)
+        frame["domain"] = domain["domain"].to_numpy()
+        frame["domain score"] = domain["domain score"].to_numpy()
+        return frame
+
+
+class _Trainer:
+    """Calls ``lightgbm.train`` on numpy matrices with the categorical features set."""
+
+    def __init__(self, categorical: list[int], cancel: CancelToken | None) -> None:
+        self.categorical = categorical
+        self.callbacks = [] if cancel is None else [_cancel_callback(cancel)]
+
+    def __call__(
+        self, params: dict[str, Any], matrix: np.ndarray, y: np.ndarray, rounds: int
+    ) -> lgb.Booster:
+        names = [f"f{j}" for j in range(matrix.shape[1])]
+        data = lgb.Dataset(
+            matrix,
+            label=y,
+            feature_name=names,
+            categorical_feature=self.categorical or "auto",
+            free_raw_data=True,
+        )
+        return lgb.train(params, data, num_boost_round=rounds, callbacks=self.callbacks)
+
+
+def _cancel_callback(cancel: CancelToken) -> Callable[[Any], None]:
+    def check(env: Any) -> None:
+        if env.iteration % 50 == 0:
+            cancel.raise_if_cancelled()
+
+    check.order = 5  # type: ignore[attr-defined]
+    return check
+
+
+def _check_cancel(cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+
+
+def _scaled(progress: ProgressCallback, start: float, end: float, label: str) -> ProgressCallback:
+    def report(fraction: float, message: str) -> None:
+        progress(start + (end - start) * min(max(fraction, 0.0), 1.0), message or label)
+
+    return report
+
+
+def _interval_frame(results: Mapping[str, TargetPrediction], index: pd.Index) -> pd.DataFrame:
+    columns: dict[str, np.ndarray] = {}
+    for name, r in results.items():
+        columns[name] = r.prediction
+        columns[f"{name} lower"] = r.lower
+        columns[f"{name} upper"] = r.upper
+    return pd.DataFrame(columns, index=index)

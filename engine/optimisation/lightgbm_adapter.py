@@ -1,0 +1,60 @@
+"""``PropertyPredictor`` over a fitted :class:`engine.models.lightgbm_model.PropertyModel`.
+
+The model's applicability domain labels a row ``inside`` up to the 95th-percentile training
+distance and ``edge`` up to the 99th; the optimiser's score convention puts those boundaries at
+1 and 2. The adapter maps the distance piecewise-linearly so that both agree: distance/t95 up to
+t95, then 1 + (d − t95)/(t99 − t95) up to t99, continuing with the same slope beyond.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.optimisation.predictor import Predictions, domain_labels
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class LightGBMPredictorAdapter:
+    """Adapts a fitted ``PropertyModel`` (LightGBM + conformal intervals + domain).
+
+    Derived features the model defines itself (its ``derived`` ratios) are computed by the model;
+    ``input_names`` are its raw inputs. Categorical inputs are mapped by label; a label the model
+    never saw becomes LightGBM's "missing" (choose study choices among the model's categories).
+    Intervals are only available at the model's calibrated coverage.
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.target_names: tuple[str, ...] = tuple(model.target_names)  # raises if not fitted
+        self.input_names: tuple[str, ...] = tuple(model.encoder_.inputs)
+        self.coverage = float(model.coverage)
+        self.categories: dict[str, list[str]] = dict(model.encoder_.categories)
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Predictions, calibrated intervals and domain scores for every row of ``frame``."""
+        encoder = self.model.encoder_
+        matrix = encoder.transform(frame[list(self.input_names)], warn_unknown=False)
+        results = self.model.predict_matrix(matrix)
+        domain = self.model.domain_
+        distance = domain.distance(matrix[:, : len(encoder.inputs)])
+        score = domain_score(distance, domain.inside_threshold, domain.edge_threshold)
+        return Predictions(
+            mean={t: np.asarray(r.prediction, dtype=float) for t, r in results.items()},
+            lower={t: np.asarray(r.lower, dtype=float) for t, r in results.items()},
+            upper={t: np.asarray(r.upper, dtype=float) for t, r in results.items()},
+            domain_score=score,
+            domain_label=domain_labels(score),
+            coverage=self.coverage,
+        )
+
+
+def domain_score(distance: np.ndarray, inside: float, edge: float) -> np.ndarray:
+    """Map distances so the inside threshold becomes 1 and the edge threshold 2."""
+    distance = np.asarray(distance, dtype=float)
+    inside = max(float(inside), 1e-300)
+    band = max(float(edge) - inside, 1e-12 * inside)
+    return np.where(distance <= inside, distance / inside, 1.0 + (distance - inside) / band)

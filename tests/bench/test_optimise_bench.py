@@ -1,0 +1,34 @@
+"""``formix bench optimise`` at a reduced size, plus the 100 × 200 speed figure."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from engine.optimisation import bench
+
+
+@pytest.mark.bench
+def test_optimise_bench_runs_and_nsga2_beats_random_search(capsys) -> None:  # type: ignore[no-untyped-def]
+    parser = argparse.ArgumentParser()
+    bench.add_arguments(parser)
+    args = parser.parse_args(["--population", "40", "--generations", "30",
+                              "--reference-factor", "5", "--json"])
+    assert bench.run(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    rows = {row["method"]: row for row in report["methods"]}
+    assert set(rows) == {"formix_nsga2", "formix_final_pop", "random_search", "optuna_nsga2",
+                         "reference"}
+    assert rows["formix_nsga2"]["evaluations"] == rows["random_search"]["evaluations"] == 1200
+    assert rows["optuna_nsga2"]["evaluations"] == 1200
+    assert rows["formix_nsga2"]["hypervolume"] > rows["random_search"]["hypervolume"]
+    assert rows["formix_nsga2"]["hv_vs_reference"] > 0.9
+
+
+@pytest.mark.bench
+def test_default_study_size_runs_in_a_few_seconds() -> None:
+    report = bench.speed(population=100, generations=200)
+    assert report["evaluations"] == 20_000
+    assert report["wall_s"] < 10.0, report

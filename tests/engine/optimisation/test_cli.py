@@ -1,0 +1,63 @@
+"""``formix optimize``: JSON summary, output files, and no models without the hidden fake."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.cli import optimise_commands
+from engine.errors import FormixError
+from engine.optimisation.examples import example_path
+from engine.optimisation.study import StudySpec
+from tests.engine.optimisation.fakes import independent_violations
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="formix")
+    optimise_commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return int(args.handler(args))
+
+
+def test_json_summary_with_recommendations(capsys: pytest.CaptureFixture[str]) -> None:
+    code = _run("optimize", str(example_path("concrete_study.toml")), "--fake-predictor",
+                "analytic", "--population", "30", "--generations", "10", "--seed", "3",
+                "--json")
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("n_evaluations", "wall_s", "hypervolume", "max_constraint_violation",
+                "recommendations", "seed", "baseline"):
+        assert key in summary
+    assert summary["n_evaluations"] == 300 and summary["seed"] == 3
+    assert summary["max_constraint_violation"] <= 1e-9
+    assert len(summary["recommendations"]) == 3
+    assert summary["recommendations"][0]["rank"] == 1
+
+
+def test_out_dir_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = _run("optimise", str(example_path("alloy_study.toml")), "--fake-predictor",
+                "analytic", "--generations", "5", "--population", "20", "--out",
+                str(tmp_path), "-k", "2")
+    assert code == 0
+    assert "recipes on the Pareto front" in capsys.readouterr().out
+    pareto = pd.read_csv(tmp_path / "pareto.csv")
+    spec = StudySpec.from_toml(tmp_path / "study.toml")
+    assert spec.algorithm.generations == 5
+    assert independent_violations(spec, pareto) == []
+    assert len(json.loads((tmp_path / "recommendations.json").read_text())) == 2
+    assert json.loads((tmp_path / "summary.json").read_text())["n_recipes"] == len(pareto)
+
+
+def test_without_trained_models_it_says_so() -> None:
+    with pytest.raises(FormixError, match="no trained models in project"):
+        _run("optimize", str(example_path("concrete_study.toml")), "--project", "plant")
+
+
+def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run("optimize", "--help")
+    assert "fake-predictor" not in capsys.readouterr().out
