@@ -54,3 +54,13 @@ def test_ruff_is_clean() -> None:
         cwd=REPO_ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(not (REPO_ROOT / ".venv/bin/lint-imports").exists()
+                    and shutil.which("lint-imports") is None,
+                    reason="import-linter is not installed")
+def test_import_linter_contracts_are_kept() -> None:
+    lint = shutil.which("lint-imports") or str(REPO_ROOT / ".venv/bin/lint-imports")
+    result = subprocess.run([lint, "--no-cache"], cwd=REPO_ROOT, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

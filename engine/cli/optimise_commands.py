@@ -1,4 +1,8 @@
-"""``formix optimize STUDY.toml``: run a study, print or save the Pareto set and recommendations."""
+"""``formix optimize STUDY.toml``: run a study, print or save the Pareto set and recommendations.
+
+``formix recommend DIR`` picks recommendations again (another ``-k``) from a saved run
+(``formix optimize … --out DIR``) without optimising again.
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,16 @@ def register(subparsers: Any) -> None:
     # Testing only: closed-form stand-in models instead of a project's trained ones.
     parser.add_argument("--fake-predictor", choices=["analytic"], help=argparse.SUPPRESS)
     parser.set_defaults(handler=_run)
+
+    again = subparsers.add_parser(
+        "recommend",
+        help="pick recommended recipes again from a saved run (formix optimize --out DIR)",
+    )
+    again.add_argument("run_dir", type=Path, metavar="DIR", help="output folder of a run")
+    again.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
+                       help="number of recommended recipes (default 3)")
+    again.add_argument("--json", action="store_true", help="print JSON on stdout")
+    again.set_defaults(handler=_recommend_again)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,6 +111,50 @@ def _run(args: argparse.Namespace) -> int:
     else:
         _print(result, recommendations, args.out)
     return 0 if len(result.pareto) else 1
+
+
+def _recommend_again(args: argparse.Namespace) -> int:
+    from engine.optimisation.decision import recommend
+
+    result = _load_saved_run(args.run_dir)
+    recommendations = recommend(result, args.recommendations)
+    if args.json:
+        emit_json([r.to_dict() for r in recommendations])
+    else:
+        _print(result, recommendations, None)
+    return 0 if recommendations else 1
+
+
+def _load_saved_run(run_dir: Path) -> Any:
+    """An ``OptimisationResult`` rebuilt from ``pareto.csv``, ``summary.json``, ``study.toml``."""
+    import numpy as np
+    import pandas as pd
+
+    from engine.optimisation.result import OptimisationResult
+    from engine.optimisation.study import StudySpec
+
+    try:
+        summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        pareto = pd.read_csv(run_dir / "pareto.csv")
+    except (OSError, ValueError) as error:
+        raise FormixError(f"{run_dir} is not a saved run of `formix optimize --out`: {error}") \
+            from error
+    spec = StudySpec.from_toml(run_dir / "study.toml")
+    labels = tuple(o["label"] for o in summary["objectives"])
+    baseline = None
+    if summary.get("baseline"):
+        baseline = pd.DataFrame([summary["baseline"]["objectives"]])
+    return OptimisationResult(
+        study_name=summary["study"], pareto=pareto, objective_labels=labels,
+        senses=tuple(o["sense"] for o in summary["objectives"]),
+        variable_names=tuple(v.name for v in spec.variables), input_columns=(),
+        targets=(), coverage=float("nan"), baseline=baseline, baseline_feasible=None,
+        n_evaluations=summary["n_evaluations"], n_generations=summary["n_generations"],
+        wall_s=summary["wall_s"], hypervolume=summary["hypervolume"], hv_ideal=(),
+        hv_nadir=(), max_constraint_violation=summary["max_constraint_violation"],
+        history=(np.empty((0, len(labels))),), cancelled=summary["cancelled"],
+        seed=summary["seed"], message=summary["message"], currency=spec.currency,
+    )
 
 
 class _CancelOnInterrupt:

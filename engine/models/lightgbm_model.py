@@ -24,8 +24,10 @@ from engine.models.params import (
     POINT_PARAMS,
     SCALE_PARAMS,
     TUNING_GRID,
-    default_threads,
+    calibration_folds_for,
+    prediction_threads,
     resolve_params,
+    spread_min_data_in_leaf,
 )
 from engine.models.splits import cv_splits
 from engine.progress import CancelToken, ProgressCallback, no_progress
@@ -82,13 +84,14 @@ class PropertyModel:
         num_boost_round: boosting rounds of the point model.
         coverage: nominal interval coverage, e.g. 0.9.
         calibration: ``group`` (held-out recipes, the honest default) or ``random`` rows.
-        calibration_folds: folds of the cross-conformal calibration.
+        calibration_folds: folds of the cross-conformal calibration; None picks 20 up to
+            2,000 rows, 10 up to 20,000, else 5.
         age_column: test-age input, ignored when recipe groups are inferred from inputs.
         spread_params: LightGBM parameter overrides of the spread model.
         spread_boost_round: boosting rounds of the spread model.
         tune: choose among a few parameter sets by CV inside the training data.
         seed: seed of folds, bagging and domain subsampling.
-        num_threads: LightGBM threads; None uses the available CPUs (at most 8).
+        num_threads: LightGBM threads; None uses one for small data, else the CPUs (≤ 8).
         max_domain_points: training points kept by the applicability domain.
     """
 
@@ -102,7 +105,7 @@ class PropertyModel:
         num_boost_round: int = DEFAULT_NUM_BOOST_ROUND,
         coverage: float = 0.9,
         calibration: str = "group",
-        calibration_folds: int = 5,
+        calibration_folds: int | None = None,
         age_column: str | None = None,
         spread_params: Mapping[str, Any] | None = None,
         spread_boost_round: int = DEFAULT_SCALE_BOOST_ROUND,
@@ -225,16 +228,15 @@ class PropertyModel:
         cancel: CancelToken | None,
     ) -> TargetModel:
         n = len(y)
-        threads = self.num_threads or default_threads()
-        point = resolve_params(POINT_PARAMS, self.params, n, self.seed, threads)
-        spread = resolve_params(SCALE_PARAMS, self.spread_params, n, self.seed, threads)
-        spread.setdefault("min_data_in_leaf", max(10, n // 50))
+        threads = self.num_threads or prediction_threads(n)
+        point = resolve_params(POINT_PARAMS, self.params, n, self.seed, self.num_threads)
+        spread_base = {**SCALE_PARAMS, "min_data_in_leaf": spread_min_data_in_leaf(n)}
+        spread = resolve_params(spread_base, self.spread_params, n, self.seed, self.num_threads)
         if any(monotone):
             point["monotone_constraints"] = monotone
         cat_index = encoder.categorical_indices
-        folds = cv_splits(
-            self.calibration, n, self.calibration_folds, self.seed, groups=groups, strict=False
-        )
+        n_folds = self.calibration_folds or calibration_folds_for(n)
+        folds = cv_splits(self.calibration, n, n_folds, self.seed, groups=groups, strict=False)
         train = _Trainer(cat_index, cancel)
         candidates = [point]
         if self.tune:
@@ -288,7 +290,7 @@ class PropertyModel:
     def predict_matrix(self, matrix: np.ndarray) -> dict[str, TargetPrediction]:
         """Predictions and intervals for every target from an encoded feature matrix."""
         self._check_fitted()
-        threads = self.num_threads or default_threads()
+        threads = self.num_threads or prediction_threads(len(matrix))
         out: dict[str, TargetPrediction] = {}
         for name, part in self.targets_.items():
             prediction = part.booster.predict(matrix, num_threads=threads)
@@ -314,7 +316,7 @@ class PropertyModel:
     def _domain_frame(self, matrix: np.ndarray, index: pd.Index) -> pd.DataFrame:
         self._check_fitted()
         n_inputs = len(self.encoder_.inputs)
-        workers = self.num_threads or default_threads()
+        workers = self.num_threads or prediction_threads(len(matrix))
         score, label = self.domain_.score(matrix[:, :n_inputs], workers=workers)
         return pd.DataFrame({"domain": label, "domain score": score}, index=index)
 

@@ -25,18 +25,15 @@ POINT_PARAMS: dict[str, Any] = {
     "bagging_freq": 1,
 }
 
-# The spread model regresses |out-of-fold residual|: a smooth, coarse fit is all it needs.
+# The spread model regresses |out-of-fold residual|: a smooth, coarse fit is all it needs
+# (bigger spread models gave wider intervals at the same coverage on UCI concrete).
 SCALE_PARAMS: dict[str, Any] = {
     "objective": "regression",
     "learning_rate": 0.05,
-    "num_leaves": 7,
-    "max_depth": 4,
+    "num_leaves": 4,
     "lambda_l2": 5.0,
-    "feature_fraction": 0.8,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
 }
-DEFAULT_SCALE_BOOST_ROUND = 150
+DEFAULT_SCALE_BOOST_ROUND = 100
 
 # Small candidate grid for optional tuning inside training folds.
 TUNING_GRID: tuple[dict[str, Any], ...] = (
@@ -45,6 +42,34 @@ TUNING_GRID: tuple[dict[str, Any], ...] = (
     {"num_leaves": 7, "max_depth": 4, "learning_rate": 0.08},
     {"feature_fraction": 0.6, "lambda_l2": 3.0},
 )
+
+
+def calibration_folds_for(n_rows: int) -> int:
+    """Cross-conformal folds: many on small data, where the learning curve is steep.
+
+    The calibration models must see nearly as much data as the final model, or the final
+    model's errors are smaller than the calibration residuals and intervals over-cover
+    (5 folds gave 0.94 at nominal 0.90 on UCI concrete; 20 folds gave 0.91).
+    """
+    if n_rows <= 2000:
+        return 20
+    return 10 if n_rows <= 20000 else 5
+
+
+def training_threads(n_rows: int) -> int:
+    """Threads for training: one below 20,000 rows (threads cost more than they bring there,
+    and on a busy 2-core machine two threads were 7× slower), else the available CPUs."""
+    return 1 if n_rows < 20000 else default_threads()
+
+
+def prediction_threads(n_rows: int) -> int:
+    """Threads for prediction: one for small batches (optimiser populations), else all."""
+    return 1 if n_rows < 5000 else default_threads()
+
+
+def spread_min_data_in_leaf(n_rows: int) -> int:
+    """Leaf size of the spread model: coarse, 5 % of the rows within [20, 200]."""
+    return int(min(200, max(20, n_rows // 20)))
 
 
 def default_threads() -> int:
@@ -80,7 +105,7 @@ def resolve_params(
             "deterministic": True,
             "force_row_wise": True,
             "seed": int(seed),
-            "num_threads": int(num_threads or default_threads()),
+            "num_threads": int(num_threads or training_threads(n_rows)),
         }
     )
     params.update(dict(overrides or {}))

@@ -154,7 +154,7 @@ def _standardised_inputs(result: OptimisationResult) -> np.ndarray:
     columns = []
     for name in result.variable_names:
         series = result.pareto[name]
-        if isinstance(series.dtype, pd.CategoricalDtype) or series.dtype == object:
+        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
             columns.append(pd.get_dummies(series.astype(str)).to_numpy(float) / np.sqrt(2))
             continue
         values = series.to_numpy(dtype=float)

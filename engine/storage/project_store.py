@@ -368,11 +368,33 @@ def _remove_sqlite_files(path: Path) -> None:
             candidate.unlink()
 
 
-def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Rows as dicts with NaN/NaT/NA turned into None."""
-    subset = frame.loc[:, list(columns)].astype(object)
-    subset = subset.where(pd.notna(subset), None)
-    return subset.to_dict("records")
+def _column_values(column: pd.Series) -> list[Any]:
+    """A column as Python values with NaN/NaT/NA as None (fast for numeric columns)."""
+    if pd.api.types.is_float_dtype(column.dtype) and not isinstance(column.dtype,
+                                                                      pd.api.extensions.ExtensionDtype):
+        values = column.to_numpy()
+        listed: list[Any] = values.tolist()
+        if np.isnan(values).any():
+            listed = [None if v != v else v for v in listed]
+        return listed
+    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(column.dtype,
+                                                                        pd.api.extensions.ExtensionDtype):
+        return column.to_numpy().tolist()
+    as_object = column.astype(object)
+    return as_object.where(pd.notna(as_object), None).tolist()
+
+
+def _insert_rows(
+    connection: Connection, table: Any, frame: pd.DataFrame, columns: Sequence[str]
+) -> None:
+    """Insert a frame's columns with one DBAPI executemany (no per-row SQLAlchemy work)."""
+    if not len(frame):
+        return
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    names = ", ".join(f'"{name}"' for name in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
+    rows = list(zip(*(_column_values(frame[name]) for name in columns), strict=True))
+    connection.exec_driver_sql(sql, rows)
 
 
 def _write_frames(connection: Connection, import_id: int, frames: dict[str, pd.DataFrame]) -> None:
@@ -400,7 +422,7 @@ def _write_frames(connection: Connection, import_id: int, frames: dict[str, pd.D
             continue
         keys = zip(rows["recipe_id"].astype(str), rows["version"].astype(int), strict=True)
         with_pk = rows.assign(recipe_pk=[recipe_pks[key] for key in keys])
-        connection.execute(insert(table), _records(with_pk, ["recipe_pk", *extra]))
+        _insert_rows(connection, table, with_pk, ["recipe_pk", *extra])
     batch_pks: dict[tuple[str], int] = {}
     if (batches := frames.get("batches")) is not None and len(batches):
         batch_rows = batches.assign(
@@ -426,29 +448,17 @@ def _write_frames(connection: Connection, import_id: int, frames: dict[str, pd.D
             key=["batch_id"],
         )
     if (amounts := frames.get("batch_amounts")) is not None and len(amounts):
-        with_pk = amounts.assign(
-            batch_pk=[batch_pks[(b,)] for b in amounts["batch_id"].astype(str)]
-        )
-        connection.execute(
-            insert(t.BatchAmountRow.__table__),
-            _records(with_pk, ["batch_pk", "material", "amount", "unit"]),
-        )
+        pk_of_batch = pd.Series({key[0]: pk for key, pk in batch_pks.items()})
+        with_pk = amounts.assign(batch_pk=amounts["batch_id"].astype(str).map(pk_of_batch))
+        _insert_rows(connection, t.BatchAmountRow.__table__, with_pk,
+                     ["batch_pk", "material", "amount", "unit"])
     if (labs := frames.get("lab_results")) is not None and len(labs):
-        connection.execute(
-            insert(t.LabResultRow.__table__),
-            _records(
-                labs.assign(import_id=import_id),
-                [
-                    "batch_id",
-                    "property",
-                    "test_age_days",
-                    "value",
-                    "unit",
-                    "replicate",
-                    "import_id",
-                    "source_row",
-                ],
-            ),
+        _insert_rows(
+            connection,
+            t.LabResultRow.__table__,
+            labs.assign(import_id=import_id),
+            ["batch_id", "property", "test_age_days", "value", "unit", "replicate", "import_id",
+             "source_row"],
         )
     if (series := frames.get("process_series")) is not None and len(series):
         _write_series(connection, import_id, series)
@@ -458,7 +468,7 @@ def _insert_keyed(
     connection: Connection, table: Any, frame: pd.DataFrame, columns: list[str], key: list[str]
 ) -> dict[tuple, int]:
     """Insert rows and return their primary keys by natural key."""
-    connection.execute(insert(table), _records(frame, columns))
+    _insert_rows(connection, table, frame, columns)
     import_id = int(frame["import_id"].iloc[0])
     found = connection.execute(
         select(table.c.id, *[table.c[k] for k in key]).where(table.c.import_id == import_id)
@@ -471,9 +481,8 @@ def _upsert_materials(connection: Connection, import_id: int, materials: pd.Data
     codes = materials["material"].astype(str).tolist()
     connection.execute(table.delete().where(table.c.material.in_(codes)))
     columns = list(FRAME_COLUMNS["materials"])
-    connection.execute(
-        insert(table), _records(materials.assign(import_id=import_id), [*columns, "import_id"])
-    )
+    _insert_rows(connection, table, materials.assign(import_id=import_id),
+                 [*columns, "import_id"])
 
 
 def _write_series(connection: Connection, import_id: int, series: pd.DataFrame) -> None:

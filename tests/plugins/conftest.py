@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,7 +85,8 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
-    def connect(self, database: str = "postgres"):  # noqa: ANN201 - psycopg is optional
+    def connect(self, database: str = "postgres") -> Any:
+        """A psycopg connection (autocommit) to a database of the server."""
         import psycopg
 
         return psycopg.connect(host=self.host, port=self.port, user=self.user,

@@ -61,3 +61,17 @@ def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit):
         _run("optimize", "--help")
     assert "fake-predictor" not in capsys.readouterr().out
+
+
+def test_recommend_again_from_a_saved_run(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run("optimize", str(example_path("concrete_study.toml")), "--fake-predictor",
+                "analytic", "--generations", "8", "--population", "30", "--out",
+                str(tmp_path), "--json") == 0
+    first = json.loads(capsys.readouterr().out)["recommendations"]
+    assert _run("recommend", str(tmp_path), "-k", "3", "--json") == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [r["row"] for r in again] == [r["row"] for r in first]
+    assert again[0]["deltas_vs_baseline"] is not None
+    with pytest.raises(FormixError, match="not a saved run"):
+        _run("recommend", str(tmp_path / "missing"))
