@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormixError
+from engine.plugin_services import (
+    InstalledPlugin,
+    install_plugin_wheel,
+    list_plugins,
+    set_plugin_enabled,
+    validate_plugin,
+)
 from engine.progress import CancelToken, ProgressCallback, no_progress
 from engine.schema import DatasetKind
 from engine.types import ImportSource
@@ -25,6 +32,35 @@ if TYPE_CHECKING:
     from engine.ingest.reader import SourceTable
     from engine.linking import LinkOptions, LinkReport
     from engine.types import BatchSeries, ModellingTable
+
+__all__ = [
+    "DatasetKind",
+    "ImportSource",
+    "InstalledPlugin",
+    "ProjectLocation",
+    "ProjectSummary",
+    "create_demo",
+    "create_project",
+    "data_attributions",
+    "export_table",
+    "file_filters",
+    "import_files",
+    "import_sources",
+    "install_plugin_wheel",
+    "link_options",
+    "list_plugins",
+    "load_profile",
+    "mapping_fields",
+    "modelling_table",
+    "preview_file",
+    "process_series_for_batch",
+    "project_summary",
+    "save_link_options",
+    "save_profile",
+    "set_plugin_enabled",
+    "validate_plugin",
+    "write_frame_atomic",
+]
 
 ProjectLocation = str | Path
 LINK_OPTIONS_KEY = "link_options"

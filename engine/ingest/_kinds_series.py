@@ -21,7 +21,7 @@ from engine.ingest._mapped import Mapped, name_of
 from engine.ingest.mapping import ColumnMapping
 
 Frames = dict[str, pd.DataFrame]
-_BAD_QUALITY = r"^(bad|uncertain|invalid|b|u|false)\b"
+_BAD_QUALITY = r"^(?:bad|uncertain|invalid|b|u|false)\b"
 
 
 def wide_values(cells: Cells, mappings: list[ColumnMapping]) -> pd.DataFrame:

@@ -200,21 +200,20 @@ def guarded_class(cls: type, guard: Guard) -> type:
     It keeps the class's name, module and docstring. Falls back to a thin wrapper class when
     the plugin's class cannot be subclassed.
     """
-    def can_read(self: Any, path: Path) -> bool:
-        return guard.can_read(super(guarded, self).can_read, Path(path))
-
-    def read(self: Any, path: Path, progress: ProgressCallback = no_progress) -> ReadResult:
-        return guard.read(super(guarded, self).read, Path(path), progress)
-
-    namespace = {
-        "can_read": can_read, "read": read, "__module__": cls.__module__,
-        "__qualname__": cls.__qualname__, "__doc__": cls.__doc__, "__formix_plugin_class__": cls,
-    }
     try:
-        guarded = type(cls.__name__, (cls,), namespace)
+        class Guarded(cls):
+            __formix_plugin_class__ = cls
+
+            def can_read(self, path: Path) -> bool:
+                return guard.can_read(super().can_read, Path(path))
+
+            def read(self, path: Path, progress: ProgressCallback = no_progress) -> ReadResult:
+                return guard.read(super().read, Path(path), progress)
     except TypeError:
         return _wrapper_class(cls, guard)
-    return guarded
+    Guarded.__name__, Guarded.__qualname__ = cls.__name__, cls.__qualname__
+    Guarded.__module__, Guarded.__doc__ = cls.__module__, cls.__doc__
+    return Guarded
 
 
 def _wrapper_class(cls: type, guard: Guard) -> type:

@@ -67,15 +67,15 @@ def _imports_from(root: Path, tops: set[str]) -> Iterator[None]:
     for name in list(sys.modules):
         if name.split(".")[0] in tops and foreign(sys.modules[name]):
             saved[name] = sys.modules.pop(name)
+    before = set(sys.modules)
     sys.path.insert(0, str(root))
     try:
         yield
     finally:
         sys.path.remove(str(root))
-        if saved:
-            for name in [n for n in sys.modules if n.split(".")[0] in tops]:
-                del sys.modules[name]
-            sys.modules.update(saved)
+        for name in [n for n in sys.modules if n.split(".")[0] in tops and n not in before]:
+            del sys.modules[name]
+        sys.modules.update(saved)
 
 
 def _check_readers(manifest: PluginManifest, root: Path) -> list[str]:

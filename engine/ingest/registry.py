@@ -17,6 +17,7 @@ session; the application goes on with the others. Plugins the user switched off
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.metadata
 import logging
 import threading
@@ -293,7 +294,7 @@ class ReaderRegistry:
                 builtin = entry.plugin.source == "builtin"
                 guard = Guard(entry.plugin.name, entry.spec.id,
                               None if builtin else self._settings.read_timeout,
-                              lambda message, plugin=entry.plugin: self._fail(plugin, message))
+                              functools.partial(self._fail, entry.plugin))
                 entry.cls = guarded_class(cls, guard)
             return entry.cls if entry.plugin.usable else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from engine.models.lightgbm_model import PropertyModel
 EXPECTED = "expected value"
 
 
-def _booster(model: PropertyModel, target: str):  # noqa: ANN202 - lightgbm.Booster
+def _booster(model: PropertyModel, target: str) -> Any:
     names = model.target_names
     if target not in names:
         raise FormixError(f"the model has no target {target!r}; it predicts {names}")
@@ -71,8 +72,10 @@ class ContributionDelta:
         if isinstance(self.baseline_value, str) or isinstance(self.candidate_value, str):
             change = f"{self.baseline_value}→{self.candidate_value}"
         else:
-            change = _signed(self.candidate_value - self.baseline_value, _digits_for(
-                self.candidate_value - self.baseline_value))
+            change = _signed(
+                self.candidate_value - self.baseline_value,
+                _digits_for(self.candidate_value - self.baseline_value),
+            )
             change = f"{change} {self.unit}".rstrip()
         effect = f"{_signed(self.contribution_delta, digits)} {self.target_unit}".rstrip()
         return f"{self.feature} {change} → {effect}"

@@ -199,8 +199,10 @@ class FeatureEncoder:
 
     def _codes(self, column: str, series: pd.Series, warn_unknown: bool) -> np.ndarray:
         row_codes, labels = _factorized_labels(series)
-        index = {label: float(i) for i, label in enumerate(self.categories[column])}
-        lookup = np.array([index.get(label, np.nan) for label in labels] + [np.nan])
+        index: dict[str | None, float] = {
+            label: float(i) for i, label in enumerate(self.categories[column])
+        }
+        lookup = np.array([index.get(label, np.nan) for label in labels] + [np.nan], dtype=float)
         result = lookup[row_codes]  # row code -1 (missing) picks the trailing NaN
         if warn_unknown:
             positions = [i for i, lb in enumerate(labels) if lb is not None and lb not in index]

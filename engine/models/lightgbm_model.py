@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from engine.errors import FormixError
 from engine.models.dataset import group_ids, recipe_groups
@@ -189,6 +190,15 @@ class PropertyModel:
             group = group_ids(np.asarray(groups, dtype=object))
             if len(group) != len(X):
                 raise FormixError(f"groups has {len(group)} entries, X has {len(X)} rows")
+        n_inputs = len(encoder.inputs)
+        cats = {
+            j: len(encoder.categories[c])
+            for j, c in zip(encoder.categorical_indices, encoder.categorical, strict=True)
+        }
+        domain = DomainModel.fit(
+            matrix[:, :n_inputs], group, cats, self.max_domain_points, self.seed
+        )
+        standardized = domain.standardize(matrix[:, :n_inputs])
         targets = [str(t) for t in targets_frame.columns]
         fitted: dict[str, TargetModel] = {}
         for i, target in enumerate(targets):
@@ -201,14 +211,17 @@ class PropertyModel:
                 )
             report = _scaled(progress, i / len(targets), (i + 1) / len(targets), target)
             fitted[target] = self._fit_target(
-                target, matrix[rows], values[rows], group[rows], encoder, monotone, report, cancel
+                target,
+                matrix[rows],
+                standardized[rows],
+                values[rows],
+                group[rows],
+                encoder,
+                monotone,
+                report,
+                cancel,
             )
-        n_inputs = len(encoder.inputs)
-        cats = {j: len(encoder.categories[c]) for j, c in zip(
-            encoder.categorical_indices, encoder.categorical, strict=True)}
-        self.domain_ = DomainModel.fit(
-            matrix[:, :n_inputs], group, cats, self.max_domain_points, self.seed
-        )
+        self.domain_ = domain
         self.encoder_ = encoder
         self.feature_names_ = encoder.feature_names
         self.monotone_constraints_ = monotone
@@ -220,6 +233,7 @@ class PropertyModel:
         self,
         target: str,
         matrix: np.ndarray,
+        standardized: np.ndarray,
         y: np.ndarray,
         groups: np.ndarray,
         encoder: FeatureEncoder,
@@ -258,16 +272,25 @@ class PropertyModel:
         assert best is not None
         _, point, oof = best
         abs_residual = np.abs(y - oof)
-        spread_oof = np.empty(n)
+        # The spread model also sees the distance to the nearest training recipe (out of fold:
+        # to the fold's training rows), so intervals widen away from the data.
+        distance = np.empty(n)
         for tr, te in folds:
-            booster = train(spread, matrix[tr], abs_residual[tr], self.spread_boost_round)
-            spread_oof[te] = booster.predict(matrix[te], num_threads=threads)
+            distance[te] = cKDTree(standardized[tr]).query(standardized[te], k=1)[0]
+        spread_matrix = np.column_stack([matrix, distance])
+        spread_oof = np.empty(n)
+        spread_train = _Trainer(cat_index, cancel)
+        for tr, te in folds:
+            booster = spread_train(
+                spread, spread_matrix[tr], abs_residual[tr], self.spread_boost_round
+            )
+            spread_oof[te] = booster.predict(spread_matrix[te], num_threads=threads)
             done += 1
             progress(done / steps, f"{target}: spread fold")
         calibration = calibrate(y - oof, spread_oof, self.coverage)
         booster = train(point, matrix, y, self.num_boost_round)
         progress((done + 1) / steps, f"{target}: final model")
-        spread_booster = train(spread, matrix, abs_residual, self.spread_boost_round)
+        spread_booster = spread_train(spread, spread_matrix, abs_residual, self.spread_boost_round)
         return TargetModel(target, booster, spread_booster, calibration, n, point)
 
     # -- prediction ---------------------------------------------------------------------------
@@ -289,15 +312,28 @@ class PropertyModel:
 
     def predict_matrix(self, matrix: np.ndarray) -> dict[str, TargetPrediction]:
         """Predictions and intervals for every target from an encoded feature matrix."""
+        return self._predict_all(matrix)[0]
+
+    def domain_distance(self, matrix: np.ndarray) -> np.ndarray:
+        """Distance of each encoded row to the nearest training recipe (standardized)."""
+        self._check_fitted()
+        workers = self.num_threads or prediction_threads(len(matrix))
+        return self.domain_.distance(matrix[:, : len(self.encoder_.inputs)], workers=workers)
+
+    def _predict_all(self, matrix: np.ndarray) -> tuple[dict[str, TargetPrediction], np.ndarray]:
         self._check_fitted()
         threads = self.num_threads or prediction_threads(len(matrix))
+        distance = self.domain_distance(matrix)
+        spread_matrix = np.empty((matrix.shape[0], matrix.shape[1] + 1))
+        spread_matrix[:, :-1] = matrix
+        spread_matrix[:, -1] = distance
         out: dict[str, TargetPrediction] = {}
         for name, part in self.targets_.items():
-            prediction = part.booster.predict(matrix, num_threads=threads)
-            spread = part.spread_booster.predict(matrix, num_threads=threads)
+            prediction = np.asarray(part.booster.predict(matrix, num_threads=threads))
+            spread = np.asarray(part.spread_booster.predict(spread_matrix, num_threads=threads))
             lower, upper = part.calibration.interval(prediction, spread)
             out[name] = TargetPrediction(prediction, lower, upper)
-        return out
+        return out, distance
 
     def predict(self, X: pd.DataFrame) -> pd.DataFrame:
         """Point predictions, one column per target, indexed like ``X``."""
@@ -310,23 +346,18 @@ class PropertyModel:
         return _interval_frame(results, X.index)
 
     def domain(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Applicability domain: ``domain`` label (inside/edge/outside) and ``domain score``."""
-        return self._domain_frame(self.transform(X), X.index)
-
-    def _domain_frame(self, matrix: np.ndarray, index: pd.Index) -> pd.DataFrame:
-        self._check_fitted()
-        n_inputs = len(self.encoder_.inputs)
-        workers = self.num_threads or prediction_threads(len(matrix))
-        score, label = self.domain_.score(matrix[:, :n_inputs], workers=workers)
-        return pd.DataFrame({"domain": label, "domain score": score}, index=index)
+        """Applicability domain: ``domain`` label (inside/edge/outside) and ``domain score``
+        (distance to the nearest training recipe / the inside threshold)."""
+        score, label = self.domain_.classify(self.domain_distance(self.transform(X)))
+        return pd.DataFrame({"domain": label, "domain score": score}, index=X.index)
 
     def predict_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, interval bounds and domain label/score for every row of ``X``."""
-        matrix = self.transform(X)
-        frame = _interval_frame(self.predict_matrix(matrix), X.index)
-        domain = self._domain_frame(matrix, X.index)
-        frame["domain"] = domain["domain"].to_numpy()
-        frame["domain score"] = domain["domain score"].to_numpy()
+        results, distance = self._predict_all(self.transform(X))
+        frame = _interval_frame(results, X.index)
+        score, label = self.domain_.classify(distance)
+        frame["domain"] = label
+        frame["domain score"] = score
         return frame
 
 

@@ -73,7 +73,8 @@ def resolve_roles(
             require_columns(frame, [column], f"{role} column")
     require_columns(frame, [*drop, *categorical], "column")
     if not inputs:
-        skip = {*targets, *drop, *categorical, group_column, time_column} - {None}
+        skip = {*targets, *drop, *categorical}
+        skip |= {c for c in (group_column, time_column) if c is not None}
         inputs = [*default_inputs(frame, skip), *categorical]
     require_columns(frame, inputs, "input column")
     clash = sorted(set(inputs) & set(targets))
@@ -133,31 +134,55 @@ def train_models(
         cancel: cancellation token, checked between folds and targets.
     """
     frame, roles = resolve_roles(
-        table, targets, inputs, categorical=categorical, drop=drop,
-        group_column=group_column, age_column=age_column, units=units,
+        table,
+        targets,
+        inputs,
+        categorical=categorical,
+        drop=drop,
+        group_column=group_column,
+        age_column=age_column,
+        units=units,
     )
     groups = None if roles.group_column is None else frame[roles.group_column].to_numpy()
     common: dict[str, Any] = dict(
-        categorical=roles.categorical, derived=tuple(derived), monotone=monotone,
+        categorical=roles.categorical,
+        derived=tuple(derived),
+        monotone=monotone,
     )
     cv_metrics: dict[str, dict[str, Any]] = {}
     fit_start = 0.8 if cv_folds else 0.0
     if cv_folds:
         results = cross_validate(
-            frame, roles.targets, roles.inputs, cv="group", folds=cv_folds, seed=seed,
-            coverage=coverage, groups=groups, age_column=roles.age_column,
-            model_options=model_options, progress=scaled(progress, 0.0, 0.8), cancel=cancel,
+            frame,
+            roles.targets,
+            roles.inputs,
+            cv="group",
+            folds=cv_folds,
+            seed=seed,
+            coverage=coverage,
+            groups=groups,
+            age_column=roles.age_column,
+            model_options=model_options,
+            progress=scaled(progress, 0.0, 0.8),
+            cancel=cancel,
             **common,
         )
         cv_metrics = {t: r.metrics for t, r in results.items()}
     model = PropertyModel(
-        inputs=roles.inputs, coverage=coverage, age_column=roles.age_column, seed=seed,
-        **common, **dict(model_options or {}),
+        inputs=roles.inputs,
+        coverage=coverage,
+        age_column=roles.age_column,
+        seed=seed,
+        **common,
+        **dict(model_options or {}),
     )
     used = frame[[*roles.inputs, *roles.targets]]
     model.fit(
-        frame[list(roles.inputs)], frame[list(roles.targets)], groups=groups,
-        progress=scaled(progress, fit_start, 1.0), cancel=cancel,
+        frame[list(roles.inputs)],
+        frame[list(roles.targets)],
+        groups=groups,
+        progress=scaled(progress, fit_start, 1.0),
+        cancel=cancel,
     )
     return ModelSet(
         model=model,
@@ -196,21 +221,38 @@ def evaluate_models(
     """
     group_column = table.group_column if isinstance(table, ModellingTable) else None
     frame, roles = resolve_roles(
-        table, targets, inputs, categorical=categorical,
+        table,
+        targets,
+        inputs,
+        categorical=categorical,
         drop=[*drop, *(c for c in group_by if c not in drop)],
         group_column=None if group_by else group_column,
-        age_column=age_column, time_column=time_column,
+        age_column=age_column,
+        time_column=time_column,
     )
     groups: np.ndarray | None = None
     if group_by:
         require_columns(frame, group_by, "group-by column")
-        groups = frame[list(group_by)].groupby(list(group_by), dropna=False, sort=False).ngroup()
-        groups = groups.to_numpy()
+        keys = list(group_by)
+        groups = frame[keys].groupby(keys, dropna=False, sort=False).ngroup().to_numpy()
     elif roles.group_column is not None:
         groups = frame[roles.group_column].to_numpy()
     return cross_validate(
-        frame, roles.targets, roles.inputs, cv=cv, folds=folds, repeats=repeats, seed=seed,
-        coverage=coverage, groups=groups, age_column=roles.age_column,
-        time_column=roles.time_column, categorical=roles.categorical, derived=derived,
-        monotone=monotone, model_options=model_options, progress=progress, cancel=cancel,
+        frame,
+        roles.targets,
+        roles.inputs,
+        cv=cv,
+        folds=folds,
+        repeats=repeats,
+        seed=seed,
+        coverage=coverage,
+        groups=groups,
+        age_column=roles.age_column,
+        time_column=roles.time_column,
+        categorical=roles.categorical,
+        derived=derived,
+        monotone=monotone,
+        model_options=model_options,
+        progress=progress,
+        cancel=cancel,
     )

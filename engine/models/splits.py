@@ -68,6 +68,7 @@ def _fit_folds(folds: int, available: int, what: str, strict: bool) -> int:
     if available >= folds:
         return folds
     if strict or available < 2:
-        raise FormixError(f"{folds}-fold cross-validation needs at least {folds} {what}, "
-                          f"the data has {available}")
+        raise FormixError(
+            f"{folds}-fold cross-validation needs at least {folds} {what}, the data has {available}"
+        )
     return available

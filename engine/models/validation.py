@@ -142,15 +142,13 @@ def cross_validate(
                 X.iloc[train],
                 Y.iloc[train],
                 groups=group[train],
-                progress=lambda f, m, s=start, e=end, msg=message: progress(
-                    s + (e - s) * f, msg
-                ),
+                progress=lambda f, m, s=start, e=end, msg=message: progress(s + (e - s) * f, msg),
                 cancel=cancel,
             )
             with np.errstate(all="ignore"):
                 matrix = model.encoder_.transform(X.iloc[test], warn_unknown=False)
-            results = model.predict_matrix(matrix)
-            domain = model._domain_frame(matrix, X.index[test])["domain"].to_numpy()
+            results, distance = model._predict_all(matrix)
+            domain = model.domain_.classify(distance)[1]
             for target in targets:
                 r = results[target]
                 half = model.targets_[target].calibration.constant_halfwidth
@@ -173,8 +171,9 @@ def cross_validate(
             progress(done / total, message)
     n_groups = len(np.unique(group))
     return {
-        t: _summarise(t, pd.concat(collected[t], ignore_index=True), cv, folds, repeats, n_groups,
-                      coverage)
+        t: _summarise(
+            t, pd.concat(collected[t], ignore_index=True), cv, folds, repeats, n_groups, coverage
+        )
         for t in targets
     }
 
@@ -201,8 +200,9 @@ def _summarise(
     y = oof["observed"].to_numpy()
     metrics.update(interval_metrics(y, oof["lower"].to_numpy(), oof["upper"].to_numpy()))
     half = oof["constant_halfwidth"].to_numpy()
-    reference = interval_metrics(y, oof["predicted"].to_numpy() - half,
-                                 oof["predicted"].to_numpy() + half)
+    reference = interval_metrics(
+        y, oof["predicted"].to_numpy() - half, oof["predicted"].to_numpy() + half
+    )
     metrics["constant_width_conformal_width"] = reference["mean_interval_width"]
     metrics["constant_width_conformal_coverage"] = reference["coverage"]
     metrics["nominal_coverage"] = coverage

@@ -253,4 +253,5 @@ def _check_result(result: object, sample: Path, produces: DatasetKind | None) ->
             try:
                 parse_unit(unit)
             except UnitError as error:
-                pytest.fail(f"declared unit {unit!r} of {column!r} is not understood: {error}")
+                raise AssertionError(
+                    f"declared unit {unit!r} of {column!r} is not understood: {error}") from error

@@ -60,9 +60,7 @@ class IntervalCalibration:
     constant_halfwidth: float
     n_calibration: int
 
-    def interval(
-        self, prediction: np.ndarray, spread: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def interval(self, prediction: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds for predictions with spread-model outputs ``spread``."""
         half = self.quantile * np.maximum(spread, self.spread_floor)
         return prediction - half, prediction + half

@@ -120,9 +120,13 @@ class DomainModel:
 
     def score(self, features: np.ndarray, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """Scores (distance / inside threshold) and labels inside / edge / outside."""
-        dist = self.distance(features, workers)
-        level = (dist > self.inside_threshold).astype(np.int8) + (dist > self.edge_threshold)
-        return dist / self.inside_threshold, LABELS[level]
+        return self.classify(self.distance(features, workers))
+
+    def classify(self, distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and labels for distances returned by ``distance``."""
+        level = (distance > self.inside_threshold).astype(np.int8)
+        level += distance > self.edge_threshold
+        return distance / self.inside_threshold, LABELS[level]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; floats round-trip exactly."""

@@ -1,0 +1,367 @@
+"""``formix evaluate``, ``formix train`` and ``formix predict``: property models from the shell."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.cli._output import TerminalProgress, emit_json
+from engine.errors import FormixError
+
+ROLE_HELP = {
+    "target": "target column (repeat for several targets)",
+    "inputs": "input columns (default: every numeric column except targets/dropped/group/time)",
+    "drop": "columns never used as inputs",
+    "categorical": "input columns holding labels (routes, plants …)",
+    "age": "test-age column: rows equal in all other inputs are one recipe",
+}
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``evaluate``, ``train`` and ``predict`` sub-commands."""
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="cross-validate property models (grouped by recipe by default)",
+        description="Cross-validate LightGBM property models with calibrated intervals. Column "
+        "names must match the table's headers after stripping surrounding whitespace.",
+    )
+    evaluate.add_argument("table", type=Path, help="CSV or Excel (.xls/.xlsx) file")
+    _add_model_options(evaluate)
+    evaluate.add_argument(
+        "--cv",
+        choices=("group", "random", "time"),
+        default="group",
+        help="group (default: whole recipes held out), random or time",
+    )
+    evaluate.add_argument(
+        "--group-by",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="COL",
+        help="columns identifying a recipe (default: all inputs except --age)",
+    )
+    evaluate.add_argument("--time", metavar="COL", help="time column for --cv time")
+    evaluate.add_argument("--folds", type=int, default=10, help="number of folds (10)")
+    evaluate.add_argument("--repeats", type=int, default=1, help="repetitions (1)")
+    evaluate.add_argument(
+        "--oof",
+        type=Path,
+        metavar="CSV",
+        help="write out-of-fold predictions with intervals to this CSV",
+    )
+    evaluate.set_defaults(handler=run_evaluate)
+
+    train = subparsers.add_parser(
+        "train", help="train property models on a table and save them to a directory"
+    )
+    train.add_argument("table", type=Path, help="CSV or Excel (.xls/.xlsx) file")
+    train.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="MODEL_DIR",
+        help="directory to write the model files to",
+    )
+    _add_model_options(train)
+    train.add_argument(
+        "--group-by",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="COL",
+        help="columns identifying a recipe (default: all inputs except --age)",
+    )
+    train.add_argument(
+        "--cv-folds",
+        type=int,
+        default=5,
+        help="grouped CV folds for the metrics stored with the model (0 skips)",
+    )
+    train.add_argument(
+        "--unit",
+        action="append",
+        default=[],
+        metavar="COL=UNIT",
+        help="unit of a column, stored with the model (repeatable)",
+    )
+    train.set_defaults(handler=run_train)
+
+    predict = subparsers.add_parser(
+        "predict", help="predict recipes with a saved model (intervals, domain, contributions)"
+    )
+    predict.add_argument("model", type=Path, help="model directory written by `formix train`")
+    predict.add_argument(
+        "--in",
+        dest="input",
+        type=Path,
+        required=True,
+        metavar="TABLE",
+        help="recipes to predict (CSV or Excel)",
+    )
+    predict.add_argument(
+        "--out", type=Path, required=True, metavar="CSV", help="predictions CSV to write"
+    )
+    predict.add_argument(
+        "--top", type=int, default=3, help="top contributions per target as text (0 to skip)"
+    )
+    predict.add_argument("--json", action="store_true", help="print a JSON summary")
+    predict.set_defaults(handler=run_predict)
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target", action="append", required=True, metavar="COL", help=ROLE_HELP["target"]
+    )
+    parser.add_argument(
+        "--inputs", nargs="+", action="extend", metavar="COL", help=ROLE_HELP["inputs"]
+    )
+    parser.add_argument(
+        "--drop", nargs="+", action="extend", default=[], metavar="COL", help=ROLE_HELP["drop"]
+    )
+    parser.add_argument(
+        "--categorical",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="COL",
+        help=ROLE_HELP["categorical"],
+    )
+    parser.add_argument("--age", metavar="COL", help=ROLE_HELP["age"])
+    parser.add_argument(
+        "--ratio",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "NUMERATOR", "DENOMINATOR"),
+        help="derived feature NAME = Σ NUMERATOR / Σ DENOMINATOR; join several "
+        "columns with '+' (repeatable), e.g. --ratio w/b Water Cement+Slag",
+    )
+    parser.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="derived feature log(COL) (repeatable)",
+    )
+    parser.add_argument(
+        "--increasing",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="prediction must not decrease when COL increases (repeatable)",
+    )
+    parser.add_argument(
+        "--decreasing",
+        action="append",
+        default=[],
+        metavar="COL",
+        help="prediction must not increase when COL increases (repeatable)",
+    )
+    parser.add_argument("--coverage", type=float, default=0.9, help="interval coverage (0.9)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument("--rounds", type=int, help="boosting rounds (default 1000)")
+    parser.add_argument(
+        "--calibration-folds",
+        type=int,
+        help="cross-conformal folds (default: 20 up to 2,000 rows, then fewer)",
+    )
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="pick among a few parameter sets by CV inside the training data",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _feature_options(args: argparse.Namespace, frame: pd.DataFrame) -> dict[str, Any]:
+    from engine.models.features import DerivedFeature, parse_columns_expression
+
+    columns = list(frame.columns)
+    derived = [
+        DerivedFeature(
+            name,
+            "ratio",
+            parse_columns_expression(top, columns),
+            parse_columns_expression(bottom, columns),
+        )
+        for name, top, bottom in args.ratio
+    ]
+    derived += [
+        DerivedFeature(f"log({col})", "log", parse_columns_expression(col, columns))
+        for col in args.log
+    ]
+    monotone = {c: 1 for c in args.increasing}
+    for column in args.decreasing:
+        if column in monotone:
+            raise FormixError(f"{column!r} cannot be both --increasing and --decreasing")
+        monotone[column] = -1
+    options: dict[str, Any] = {}
+    if args.rounds is not None:
+        options["num_boost_round"] = args.rounds
+    if args.calibration_folds is not None:
+        options["calibration_folds"] = args.calibration_folds
+    if args.tune:
+        options["tune"] = True
+    return {
+        "derived": derived,
+        "monotone": monotone or None,
+        "model_options": options,
+        "categorical": args.categorical or None,
+    }
+
+
+def _read(path: Path) -> pd.DataFrame:
+    from engine.models.dataset import read_flat_table
+
+    return read_flat_table(path)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Handler of ``formix evaluate``."""
+    from engine.models.service import evaluate_models
+
+    if args.folds < 2 or args.repeats < 1:
+        raise FormixError("--folds must be ≥ 2 and --repeats ≥ 1")
+    frame = _read(args.table)
+    progress = TerminalProgress(enabled=not args.quiet)
+    results = evaluate_models(
+        frame,
+        args.target,
+        args.inputs,
+        drop=args.drop,
+        cv=args.cv,
+        group_by=args.group_by,
+        age_column=args.age,
+        time_column=args.time,
+        folds=args.folds,
+        repeats=args.repeats,
+        seed=args.seed,
+        coverage=args.coverage,
+        progress=progress,
+        **_feature_options(args, frame),
+    )
+    if args.oof is not None:
+        parts = [r.predictions.assign(target=t) for t, r in results.items()]
+        pd.concat(parts, ignore_index=True).to_csv(args.oof, index=False)
+    rows = [r.metrics for r in results.values()]
+    if args.json:
+        emit_json(rows)
+    else:
+        _print_table(rows, args)
+    return 0
+
+
+def _print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    first = rows[0]
+    print(
+        f"{first['cv']} CV, {first['folds']} folds × {first['repeats']} repeat(s), "
+        f"{first['n_groups']} recipe groups, nominal coverage {args.coverage:.0%}"
+    )
+    header = (
+        f"{'target':<40} {'RMSE':>8} {'MAE':>8} {'R²':>6} {'coverage':>8} "
+        f"{'width':>8} {'const.w':>8} {'rows':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for m in rows:
+        print(
+            f"{m['target'][:40]:<40} {m['rmse']:8.3f} {m['mae']:8.3f} {m['r2']:6.3f} "
+            f"{m['coverage']:8.3f} {m['mean_interval_width']:8.3f} "
+            f"{m['constant_width_conformal_width']:8.3f} {m['n_rows']:6d}"
+        )
+    print(
+        f"width: mean {args.coverage:.0%} interval width; const.w: width of a constant-width "
+        "conformal interval calibrated on the same residuals"
+    )
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Handler of ``formix train``."""
+    from engine.models.persistence import save_model_dir
+    from engine.models.service import train_models
+
+    frame = _read(args.table)
+    group_column = None
+    if len(args.group_by) == 1:
+        group_column = args.group_by[0]
+    elif args.group_by:
+        missing = [c for c in args.group_by if c not in frame.columns]
+        if missing:
+            raise FormixError(f"unknown group-by column(s) {missing}")
+        group_column = "__recipe_group__"
+        frame = frame.assign(
+            **{group_column: frame[args.group_by].astype(str).agg("|".join, axis=1)}
+        )
+    units = {}
+    for item in args.unit:
+        column, sep, unit = item.rpartition("=")
+        if not sep or not column:
+            raise FormixError(f"--unit expects COL=UNIT, got {item!r}")
+        units[column.strip()] = unit.strip()
+    progress = TerminalProgress(enabled=not args.quiet)
+    model_set = train_models(
+        frame,
+        args.target,
+        args.inputs,
+        drop=[*args.drop, *args.group_by],
+        group_column=group_column,
+        age_column=args.age,
+        units=units,
+        coverage=args.coverage,
+        cv_folds=args.cv_folds,
+        seed=args.seed,
+        progress=progress,
+        **_feature_options(args, frame),
+    )
+    save_model_dir(model_set, args.out)
+    summary = {
+        "model_dir": str(args.out),
+        "targets": model_set.targets,
+        "inputs": model_set.inputs,
+        "training_rows": model_set.training_rows,
+        "training_fingerprint": model_set.training_fingerprint,
+        "cv_metrics": model_set.cv_metrics,
+    }
+    if args.json:
+        emit_json(summary)
+    else:
+        print(f"saved {len(model_set.targets)} model(s) to {args.out}")
+        for target, metrics in model_set.cv_metrics.items():
+            print(
+                f"  {target}: grouped CV RMSE {metrics['rmse']:.3f}, coverage "
+                f"{metrics['coverage']:.3f}, mean width {metrics['mean_interval_width']:.3f}"
+            )
+    return 0
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """Handler of ``formix predict``."""
+    from engine.models.persistence import load_model_dir
+
+    model_set = load_model_dir(args.model)
+    frame = _read(args.input)
+    table = model_set.predict_table(frame, top_contributions=max(args.top, 0))
+    output = pd.concat([frame.reset_index(drop=True), table.reset_index(drop=True)], axis=1)
+    output.to_csv(args.out, index=False)
+    counts = table["domain"].value_counts().to_dict()
+    domain = {k: int(counts.get(k, 0)) for k in ("inside", "edge", "outside")}
+    summary = {
+        "rows": len(frame),
+        "out": str(args.out),
+        "targets": model_set.targets,
+        "domain": domain,
+    }
+    if args.json:
+        emit_json(summary)
+    else:
+        print(
+            f"wrote {len(frame)} predictions to {args.out} "
+            f"(domain: {domain['inside']} inside, {domain['edge']} edge, "
+            f"{domain['outside']} outside)"
+        )
+    return 0
