@@ -10,6 +10,7 @@ SYSTEM_PACKAGES=(
   libglib2.0-0 libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 fonts-dejavu-core  # Qt
   libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0  # Qt on X11
   libxcb-render-util0 libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1
+  postgresql                                              # live server for the SQL reader tests
 )
 
 missing=()

@@ -167,7 +167,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calibration-folds",
         type=int,
-        help="cross-conformal folds (default: 20 up to 2,000 rows, then fewer)",
+        help="cross-conformal folds (default: 10, 5 above 20,000 rows)",
     )
     parser.add_argument(
         "--tune",

@@ -20,18 +20,19 @@ from engine.schema import DatasetKind
 
 DEMO_SEED = 20261121
 
-# Raw UCI headers (verbatim, with their double and trailing spaces) → material codes.
+# UCI headers as the reader returns them (blanks around and inside headers folded)
+# → material codes.
 UCI_COMPONENTS = {
     "Cement (component 1)(kg in a m^3 mixture)": "cement",
     "Blast Furnace Slag (component 2)(kg in a m^3 mixture)": "blast_furnace_slag",
     "Fly Ash (component 3)(kg in a m^3 mixture)": "fly_ash",
-    "Water  (component 4)(kg in a m^3 mixture)": "water",
+    "Water (component 4)(kg in a m^3 mixture)": "water",
     "Superplasticizer (component 5)(kg in a m^3 mixture)": "superplasticizer",
-    "Coarse Aggregate  (component 6)(kg in a m^3 mixture)": "coarse_aggregate",
+    "Coarse Aggregate (component 6)(kg in a m^3 mixture)": "coarse_aggregate",
     "Fine Aggregate (component 7)(kg in a m^3 mixture)": "fine_aggregate",
 }
 UCI_AGE = "Age (day)"
-UCI_STRENGTH = "Concrete compressive strength(MPa, megapascals) "
+UCI_STRENGTH = "Concrete compressive strength(MPa, megapascals)"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,10 @@ def attribution_text() -> str:
 def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> list[DemoSource]:
     """Write the demo's CSV sources into ``folder``; returns them in import order."""
     folder.mkdir(parents=True, exist_ok=True)
-    raw = pd.read_excel(uci_concrete_path())
+    from engine.ingest.importer import read_source
+
+    raw = read_source(uci_concrete_path()).frame.astype({
+        **dict.fromkeys(UCI_COMPONENTS, float), UCI_AGE: float, UCI_STRENGTH: float})
     components = raw[list(UCI_COMPONENTS)].rename(columns=UCI_COMPONENTS)
     mix_key = pd.MultiIndex.from_frame(components)
     first_seen = pd.factorize(mix_key)[0]
@@ -130,7 +134,7 @@ def _synthetic_historian(batches: pd.DataFrame, rng: np.random.Generator) -> pd.
     owner = np.repeat(np.arange(len(batches)), counts)
     offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
     times = starts[owner] + offsets * step
-    day_of_year = pd.DatetimeIndex(times).dayofyear.to_numpy()
+    day_of_year = pd.DatetimeIndex(times).day_of_year.to_numpy()
     season = np.cos(2 * np.pi * (day_of_year - 200) / 365.25)
     n = len(times)
     mixing = (times >= batch_start[owner]) & (times <= batch_end[owner])

@@ -85,8 +85,8 @@ class PropertyModel:
         num_boost_round: boosting rounds of the point model.
         coverage: nominal interval coverage, e.g. 0.9.
         calibration: ``group`` (held-out recipes, the honest default) or ``random`` rows.
-        calibration_folds: folds of the cross-conformal calibration; None picks 20 up to
-            2,000 rows, 10 up to 20,000, else 5.
+        calibration_folds: folds of the cross-conformal calibration; None picks 10 up to
+            20,000 rows, else 5.
         age_column: test-age input, ignored when recipe groups are inferred from inputs.
         spread_params: LightGBM parameter overrides of the spread model.
         spread_boost_round: boosting rounds of the spread model.

@@ -28,6 +28,8 @@ def test_python_m_desktop_shows_the_main_window(tmp_path: Path) -> None:
     assert "window shown" in result.stdout
 
 
+# The engine's xlrd DeprecationWarning is reported in desktop/NEEDS_FROM_ENGINE.md (#2).
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_first_start_offers_the_demo_and_opens_it(
     qtbot, settings: QSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -41,11 +43,15 @@ def test_first_start_offers_the_demo_and_opens_it(
     window = MainWindow(settings=settings, demo_folder=tmp_path / "demo")
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(window.project_opened, timeout=120_000) as opened:
-        window.offer_demo_if_first_start()
+    opened: list[str] = []
+    window.project_opened.connect(opened.append)
+    window.offer_demo_if_first_start()
+    assert window.task_progress.isVisible()  # progress and Cancel while the demo is built
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=120_000)
     assert asked == ["Welcome to Formix"]
-    assert opened.args[0].endswith("demo.formix")
-    assert window.recent.items() == [opened.args[0]]
+    assert opened, window.statusBar().currentMessage()
+    assert opened[0].endswith("demo.formix")
+    assert window.recent.items() == opened
     assert "demo.formix" in window.windowTitle()
     asked.clear()
     window.offer_demo_if_first_start()  # not the first start any more

@@ -1,0 +1,1 @@
+"""Formix desktop application (PySide6). Reaches the engine only through ``engine.services``."""

@@ -1,0 +1,1 @@
+"""Reusable views: tables over pandas, findings, mapping editor, plots."""
