@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import FormixError
+from engine.model_services import (
+    TrainingReport,
+    load_model_set,
+    model_versions,
+    predict,
+    project_deriver,
+    train_models,
+)
 from engine.plugin_services import (
     InstalledPlugin,
     install_plugin_wheel,
@@ -39,6 +47,7 @@ __all__ = [
     "InstalledPlugin",
     "ProjectLocation",
     "ProjectSummary",
+    "TrainingReport",
     "create_demo",
     "create_project",
     "data_attributions",
@@ -49,15 +58,20 @@ __all__ = [
     "install_plugin_wheel",
     "link_options",
     "list_plugins",
+    "load_model_set",
     "load_profile",
     "mapping_fields",
+    "model_versions",
     "modelling_table",
+    "predict",
     "preview_file",
     "process_series_for_batch",
+    "project_deriver",
     "project_summary",
     "save_link_options",
     "save_profile",
     "set_plugin_enabled",
+    "train_models",
     "validate_plugin",
     "write_frame_atomic",
 ]

@@ -4,6 +4,7 @@ from engine.linking.derived import (
     AlloyBalance,
     complete_alloy_balance,
     derived_features,
+    deriver,
     material_densities,
     material_kinds,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "build_modelling_table",
     "complete_alloy_balance",
     "derived_features",
+    "deriver",
     "material_densities",
     "material_kinds",
 ]

@@ -8,7 +8,7 @@ its inputs exist, and a division by zero gives NaN, never inf.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,3 +214,26 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator / denominator, NaN where the denominator is 0 or missing."""
     safe = denominator.where(denominator != 0)
     return (numerator / safe).astype(np.float64)
+
+
+def deriver(materials: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """A function that adds the derived features to frames holding material amount columns.
+
+    The optimiser and prediction services use it so recipes they build get the same w/c,
+    binder, SCM shares or atomic fractions the model was trained on. Columns a frame already
+    has are kept as they are.
+    """
+    codes = set(materials["material"].astype(str)) if not materials.empty else set()
+
+    def derive(frame: pd.DataFrame) -> pd.DataFrame:
+        amounts = [c for c in frame.columns if c in codes or guess_kind(c) is not
+                   MaterialKind.OTHER]
+        if not amounts:
+            return frame
+        kinds = material_kinds(materials, amounts)
+        derived, _units = derived_features(frame[amounts], kinds,
+                                           material_densities(materials, kinds))
+        new = [c for c in derived.columns if c not in frame.columns]
+        return frame.assign(**{c: derived[c].to_numpy() for c in new})
+
+    return derive
