@@ -21,3 +21,12 @@ def shared_dataset(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent (the shared datasets live beside the repo, not in it)")
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo project, built once per test session (read-only for tests: copy to modify)."""
+    from engine import services
+
+    path, _summary, _created = services.create_demo(tmp_path_factory.mktemp("demo"))
+    return path

@@ -10,7 +10,7 @@ import pytest
 from model_testdata import FAST, INPUTS, make_recipes
 
 from engine.errors import FormixError
-from engine.models.features import UnknownCategoryWarning, ratio
+from engine.models.features import DerivedFeature, UnknownCategoryWarning, ratio
 from engine.models.lightgbm_model import NotFittedError, PropertyModel
 
 
@@ -79,14 +79,16 @@ def test_unknown_category_warns_and_is_treated_as_missing(fitted_model):
 
 
 @pytest.mark.parametrize("sign", [1, -1])
-def test_monotone_constraint_holds_on_a_dense_sweep(sign):
+@pytest.mark.parametrize("baseline", [False, True])
+def test_monotone_constraint_holds_on_a_dense_sweep(sign, baseline):
     frame = make_recipes(n_recipes=150, noise=3.0, seed=4)
     # Noise makes an unconstrained model wiggle; the constraint must still hold exactly.
     column = "age" if sign == 1 else "water"
     model = PropertyModel(
         inputs=INPUTS,
         categorical=["route"],
-        derived=[ratio("w/c", ["water"], ["cement"])],
+        derived=[ratio("w/c", ["water"], ["cement"]), DerivedFeature("log age", "log", ("age",))],
+        linear=["log age", "w/c"] if baseline else [],
         monotone={column: sign},
         **FAST,
     ).fit(frame[INPUTS], frame["strength"], groups=frame["recipe"])

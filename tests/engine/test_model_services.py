@@ -1,0 +1,66 @@
+"""Training models into a project: honest validation, versions, reload, prediction."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import services
+from engine.errors import FormixError
+
+
+@pytest.fixture(scope="module")
+def trained(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    project = tmp_path_factory.mktemp("trained") / "demo.formix"
+    shutil.copy(demo_project, project)
+    report = services.train_models(project, cv_folds=3)
+    return project, report
+
+
+def test_training_reports_grouped_cv_with_calibrated_intervals(trained: tuple) -> None:
+    _project, report = trained
+    row = report.cv.set_index("target").loc["compressive_strength"]
+    assert row["n_groups"] == 428  # the real distinct mixes: folds hold whole mixes out
+    assert 0.8 <= row["coverage"] <= 0.97  # stated 90 %, measured on held-out mixes
+    assert row["r2"] > 0.8
+    parity = report.predictions["compressive_strength"]
+    assert len(parity) == row["n_rows"]
+    assert (parity["lower"] <= parity["predicted"]).all()
+    assert (parity["predicted"] <= parity["upper"]).all()
+    importance = report.importance["compressive_strength"]
+    assert importance.index[0] in {"test_age_days", "water_binder_ratio", "water_cement_ratio"}
+
+
+def test_model_inputs_leave_out_historian_features(trained: tuple) -> None:
+    _project, report = trained
+    assert "test_age_days" in report.inputs
+    assert not [c for c in report.inputs if "__" in c]
+
+
+def test_each_training_adds_a_version_that_reloads_and_predicts(trained: tuple) -> None:
+    project, report = trained
+    versions = services.model_versions(project)
+    assert [v["version"] for v in versions] == [report.version]
+    recipes = pd.DataFrame({
+        "cement": [350.0, 350.0], "blast_furnace_slag": [0.0, 0.0], "fly_ash": [0.0, 0.0],
+        "water": [175.0, 175.0], "superplasticizer": [5.0, 5.0],
+        "coarse_aggregate": [1000.0, 1000.0], "fine_aggregate": [800.0, 800.0],
+        "test_age_days": [7.0, 28.0],
+    })
+    predicted = services.predict(project, recipes)
+    strength = predicted["compressive_strength"].to_numpy()
+    assert np.all(np.isfinite(strength))
+    assert strength[1] > strength[0]  # concrete gains strength from 7 to 28 days
+    assert set(predicted["domain"]) <= {"inside", "edge", "outside"}
+    assert (predicted["compressive_strength lower"] <= strength).all()
+
+
+def test_predicting_without_a_model_is_a_clear_error(demo_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "untrained.formix"
+    shutil.copy(demo_project, project)
+    with pytest.raises(FormixError, match="no saved model"):
+        services.predict(project, pd.DataFrame({"cement": [300.0]}))
