@@ -113,13 +113,14 @@ def train_models(
     if len(frame) < 20:
         raise FormixError(f"only {len(frame)} rows with measured properties; need at least 20")
     subset = _with_frame(table, frame)
+    age_terms = _age_baseline(table.age_column if table.age_column in chosen_inputs else None)
     validation = evaluate_models(
         subset, chosen_targets, chosen_inputs, cv="group", folds=cv_folds, seed=seed,
-        coverage=coverage, progress=scaled(progress, 0.05, 0.75), cancel=cancel,
+        coverage=coverage, progress=scaled(progress, 0.05, 0.75), cancel=cancel, **age_terms,
     )
     model_set = fit_model_set(
         subset, chosen_targets, chosen_inputs, coverage=coverage, cv_folds=0, seed=seed,
-        progress=scaled(progress, 0.75, 0.95), cancel=cancel,
+        progress=scaled(progress, 0.75, 0.95), cancel=cancel, **age_terms,
     )
     model_set.cv_metrics = {t: dict(r.metrics) for t, r in validation.items()}
     progress(0.96, "saving the model")
@@ -142,6 +143,21 @@ def train_models(
         nominal_coverage=coverage,
         versions=model_versions(location, name),
     )
+
+
+def _age_baseline(age_column: str | None) -> dict[str, Any]:
+    """Properties that develop with age (strength ~ log age) get a log-age linear baseline.
+
+    Boosting then models the remainder, so predictions between and beyond the tested ages
+    follow the logarithmic trend instead of the trees' steps.
+    """
+    if age_column is None:
+        return {}
+    from engine.models.features import DerivedFeature
+
+    term = f"log({age_column})"
+    return {"derived": [DerivedFeature(term, "log", (age_column,))],
+            "model_options": {"linear": [term]}}
 
 
 def save_model_set(location: str | Path, model_set: ModelSet, name: str) -> int:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from engine.cli._output import TerminalProgress, emit_json
 from engine.errors import FormixError
+
+if TYPE_CHECKING:  # pandas and LightGBM load only when a model command runs
+    import pandas as pd
 
 ROLE_HELP = {
     "target": "target column (repeat for several targets)",
@@ -148,6 +149,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="derived feature log(COL) (repeatable)",
     )
     parser.add_argument(
+        "--linear",
+        action="append",
+        default=[],
+        metavar="FEATURE",
+        help="input or derived feature (e.g. 'log(Age)') of a linear baseline that boosting "
+        "starts from; captures smooth trends trees only approximate (repeatable)",
+    )
+    parser.add_argument(
         "--increasing",
         action="append",
         default=[],
@@ -207,6 +216,8 @@ def _feature_options(args: argparse.Namespace, frame: pd.DataFrame) -> dict[str,
         options["calibration_folds"] = args.calibration_folds
     if args.tune:
         options["tune"] = True
+    if args.linear:
+        options["linear"] = list(args.linear)
     return {
         "derived": derived,
         "monotone": monotone or None,
@@ -246,6 +257,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         **_feature_options(args, frame),
     )
     if args.oof is not None:
+        import pandas as pd
+
         parts = [r.predictions.assign(target=t) for t, r in results.items()]
         pd.concat(parts, ignore_index=True).to_csv(args.oof, index=False)
     rows = [r.metrics for r in results.values()]
@@ -341,6 +354,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_predict(args: argparse.Namespace) -> int:
     """Handler of ``formix predict``."""
+    import pandas as pd
+
     from engine.models.persistence import load_model_dir
 
     model_set = load_model_dir(args.model)

@@ -31,7 +31,11 @@ def contributions(model: PropertyModel, X: pd.DataFrame, target: str) -> pd.Data
     """SHAP contributions per feature plus ``expected value``; each row sums to the prediction."""
     booster = _booster(model, target)
     matrix = model.transform(X)
-    raw = booster.predict(matrix, pred_contrib=True)
+    raw = np.array(booster.predict(matrix, pred_contrib=True), dtype=np.float64)
+    linear = model.targets_[target].linear
+    if linear is not None:  # exact SHAP of the linear baseline, added per feature
+        raw[:, list(linear.columns)] += linear.contributions(matrix)
+        raw[:, -1] += linear.intercept
     return pd.DataFrame(raw, columns=[*model.feature_names_, EXPECTED], index=X.index)
 
 

@@ -19,6 +19,7 @@ from scipy.spatial import cKDTree
 from engine.errors import FormixError
 from engine.models.dataset import group_ids, recipe_groups
 from engine.models.features import DerivedFeature, FeatureEncoder
+from engine.models.linear import LinearBase, linear_columns
 from engine.models.params import (
     DEFAULT_NUM_BOOST_ROUND,
     DEFAULT_SCALE_BOOST_ROUND,
@@ -49,7 +50,7 @@ class TargetModel:
 
     Attributes:
         name: target column.
-        booster: point model (mean).
+        booster: point model (mean); predicts the residual of ``linear`` when set.
         spread_booster: model of |residual|, scales the interval locally.
         calibration: conformal constants of the interval.
         n_rows: training rows with this target measured.
@@ -62,6 +63,11 @@ class TargetModel:
     calibration: IntervalCalibration
     n_rows: int
     params: dict[str, Any]
+    linear: LinearBase | None = None
+
+    def point(self, matrix: np.ndarray, threads: int) -> np.ndarray:
+        """Point predictions: linear baseline (if any) plus the booster."""
+        return point_predict(self.booster, self.linear, matrix, threads)
 
 
 @dataclass
@@ -80,6 +86,8 @@ class PropertyModel:
         inputs: input columns; None uses every column of the frame given to ``fit``.
         categorical: inputs holding labels (routes, plants); encoded once and stored.
         derived: generic derived features computed from inputs (e.g. ratios).
+        linear: features (inputs or derived, numeric) of a ridge baseline that boosting
+            starts from, e.g. ``log(age)``; empty for pure boosting.
         monotone: input -> +1 (non-decreasing) or -1 (non-increasing).
         params: LightGBM parameter overrides of the point model.
         num_boost_round: boosting rounds of the point model.
@@ -101,6 +109,7 @@ class PropertyModel:
         inputs: Sequence[str] | None = None,
         categorical: Sequence[str] = (),
         derived: Sequence[DerivedFeature] = (),
+        linear: Sequence[str] = (),
         monotone: Mapping[str, int] | None = None,
         params: Mapping[str, Any] | None = None,
         num_boost_round: int = DEFAULT_NUM_BOOST_ROUND,
@@ -118,6 +127,7 @@ class PropertyModel:
         self.inputs = inputs
         self.categorical = categorical
         self.derived = derived
+        self.linear = linear
         self.monotone = monotone
         self.params = params
         self.num_boost_round = num_boost_round
@@ -184,6 +194,7 @@ class PropertyModel:
         encoder = FeatureEncoder(inputs, tuple(self.categorical), tuple(self.derived)).fit(X)
         matrix = encoder.transform(X, warn_unknown=False)
         monotone = encoder.monotone_vector(dict(self.monotone or {}))
+        linear_index = linear_columns(encoder.feature_names, self.linear, encoder.categorical)
         if groups is None:
             group = recipe_groups(X, inputs, self.age_column)
         else:
@@ -218,6 +229,7 @@ class PropertyModel:
                 group[rows],
                 encoder,
                 monotone,
+                linear_index,
                 report,
                 cancel,
             )
@@ -238,6 +250,7 @@ class PropertyModel:
         groups: np.ndarray,
         encoder: FeatureEncoder,
         monotone: list[int],
+        linear_index: list[int],
         progress: ProgressCallback,
         cancel: CancelToken | None,
     ) -> TargetModel:
@@ -251,7 +264,8 @@ class PropertyModel:
         cat_index = encoder.categorical_indices
         n_folds = self.calibration_folds or calibration_folds_for(n)
         folds = cv_splits(self.calibration, n, n_folds, self.seed, groups=groups, strict=False)
-        train = _Trainer(cat_index, cancel)
+        signs = [monotone[j] for j in linear_index]
+        train = PointTrainer(cat_index, cancel, linear_index, signs)
         candidates = [point]
         if self.tune:
             candidates = [{**point, **grid} for grid in TUNING_GRID]
@@ -262,8 +276,8 @@ class PropertyModel:
         for candidate in candidates:
             oof = np.empty(n)
             for tr, te in folds:
-                booster = train(candidate, matrix[tr], y[tr], self.num_boost_round)
-                oof[te] = booster.predict(matrix[te], num_threads=threads)
+                booster, linear = train(candidate, matrix[tr], y[tr], self.num_boost_round)
+                oof[te] = point_predict(booster, linear, matrix[te], threads)
                 done += 1
                 progress(done / steps, f"{target}: calibration fold {done}")
             rmse = float(np.sqrt(np.mean((y - oof) ** 2)))
@@ -288,40 +302,42 @@ class PropertyModel:
             done += 1
             progress(done / steps, f"{target}: spread fold")
         calibration = calibrate(y - oof, spread_oof, self.coverage)
-        booster = train(point, matrix, y, self.num_boost_round)
+        booster, linear = train(point, matrix, y, self.num_boost_round)
         progress((done + 1) / steps, f"{target}: final model")
         spread_booster = spread_train(spread, spread_matrix, abs_residual, self.spread_boost_round)
-        return TargetModel(target, booster, spread_booster, calibration, n, point)
+        return TargetModel(target, booster, spread_booster, calibration, n, point, linear)
 
     # -- prediction ---------------------------------------------------------------------------
 
-    def _check_fitted(self) -> None:
+    def check_fitted(self) -> None:
+        """Raise NotFittedError unless the model was trained or loaded."""
         if not hasattr(self, "targets_"):
             raise NotFittedError("this model is not trained yet: call fit() or load a model first")
 
     @property
     def target_names(self) -> list[str]:
         """Targets in training order."""
-        self._check_fitted()
+        self.check_fitted()
         return list(self.targets_)
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """The feature matrix LightGBM sees for ``X`` (inputs then derived features)."""
-        self._check_fitted()
+        self.check_fitted()
         return self.encoder_.transform(X)
 
     def predict_matrix(self, matrix: np.ndarray) -> dict[str, TargetPrediction]:
         """Predictions and intervals for every target from an encoded feature matrix."""
-        return self._predict_all(matrix)[0]
+        return self.predict_encoded(matrix)[0]
 
     def domain_distance(self, matrix: np.ndarray) -> np.ndarray:
         """Distance of each encoded row to the nearest training recipe (standardized)."""
-        self._check_fitted()
+        self.check_fitted()
         workers = self.num_threads or prediction_threads(len(matrix))
         return self.domain_.distance(matrix[:, : len(self.encoder_.inputs)], workers=workers)
 
-    def _predict_all(self, matrix: np.ndarray) -> tuple[dict[str, TargetPrediction], np.ndarray]:
-        self._check_fitted()
+    def predict_encoded(self, matrix: np.ndarray) -> tuple[dict[str, TargetPrediction], np.ndarray]:
+        """Predictions with intervals per target, and domain distances, from encoded rows."""
+        self.check_fitted()
         threads = self.num_threads or prediction_threads(len(matrix))
         distance = self.domain_distance(matrix)
         spread_matrix = np.empty((matrix.shape[0], matrix.shape[1] + 1))
@@ -329,7 +345,7 @@ class PropertyModel:
         spread_matrix[:, -1] = distance
         out: dict[str, TargetPrediction] = {}
         for name, part in self.targets_.items():
-            prediction = np.asarray(part.booster.predict(matrix, num_threads=threads))
+            prediction = part.point(matrix, threads)
             spread = np.asarray(part.spread_booster.predict(spread_matrix, num_threads=threads))
             lower, upper = part.calibration.interval(prediction, spread)
             out[name] = TargetPrediction(prediction, lower, upper)
@@ -353,7 +369,7 @@ class PropertyModel:
 
     def predict_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, interval bounds and domain label/score for every row of ``X``."""
-        results, distance = self._predict_all(self.transform(X))
+        results, distance = self.predict_encoded(self.transform(X))
         frame = _interval_frame(results, X.index)
         score, label = self.domain_.classify(distance)
         frame["domain"] = label
@@ -369,17 +385,56 @@ class _Trainer:
         self.callbacks = [] if cancel is None else [_cancel_callback(cancel)]
 
     def __call__(
-        self, params: dict[str, Any], matrix: np.ndarray, y: np.ndarray, rounds: int
+        self,
+        params: dict[str, Any],
+        matrix: np.ndarray,
+        y: np.ndarray,
+        rounds: int,
+        init_score: np.ndarray | None = None,
     ) -> lgb.Booster:
         names = [f"f{j}" for j in range(matrix.shape[1])]
         data = lgb.Dataset(
             matrix,
             label=y,
+            init_score=init_score,
             feature_name=names,
             categorical_feature=self.categorical or "auto",
             free_raw_data=True,
         )
         return lgb.train(params, data, num_boost_round=rounds, callbacks=self.callbacks)
+
+
+class PointTrainer:
+    """Fits the optional linear baseline, then boosts from it (``init_score``)."""
+
+    def __init__(
+        self,
+        categorical: list[int],
+        cancel: CancelToken | None,
+        linear_index: list[int],
+        linear_signs: list[int],
+    ) -> None:
+        self.trainer = _Trainer(categorical, cancel)
+        self.linear_index = linear_index
+        self.linear_signs = linear_signs
+
+    def __call__(
+        self, params: dict[str, Any], matrix: np.ndarray, y: np.ndarray, rounds: int
+    ) -> tuple[lgb.Booster, LinearBase | None]:
+        if not self.linear_index:
+            return self.trainer(params, matrix, y, rounds), None
+        linear = LinearBase.fit(matrix, y, self.linear_index, self.linear_signs)
+        return self.trainer(params, matrix, y, rounds, linear.predict(matrix)), linear
+
+
+def point_predict(
+    booster: lgb.Booster, linear: LinearBase | None, matrix: np.ndarray, threads: int
+) -> np.ndarray:
+    """Booster prediction plus the linear baseline it was boosted from (if any)."""
+    prediction = np.asarray(booster.predict(matrix, num_threads=threads))
+    if linear is not None:
+        prediction = prediction + linear.predict(matrix)
+    return prediction
 
 
 def _cancel_callback(cancel: CancelToken) -> Callable[[Any], None]:

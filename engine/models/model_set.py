@@ -63,7 +63,7 @@ class ModelSet:
     @property
     def inputs(self) -> list[str]:
         """Input columns a prediction frame must have."""
-        self.model.target_names  # noqa: B018 - raises NotFittedError when untrained
+        self.model.check_fitted()
         return list(self.model.encoder_.inputs)
 
     def predict_table(self, frame: pd.DataFrame, top_contributions: int = 0) -> pd.DataFrame:

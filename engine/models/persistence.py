@@ -22,6 +22,7 @@ import lightgbm as lgb
 from engine.errors import FormixError
 from engine.models.features import DerivedFeature, FeatureEncoder
 from engine.models.lightgbm_model import PropertyModel, TargetModel
+from engine.models.linear import LinearBase
 from engine.models.model_set import ModelSet
 from engine.uncertainty.conformal import IntervalCalibration
 from engine.uncertainty.domain import DomainModel
@@ -47,7 +48,7 @@ def dump_model_files(model: ModelSet | PropertyModel) -> dict[str, bytes]:
     """
     model_set = model if isinstance(model, ModelSet) else ModelSet(model)
     fitted = model_set.model
-    fitted._check_fitted()
+    fitted.check_fitted()
     files: dict[str, bytes] = {}
     targets = []
     for i, (name, part) in enumerate(fitted.targets_.items()):
@@ -64,6 +65,7 @@ def dump_model_files(model: ModelSet | PropertyModel) -> dict[str, bytes]:
                 "booster": point_file,
                 "spread_booster": spread_file,
                 "cv_metrics": model_set.cv_metrics.get(name, {}),
+                "linear": None if part.linear is None else part.linear.to_dict(),
             }
         )
     encoder = fitted.encoder_
@@ -178,6 +180,7 @@ def _model_params(model: PropertyModel) -> dict[str, Any]:
     params["inputs"] = list(params["inputs"]) if params["inputs"] is not None else None
     params["categorical"] = list(params["categorical"])
     params["derived"] = [d.to_dict() for d in params["derived"]]
+    params["linear"] = list(params["linear"])
     params["monotone"] = dict(params["monotone"]) if params["monotone"] else None
     for key in ("params", "spread_params"):
         params[key] = dict(params[key]) if params[key] else None
@@ -206,6 +209,7 @@ def _build(meta: dict[str, Any], payload: Mapping[str, bytes]) -> ModelSet:
             calibration=IntervalCalibration.from_dict(entry["calibration"]),
             n_rows=int(entry["n_rows"]),
             params=dict(entry["params"]),
+            linear=None if entry.get("linear") is None else LinearBase.from_dict(entry["linear"]),
         )
         if entry.get("unit"):
             units[name] = entry["unit"]
@@ -265,6 +269,7 @@ def _atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)  # mkstemp creates 0600; model files are not secrets
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -145,9 +145,8 @@ def cross_validate(
                 progress=lambda f, m, s=start, e=end, msg=message: progress(s + (e - s) * f, msg),
                 cancel=cancel,
             )
-            with np.errstate(all="ignore"):
-                matrix = model.encoder_.transform(X.iloc[test], warn_unknown=False)
-            results, distance = model._predict_all(matrix)
+            matrix = model.encoder_.transform(X.iloc[test], warn_unknown=False)
+            results, distance = model.predict_encoded(matrix)
             domain = model.domain_.classify(distance)[1]
             for target in targets:
                 r = results[target]
