@@ -113,7 +113,7 @@ def train_models(
     if len(frame) < 20:
         raise FormixError(f"only {len(frame)} rows with measured properties; need at least 20")
     subset = _with_frame(table, frame)
-    age_terms = _age_baseline(table.age_column if table.age_column in chosen_inputs else None)
+    age_terms = age_baseline(table.age_column if table.age_column in chosen_inputs else None)
     validation = evaluate_models(
         subset, chosen_targets, chosen_inputs, cv="group", folds=cv_folds, seed=seed,
         coverage=coverage, progress=scaled(progress, 0.05, 0.75), cancel=cancel, **age_terms,
@@ -145,7 +145,7 @@ def train_models(
     )
 
 
-def _age_baseline(age_column: str | None) -> dict[str, Any]:
+def age_baseline(age_column: str | None) -> dict[str, Any]:
     """Properties that develop with age (strength ~ log age) get a log-age linear baseline.
 
     Boosting then models the remainder, so predictions between and beyond the tested ages

@@ -16,6 +16,7 @@ from engine.errors import FormixError
 from engine.model_services import (
     TrainingReport,
     load_model_set,
+    model_inputs,
     model_versions,
     predict,
     project_deriver,
@@ -61,6 +62,7 @@ __all__ = [
     "load_model_set",
     "load_profile",
     "mapping_fields",
+    "model_inputs",
     "model_versions",
     "modelling_table",
     "predict",

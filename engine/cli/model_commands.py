@@ -29,7 +29,10 @@ def register(subparsers: Any) -> None:
         description="Cross-validate LightGBM property models with calibrated intervals. Column "
         "names must match the table's headers after stripping surrounding whitespace.",
     )
-    evaluate.add_argument("table", type=Path, help="CSV or Excel (.xls/.xlsx) file")
+    evaluate.add_argument(
+        "table", type=Path,
+        help="CSV or Excel (.xls/.xlsx) file, or a project (.formix): its modelling table",
+    )
     _add_model_options(evaluate)
     evaluate.add_argument(
         "--cv",
@@ -57,15 +60,18 @@ def register(subparsers: Any) -> None:
     evaluate.set_defaults(handler=run_evaluate)
 
     train = subparsers.add_parser(
-        "train", help="train property models on a table and save them to a directory"
+        "train", help="train property models into a project, or on a table into a directory"
     )
-    train.add_argument("table", type=Path, help="CSV or Excel (.xls/.xlsx) file")
+    train.add_argument(
+        "table", type=Path,
+        help="a project (.formix): trains on its modelling table and saves a new model version; "
+        "or a CSV/Excel file (then --out is required)",
+    )
     train.add_argument(
         "--out",
         type=Path,
-        required=True,
         metavar="MODEL_DIR",
-        help="directory to write the model files to",
+        help="directory to write the model files to (flat-file training)",
     )
     _add_model_options(train)
     train.add_argument(
@@ -94,7 +100,10 @@ def register(subparsers: Any) -> None:
     predict = subparsers.add_parser(
         "predict", help="predict recipes with a saved model (intervals, domain, contributions)"
     )
-    predict.add_argument("model", type=Path, help="model directory written by `formix train`")
+    predict.add_argument(
+        "model", type=Path,
+        help="a project (.formix; its latest model) or a model directory from `formix train`",
+    )
     predict.add_argument(
         "--in",
         dest="input",
@@ -115,7 +124,8 @@ def register(subparsers: Any) -> None:
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--target", action="append", required=True, metavar="COL", help=ROLE_HELP["target"]
+        "--target", action="append", metavar="COL",
+        help=ROLE_HELP["target"] + " (required for files; a project's default: all properties)",
     )
     parser.add_argument(
         "--inputs", nargs="+", action="extend", metavar="COL", help=ROLE_HELP["inputs"]
@@ -232,16 +242,37 @@ def _read(path: Path) -> pd.DataFrame:
     return read_flat_table(path)
 
 
+def _is_project(path: Path) -> bool:
+    from engine.storage import PROJECT_SUFFIX
+
+    return path.suffix.lower() == PROJECT_SUFFIX or "://" in str(path)
+
+
+def _project_table(path: Path, args: argparse.Namespace) -> Any:
+    """A project's modelling table; its own targets when none are named."""
+    from engine import services
+
+    table, _report = services.modelling_table(path)
+    if not args.target:
+        args.target = list(table.target_columns)
+    if args.inputs is None:
+        args.inputs = services.model_inputs(table)
+    return table
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     """Handler of ``formix evaluate``."""
     from engine.models.service import evaluate_models
 
     if args.folds < 2 or args.repeats < 1:
         raise FormixError("--folds must be ≥ 2 and --repeats ≥ 1")
-    frame = _read(args.table)
+    table = _project_table(args.table, args) if _is_project(args.table) else None
+    if not args.target:
+        raise FormixError("name at least one --target column")
+    frame = table.frame if table is not None else _read(args.table)
     progress = TerminalProgress(enabled=not args.quiet)
     results = evaluate_models(
-        frame,
+        table if table is not None else frame,
         args.target,
         args.inputs,
         drop=args.drop,
@@ -254,7 +285,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         coverage=args.coverage,
         progress=progress,
-        **_feature_options(args, frame),
+        **_project_defaults(table, args, _feature_options(args, frame)),
     )
     if args.oof is not None:
         import pandas as pd
@@ -298,6 +329,10 @@ def run_train(args: argparse.Namespace) -> int:
     from engine.models.persistence import save_model_dir
     from engine.models.service import train_models
 
+    if _is_project(args.table):
+        return _train_project(args)
+    if args.out is None or not args.target:
+        raise FormixError("training on a file needs --target and --out MODEL_DIR")
     frame = _read(args.table)
     group_column = None
     if len(args.group_by) == 1:
@@ -352,15 +387,56 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _project_defaults(table: Any, args: argparse.Namespace, options: dict[str, Any]) -> dict:
+    """A project evaluated with no feature options gets the model set-up `train` uses."""
+    if table is None or options["derived"] or options["model_options"]:
+        return options
+    from engine.model_services import age_baseline
+
+    age = table.age_column if table.age_column in (args.inputs or ()) else None
+    return {**options, **age_baseline(age)}
+
+
+def _train_project(args: argparse.Namespace) -> int:
+    from engine import services
+
+    report = services.train_models(
+        args.table,
+        targets=args.target or None,
+        inputs=args.inputs,
+        coverage=args.coverage,
+        seed=args.seed,
+        progress=TerminalProgress(enabled=not args.quiet),
+    )
+    rows = report.cv.to_dict("records")
+    if args.json:
+        emit_json({"project": str(args.table), "name": report.name, "version": report.version,
+                   "targets": list(report.targets), "inputs": list(report.inputs),
+                   "cv_metrics": rows})
+        return 0
+    print(f"saved model '{report.name}' version {report.version} in {args.table}")
+    for row in rows:
+        print(f"  {row['target']}: grouped CV RMSE {row['rmse']:.3f}, coverage "
+              f"{row['coverage']:.3f} (nominal {report.nominal_coverage:.2f}), mean width "
+              f"{row['mean_interval_width']:.3f}, {row['n_groups']} recipes")
+    return 0
+
+
 def run_predict(args: argparse.Namespace) -> int:
     """Handler of ``formix predict``."""
     import pandas as pd
 
     from engine.models.persistence import load_model_dir
 
-    model_set = load_model_dir(args.model)
     frame = _read(args.input)
-    table = model_set.predict_table(frame, top_contributions=max(args.top, 0))
+    if _is_project(args.model):
+        from engine import services
+
+        model_set = services.load_model_set(args.model)
+        table = services.predict(args.model, frame, top_contributions=max(args.top, 0))
+    else:
+        model_set = load_model_dir(args.model)
+        table = model_set.predict_table(frame, top_contributions=max(args.top, 0))
     output = pd.concat([frame.reset_index(drop=True), table.reset_index(drop=True)], axis=1)
     output.to_csv(args.out, index=False)
     counts = table["domain"].value_counts().to_dict()

@@ -65,3 +65,19 @@ def test_predicting_without_a_model_is_a_clear_error(demo_project: Path, tmp_pat
     shutil.copy(demo_project, project)
     with pytest.raises(FormixError, match="no saved model"):
         services.predict(project, pd.DataFrame({"cement": [300.0]}))
+
+
+def test_cli_predicts_from_a_project_file(trained: tuple, tmp_path: Path) -> None:
+    from engine.cli import main
+
+    project, _report = trained
+    recipes = tmp_path / "candidates.csv"
+    recipes.write_text("cement,blast_furnace_slag,fly_ash,water,superplasticizer,"
+                       "coarse_aggregate,fine_aggregate,test_age_days\n"
+                       "350,0,0,175,5,1000,800,28\n300,100,0,170,6,1000,780,28\n")
+    out = tmp_path / "predictions.csv"
+    assert main(["predict", str(project), "--in", str(recipes), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 2
+    assert (table["compressive_strength lower"] < table["compressive_strength"]).all()
+    assert table["compressive_strength top contributions"].str.contains("MPa").all()
