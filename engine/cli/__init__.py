@@ -22,6 +22,7 @@ _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "engine.cli.optimise_commands": ("optimize", "optimise", "recommend"),
     "engine.cli.plugin_commands": ("plugins",),
     "engine.cli.bench_commands": ("bench",),
+    "engine.cli.selftest_commands": ("selftest",),
 }
 
 

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# CI for the Linux bundle: build it, unpack the archive as IT would, and check the frozen
+# application from another directory:
+#   * `formix --version`; `formix selftest` (import, link, train, optimise, recommend)
+#   * the desktop starts to a painted window under offscreen Qt (FORMIX_SMOKE_EXIT=1)
+#   * an offline plugin wheel installed with the frozen `formix plugins install` is listed
+#     and reads its sample file
+#   * install.sh installs into a scratch prefix; the installed command runs through its symlink
+# Prints the figures (build time, size, start time, self-test time) and fails on any check.
+#
+#   bash installers/ci-bundle.sh             # after installers/setup-dev.sh
+#   FORMIX_CI_SKIP_BUILD=1 bash installers/ci-bundle.sh   # check an existing dist/ archive
+#
+# Budgets (override by environment): FORMIX_BUNDLE_MAX_MB (420; the target is 350, see
+# installers/README.md), FORMIX_STARTUP_MAX_S (3.0), FORMIX_SELFTEST_MAX_S (120).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PYTHON=${FORMIX_BUILD_PYTHON:-$ROOT/.venv/bin/python}
+MAX_MB=${FORMIX_BUNDLE_MAX_MB:-420}
+MAX_STARTUP=${FORMIX_STARTUP_MAX_S:-3.0}
+MAX_SELFTEST=${FORMIX_SELFTEST_MAX_S:-120}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/formix-ci-bundle.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+# Nothing of the runner's own Formix settings or plugins may leak in (or be changed).
+export FORMIX_CONFIG_DIR="$WORK/config" FORMIX_PLUGINS_DIR="$WORK/plugins"
+export XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config-home"
+unset QT_QPA_PLATFORM
+
+failures=()
+fail() { echo "ci-bundle: FAIL: $*" >&2; failures+=("$*"); }
+seconds_since() { "$PYTHON" -c "import sys, time; print(f'{time.time() - float(sys.argv[1]):.1f}')" "$1"; }
+
+# --- build -------------------------------------------------------------------------------------
+build_s="(skipped)"
+if [ "${FORMIX_CI_SKIP_BUILD:-0}" != 1 ]; then
+  started=$(date +%s.%N)
+  bash installers/build.sh
+  build_s=$(seconds_since "$started")
+fi
+VERSION=$("$PYTHON" -c 'import engine; print(engine.__version__)')
+ARCHIVE="$ROOT/dist/formix-$VERSION-linux-$(uname -m).tar.gz"
+test -f "$ARCHIVE" || { echo "ci-bundle: $ARCHIVE missing" >&2; exit 1; }
+
+# --- unpack as IT would, run from elsewhere -------------------------------------------------------
+tar -C "$WORK" -xzf "$ARCHIVE"
+APP="$WORK/formix-$VERSION"
+size_mb=$(du -sm "$APP" | cut -f1)
+archive_mb=$(du -sm "$ARCHIVE" | cut -f1)
+[ "$size_mb" -le "$MAX_MB" ] || fail "bundle is $size_mb MB unpacked (budget $MAX_MB MB)"
+mkdir -p "$WORK/elsewhere"
+cd "$WORK/elsewhere"
+
+version=$(timeout 60 "$APP/formix" --version 2>&1) || fail "formix --version: $version"
+[ "$version" = "formix $VERSION" ] || fail "formix --version printed '$version'"
+
+started=$(date +%s.%N)
+if timeout 600 "$APP/formix" selftest --json > "$WORK/selftest.json" 2> "$WORK/selftest.err"; then
+  :
+else
+  fail "formix selftest: $(tail -1 "$WORK/selftest.err")"
+fi
+selftest_s=$(seconds_since "$started")
+"$PYTHON" - "$WORK/selftest.json" <<'EOF' || true
+import json, sys
+try:
+    report = json.load(open(sys.argv[1]))
+except ValueError:
+    sys.exit("selftest: no JSON report")
+for step in report["steps"]:
+    mark = {"ok": "ok", "failed": "FAIL", "skipped": "skip"}[step["status"]]
+    print(f"  [{mark:>4}] {step['name']:<10} {step['seconds']:6.2f} s  {step['detail']}")
+EOF
+awk -v t="$selftest_s" -v m="$MAX_SELFTEST" 'BEGIN { exit !(t > m) }' \
+  && fail "selftest took $selftest_s s (budget $MAX_SELFTEST s)"
+
+# The desktop application: cold start to the first painted main window, offscreen.
+smoke=$(QT_QPA_PLATFORM=offscreen FORMIX_SMOKE_EXIT=1 FORMIX_SMOKE_TIMEOUT=60 \
+        timeout 120 "$APP/Formix" 2>"$WORK/smoke.err") || fail "Formix smoke start: $(tail -3 "$WORK/smoke.err")"
+printf '%s\n' "$smoke" | sed 's/^/  /'
+printf '%s\n' "$smoke" | grep -q "pages built" || fail "Formix smoke: the workflow pages were not built"
+startup_s=$(printf '%s\n' "$smoke" | sed -n 's/^formix-smoke: window shown after \([0-9.]*\) s.*/\1/p')
+if [ -z "$startup_s" ]; then
+  fail "Formix did not report a shown window"; startup_s="?"
+else
+  awk -v t="$startup_s" -v m="$MAX_STARTUP" 'BEGIN { exit !(t > m) }' \
+    && fail "window shown after $startup_s s (budget $MAX_STARTUP s)"
+fi
+
+# --- a plugin wheel added offline is discovered and used by the frozen application ------------------
+"$PYTHON" -m pip wheel -q --no-deps --no-build-isolation "$ROOT/plugins/example_reader" \
+  -w "$WORK/wheels" >/dev/null 2>&1 || fail "building the example plugin wheel"
+wheel=$(ls "$WORK"/wheels/formix_example_reader-*.whl 2>/dev/null | head -1)
+plugin_check="failed"
+if [ -n "$wheel" ] && timeout 60 "$APP/formix" plugins install "$wheel" >/dev/null; then
+  timeout 60 "$APP/formix" plugins list --json > "$WORK/plugins.json"
+  if "$PYTHON" - "$WORK/plugins.json" <<'EOF'
+import json, sys
+plugins = {p["name"]: p for p in json.load(open(sys.argv[1]))}
+example = plugins.get("example")
+builtins = [n for n in ("tabular", "historian", "lims", "sql") if plugins.get(n, {}).get("status") == "enabled"]
+ok = example is not None and example["status"] == "enabled" and example["source"] == "folder" and len(builtins) == 4
+listed = ", ".join(f"{n} ({p['status']}, {p['source']})" for n, p in plugins.items())
+print(f"  plugins: {listed}")
+sys.exit(0 if ok else 1)
+EOF
+  then
+    timeout 60 "$APP/formix" init "$WORK/p.formix" >/dev/null
+    if timeout 60 "$APP/formix" import "$WORK/p.formix" "$ROOT/plugins/example_reader/samples/batches.bctl" \
+         --dry-run > "$WORK/import.txt" 2>&1; then
+      plugin_check="listed and read batches.bctl"
+    else
+      fail "the installed plugin did not read its sample: $(tail -2 "$WORK/import.txt")"
+    fi
+  else
+    fail "formix plugins list does not show the installed example plugin (or a built-in)"
+  fi
+else
+  fail "formix plugins install $wheel"
+fi
+
+# --- install.sh into a scratch prefix; the installed command runs through its symlink -------------
+if bash "$APP/install.sh" --prefix "$WORK/opt" --bin "$WORK/bin" --share "$WORK/share" >/dev/null \
+   && [ "$("$WORK/bin/formix" --version)" = "formix $VERSION" ] \
+   && [ -f "$WORK/share/applications/formix.desktop" ] \
+   && grep -q "^Exec=\"$WORK/opt/formix/Formix\"" "$WORK/share/applications/formix.desktop"; then
+  install_check="ok"
+  bash "$WORK/opt/formix/install.sh" --uninstall --prefix "$WORK/opt" --bin "$WORK/bin" \
+    --share "$WORK/share" >/dev/null || fail "install.sh --uninstall"
+else
+  install_check="failed"; fail "install.sh into $WORK/opt"
+fi
+
+cd "$ROOT"
+echo "ci-bundle: figures"
+echo "  build time           $build_s s"
+echo "  bundle               $size_mb MB unpacked (target 350, budget $MAX_MB); archive $archive_mb MB"
+echo "  GUI start to window  $startup_s s (offscreen Qt; budget $MAX_STARTUP s)"
+echo "  formix selftest      $selftest_s s (budget $MAX_SELFTEST s)"
+echo "  plugin wheel         $plugin_check"
+echo "  install.sh           $install_check"
+if ((${#failures[@]})); then
+  echo "ci-bundle: ${#failures[@]} check(s) failed:" >&2
+  printf '  - %s\n' "${failures[@]}" >&2
+  exit 1
+fi
+echo "ci-bundle: all checks passed"
