@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from desktop.about import AboutDialog
 from desktop.pages.base import Page
 from desktop.recent import RecentProjects
+from desktop.warmup import freeze_long_lived, load_heavy_modules
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskOutcome, TaskRunner
 
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.location: str | None = None
         self.runner = TaskRunner(self, max_threads=1)
         self._pages: dict[int, Page] = {}
+        self.shared: dict[str, Any] = {}  # the newest result of each kind, for pages built later
 
         self.setWindowTitle("Formix")
         self.navigation = QListWidget(self)
@@ -107,6 +109,12 @@ class MainWindow(QMainWindow):
         self.navigation.currentRowChanged.connect(self.show_page)
         self.navigation.setCurrentRow(0)
         self._restore_geometry()
+        QTimer.singleShot(0, self._warm_up)
+
+    def _warm_up(self) -> None:
+        """Load the heavy libraries on a worker once the window shows (see desktop/warmup)."""
+        self.runner.start("load libraries", load_heavy_modules,
+                          lambda outcome: freeze_long_lived())
 
     # -- pages ----------------------------------------------------------------------------------
     def page(self, index: int) -> Page:
@@ -117,6 +125,8 @@ class MainWindow(QMainWindow):
             page: Page = cls(self.stack)
             page.status_message.connect(self.show_status)
             page.project_modified.connect(self._on_project_modified)
+            page.shared.connect(self._on_shared)
+            page.navigate_requested.connect(self.show_page_titled)
             placeholder = self.stack.widget(index)
             self.stack.insertWidget(index, page)
             if placeholder is not None:
@@ -124,6 +134,9 @@ class MainWindow(QMainWindow):
                 placeholder.deleteLater()
             self._pages[index] = page
             page.set_project(self.location)
+            for key, value in self.shared.items():
+                page.on_shared(key, value)
+            freeze_long_lived()  # the page lives as long as the window
         return self._pages[index]
 
     def show_page(self, index: int) -> None:
@@ -132,6 +145,12 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.page(index))
             if self.navigation.currentRow() != index:
                 self.navigation.setCurrentRow(index)
+
+    def show_page_titled(self, title: str) -> None:
+        """Show a workflow page by its navigation title."""
+        titles = [t for t, _m, _c in PAGES]
+        if title in titles:
+            self.show_page(titles.index(title))
 
     def page_by_title(self, title: str) -> Page:
         """A page by its navigation title ("Data", "Models" …)."""
@@ -234,6 +253,7 @@ class MainWindow(QMainWindow):
 
     def _set_project(self, location: str, counts: dict[str, int]) -> None:
         self.location = location
+        self.shared.clear()  # results of the previous project
         if not _is_url(location):
             self.recent.add(location)
         self._fill_recent_menu()
@@ -245,6 +265,13 @@ class MainWindow(QMainWindow):
             page.set_project(location)
         self.show_status(f"Opened {name}: {_counts_text(counts)}")
         self.project_opened.emit(location)
+
+    def _on_shared(self, key: str, value: Any) -> None:
+        sender = self.sender()
+        self.shared[key] = value
+        for page in self._pages.values():
+            if page is not sender:
+                page.on_shared(key, value)
 
     def _on_project_modified(self) -> None:
         sender = self.sender()

@@ -1,8 +1,11 @@
-"""Save a screenshot of every page to ``docs/screenshots/`` (offscreen works).
+"""Save a screenshot of every page, with real results, to ``docs/screenshots/`` (offscreen).
 
 ``python -m desktop.screenshots [--demo-folder DIR] [--out DIR]`` builds the demo project
-(through the service) if needed, opens it and grabs each page, so layout problems (clipped
-text, empty areas, boxes instead of glyphs) can be seen without a display.
+(through the service) if needed, opens it and walks the workflow as a user would: the Data
+tabs, Models after training (5-fold cross-validation), Optimise with its front, a selected
+recommendation's card, and a trial recorded as a *demonstration* (recommendation #1 recorded
+against existing demo batches, which were not made to it). Layout problems (clipped text, empty
+areas, boxes instead of glyphs) can so be seen without a display.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -25,10 +28,13 @@ from PySide6.QtWidgets import QApplication, QWidget
 if TYPE_CHECKING:
     from desktop.pages.data_page import DataPage
 
-__all__ = ["save_screenshots", "synthetic_evaluation", "wait_until"]
+__all__ = ["DEMONSTRATION_BATCHES", "save_screenshots", "wait_until"]
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 SIZE = (1280, 800)
+DEMONSTRATION_BATCHES = ("B00001", "B00002", "B00003")
+"""Existing demo batches a recommendation is recorded against, to show the Trials page."""
+TIMEOUT_S = 300
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float = 60.0) -> bool:
@@ -50,39 +56,22 @@ def _grab(widget: QWidget, path: Path) -> Path:
     return path
 
 
-def synthetic_evaluation() -> dict[str, object]:
-    """A made-up evaluation to check the Models page layout (never shown as a result)."""
-    import numpy as np
-    import pandas as pd
+def save_screenshots(out: Path, project: Path | str | None, settings_file: Path, *,
+                     training: Any = None, folds: int = 5, population: int = 60,
+                     generations: int = 40) -> list[Path]:
+    """Open ``project`` in a main window and save one PNG per page (and per Data tab).
 
-    rng = np.random.default_rng(1)
-    measured = rng.uniform(10, 80, 300)
-    predicted = measured + rng.normal(0, 5, 300)
-    width = rng.uniform(7, 11, 300)
-    predictions = pd.DataFrame({"measured": measured, "predicted": predicted,
-                                "lower": predicted - width, "upper": predicted + width})
-    inputs = ["cement", "water_cement_ratio", "age_days", "blast_furnace_slag", "fly_ash",
-              "superplasticizer", "coarse_aggregate", "fine_aggregate", "mix_temperature_mean"]
-    return {
-        "cv": pd.DataFrame({"target": ["compressive_strength_28d", "slump"],
-                            "rmse": [5.21, 2.9], "mae": [3.95, 2.1], "r2": [0.9, 0.62],
-                            "coverage": [0.88, 0.91], "mean_interval_width": [17.9, 9.6]}),
-        "predictions": {"compressive_strength_28d": predictions},
-        "importance": {"compressive_strength_28d": pd.Series(
-            np.sort(rng.uniform(0.2, 9, len(inputs)))[::-1], index=inputs)},
-        "units": {"compressive_strength_28d": "MPa", "slump": "mm"},
-        "nominal_coverage": 0.9,
-        "versions": [{"version": "v1", "created": "layout check", "targets": "2 targets",
-                      "note": "synthetic numbers, not a model"}],
-    }
-
-
-def save_screenshots(out: Path, project: Path | None, settings_file: Path) -> list[Path]:
-    """Open ``project`` in a main window and save one PNG per page (and per Data tab)."""
+    Args:
+        out: folder for the PNGs.
+        project: the demo project (changed: a model version, a run, recommendations and a
+            demonstration trial are added); None shoots the empty shell.
+        settings_file: QSettings file (kept out of the user's settings).
+        training: a TrainingReport to show instead of training on the Models page.
+        folds, population, generations: training and optimisation sizes.
+    """
     from desktop.about import AboutDialog
     from desktop.main_window import MainWindow
     from desktop.pages.data_page import IMPORT_TAB, PLOTS_TAB, REPORT_TAB, TABLE_TAB, DataPage
-    from desktop.pages.models_page import ModelsPage
 
     out.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
@@ -106,14 +95,10 @@ def save_screenshots(out: Path, project: Path | None, settings_file: Path) -> li
         saved.append(_grab(window, out / f"{name}.png"))
     if project is not None:
         saved.append(_import_findings_shot(window, data, out))
-    for index, name in ((1, "models"), (2, "optimise"), (3, "recommendations"), (4, "trials")):
-        window.show_page(index)
-        saved.append(_grab(window, out / f"{name}.png"))
-    models = window.page(1)
-    assert isinstance(models, ModelsPage)
-    models.show_evaluation(synthetic_evaluation())
-    window.show_page(1)
-    saved.append(_grab(window, out / "models_layout_check_synthetic.png"))
+    saved += _models_shots(window, out, project is not None, training, folds)
+    saved += _optimise_shots(window, out, project is not None, population, generations)
+    saved.append(_recommendations_shot(window, out))
+    saved.append(_trials_shot(window, out))
     about = AboutDialog(window)
     about.show()
     saved.append(_grab(about, out / "about.png"))
@@ -121,6 +106,90 @@ def save_screenshots(out: Path, project: Path | None, settings_file: Path) -> li
     window.show_page(0)
     window.close()
     return saved
+
+
+def _models_shots(window: Any, out: Path, trained: bool, training: Any,
+                  folds: int) -> list[Path]:
+    """Models after training: parity plot, then the coverage tab."""
+    from desktop.pages.models_page import ModelsPage
+
+    window.show_page_titled("Models")
+    models = window.page_by_title("Models")
+    assert isinstance(models, ModelsPage)
+    if trained:
+        wait_until(lambda: models.targets_list.count() > 0, 60)
+        if training is not None:
+            models.show_evaluation(training.to_mapping())
+        else:
+            shown: list[int] = []
+            models.evaluation_shown.connect(shown.append)
+            models.folds_spin.setValue(folds)
+            models.train()
+            if not wait_until(lambda: bool(shown) or models.train_task is None, TIMEOUT_S):
+                print("screenshots: training did not finish in time", file=sys.stderr)
+    paths = [_grab(window, out / "models.png")]
+    models.plots.setCurrentWidget(models.coverage_chart)
+    paths.append(_grab(window, out / "models_coverage.png"))
+    models.plots.setCurrentWidget(models.parity)
+    return paths
+
+
+def _optimise_shots(window: Any, out: Path, project: bool, population: int,
+                    generations: int) -> list[Path]:
+    """The study's goals and limits, then the front after a run."""
+    from desktop.pages.optimise_page import OptimisePage
+
+    window.show_page_titled("Optimise")
+    page = window.page_by_title("Optimise")
+    assert isinstance(page, OptimisePage)
+    if project:
+        wait_until(lambda: bool(page.study_source), 60)
+    page.editor.tabs.setCurrentIndex(2)
+    paths = [_grab(window, out / "optimise_goals.png")]
+    page.editor.tabs.setCurrentIndex(0)
+    if project and page.run_button.isEnabled():
+        page.editor.population_spin.setValue(population)
+        page.editor.generations_spin.setValue(generations)
+        page.run()
+        wait_until(lambda: page.run_task is None, TIMEOUT_S)
+    paths.append(_grab(window, out / "optimise.png"))
+    return paths
+
+
+def _recommendations_shot(window: Any, out: Path) -> Path:
+    """The recommendations of the run, the first one's card shown."""
+    from desktop.pages.recommendations_page import RecommendationsPage
+
+    window.show_page_titled("Recommendations")
+    page = window.page_by_title("Recommendations")
+    assert isinstance(page, RecommendationsPage)
+    if page.run is not None:
+        wait_until(lambda: bool(page.cards) or page.recommend_task is None, 120)
+        wait_until(lambda: page.recommend_task is None, 120)
+    page.table.setFocus()
+    return _grab(window, out / "recommendations.png")
+
+
+def _trials_shot(window: Any, out: Path) -> Path:
+    """Recommendation #1 recorded against existing demo batches, labelled a demonstration."""
+    from desktop.pages.trials_page import TrialsPage
+
+    window.show_page_titled("Trials")
+    page = window.page_by_title("Trials")
+    assert isinstance(page, TrialsPage)
+    wait_until(lambda: not page.runner.busy, 120)
+    if page.recommendation_combo.count() and page.batch_list.count():
+        page.set_batches_checked(list(DEMONSTRATION_BATCHES))
+        page.note_edit.setText("demonstration: existing demo batches, not made to this recipe")
+        recorded: list[object] = []
+        page.trial_recorded.connect(recorded.append)
+        if page.record() is not None:
+            wait_until(lambda: bool(recorded) or page.record_task is None, 60)
+        page.message.show_message(
+            "Demonstration only: recommendation #1 was recorded against existing demo batches "
+            f"{', '.join(DEMONSTRATION_BATCHES)}, which were not made to it — this shows how "
+            "trials are recorded and compared, not how good the recommendation is.")
+    return _grab(window, out / "trials.png")
 
 
 def _import_findings_shot(window: QWidget, data: DataPage, out: Path) -> Path:

@@ -1,9 +1,9 @@
 """Which engine services exist yet: pages for unfinished services say "not available yet".
 
-TEMPORARY: the Models, Optimise, Recommendations and Trials pages check here for their
-service (requests in ``desktop/NEEDS_FROM_ENGINE.md``). When every service exists this module
-goes away. ``engine.services`` is imported inside the function: it pulls in pandas and the
-readers, which must not slow the window's start.
+The Optimise, Recommendations and Trials pages check here for their services and for the
+optional ones (requests in ``desktop/NEEDS_FROM_ENGINE.md``); they say "not available yet" or
+use a simpler path until a service exists. ``engine.services`` is imported inside the
+function: it pulls in pandas and the readers, which must not slow the window's start.
 """
 
 from __future__ import annotations

@@ -10,7 +10,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["apply_theme", "configure_plots", "ensure_font", "is_dark", "plot_colors"]
+__all__ = [
+    "DOMAIN_TEXT",
+    "apply_theme",
+    "configure_plots",
+    "domain_colors",
+    "ensure_font",
+    "is_dark",
+    "plot_colors",
+]
 
 FONTS_DIR = Path(__file__).resolve().parent / "resources" / "fonts"
 # Where Debian/Ubuntu's fonts-dejavu-core puts the fonts, used when Qt finds no font at all.
@@ -102,6 +110,25 @@ def plot_colors() -> dict[str, QColor]:
         "highlight": QColor("#ff9f43") if dark else QColor("#d9480f"),
         "muted": QColor("#9aa5b1") if dark else QColor("#6b7785"),
         "band": QColor(255, 159, 67, 45) if dark else QColor(217, 72, 15, 30),
+    }
+
+
+DOMAIN_TEXT = {
+    "inside": "inside the plant's data",
+    "edge": "at the edge of the data",
+    "outside": "outside the data (extrapolation)",
+}
+"""What each applicability-domain label means, in words for the plant."""
+
+
+def domain_colors() -> dict[str, QColor]:
+    """One colour per applicability-domain label (inside, edge, outside), light or dark."""
+    dark = is_dark()
+    return {
+        "inside": QColor("#51cf66") if dark else QColor("#2b8a3e"),
+        "edge": QColor("#fcc419") if dark else QColor("#e67700"),
+        "outside": QColor("#ff6b6b") if dark else QColor("#c92a2a"),
+        "": QColor("#9aa5b1") if dark else QColor("#6b7785"),
     }
 
 

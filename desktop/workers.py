@@ -36,6 +36,7 @@ from engine.progress import Cancelled, CancelToken, ProgressCallback
 __all__ = [
     "MAX_UPDATES_PER_SECOND",
     "Job",
+    "LatestValue",
     "Task",
     "TaskOutcome",
     "TaskRunner",
@@ -143,6 +144,33 @@ class _ThrottledProgress:
                 return
             self._last = now
         self._emit(float(min(max(fraction, 0.0), 1.0)), str(message))
+
+
+class LatestValue:
+    """A thread-safe mailbox keeping only the newest value a pool thread put in it.
+
+    For results a job produces along the way (e.g. the Pareto front of each generation): the
+    job calls ``put`` from its thread, the page polls ``take`` from a GUI-thread timer. Plain
+    Python, no QObject, so nothing Qt-owned is touched from the pool thread.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: Any = None
+        self._fresh = False
+
+    def put(self, value: Any) -> None:
+        """Replace the value (any thread)."""
+        with self._lock:
+            self._value, self._fresh = value, True
+
+    def take(self) -> tuple[bool, Any]:
+        """``(True, value)`` if a value came since the last take, else ``(False, None)``."""
+        with self._lock:
+            if not self._fresh:
+                return False, None
+            self._fresh = False
+            return True, self._value
 
 
 class Task(QObject):

@@ -1,6 +1,9 @@
-"""What every workflow page shares: the open project, a task runner, status messages."""
+"""What every workflow page shares: the open project, a task runner, status messages, and
+results handed from one page to the next (a trained model, an optimisation run …)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
@@ -8,22 +11,33 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.workers import TaskRunner
 
-__all__ = ["Page"]
+__all__ = ["MODEL_TRAINED", "OPTIMISATION_RUN", "RECOMMENDATIONS", "TRIAL_RECORDED", "Page"]
+
+# Keys of the results pages hand on (``Page.publish`` → the main window → ``Page.on_shared``).
+MODEL_TRAINED = "model_trained"  # the TrainingReport of the newest training
+OPTIMISATION_RUN = "optimisation_run"  # the newest finished OptimisationRun
+RECOMMENDATIONS = "recommendations"  # list of recommendation dicts of that run
+TRIAL_RECORDED = "trial_recorded"  # what record_trial returned
 
 
 class Page(QWidget):
     """A workflow step. Holds no domain logic: collects inputs, runs one service, renders.
 
-    Subclasses set ``title`` and override ``project_changed``.
+    Subclasses set ``title`` and override ``project_changed`` (and ``on_shared`` when they
+    use another page's result).
 
     Signals:
         status_message(str): a short message for the main window's status bar.
-        project_modified(): the page changed the project (e.g. imported files).
+        project_modified(): the page changed the project's data (e.g. imported files).
+        shared(str, object): a result for other pages (key, value); see the keys above.
+        navigate_requested(str): the page suggests showing another page (by title).
     """
 
     title = "Page"
     status_message = Signal(str)
     project_modified = Signal()
+    shared = Signal(str, object)
+    navigate_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +52,13 @@ class Page(QWidget):
 
     def project_changed(self) -> None:
         """Hook: the project changed (``self.location``); reload what the page shows."""
+
+    def publish(self, key: str, value: Any) -> None:
+        """Hand a result to the other pages (through the main window)."""
+        self.shared.emit(key, value)
+
+    def on_shared(self, key: str, value: Any) -> None:
+        """Hook: another page published a result (also replayed when this page is built)."""
 
     def shutdown(self) -> None:
         """Cancel this page's work and wait for it (the page is closing)."""

@@ -1,11 +1,15 @@
-"""Desktop test fixtures: isolated settings, a configured app, and a worker-leak guard."""
+"""Desktop test fixtures: isolated settings, a configured app, a worker-leak guard, and the
+demo project (built once per session; a trained copy cached for the later workflow steps)."""
 
 from __future__ import annotations
 
+import shutil
 import time
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +19,7 @@ pytest.importorskip("pytestqt", reason="the desktop tests need pytest-qt")
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from desktop.service_gaps import has_service
 from desktop.workers import running_task_names
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -74,3 +79,51 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         warnings.simplefilter("ignore", DeprecationWarning)
         path, _summary, _created = services.create_demo(folder)
     return Path(path)
+
+
+def copy_project(source: Path, folder: Path) -> str:
+    """A private copy of a SQLite project (kept named ``demo.formix``: the engine recognises
+    the demo by it and offers its study)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / source.name
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy2(f"{source}{suffix}", f"{target}{suffix}")
+    return str(target)
+
+
+@pytest.fixture
+def demo_copy(demo_project: Path, tmp_path: Path) -> str:
+    """An untrained copy of the demo project that a test may change."""
+    return copy_project(demo_project, tmp_path / "copy")
+
+
+@dataclass(frozen=True)
+class TrainedDemo:
+    """The demo project with a trained model set (read-only for tests: copy to modify)."""
+
+    location: str
+    report: Any  # the TrainingReport
+
+
+TRAIN_FOLDS = 2  # quick cross-validation: the tests check the workflow, not the model
+
+
+@pytest.fixture(scope="session")
+def trained_demo(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> TrainedDemo:
+    """The demo project trained once per session (2-fold CV) through the service."""
+    from engine import services
+
+    location = copy_project(demo_project, tmp_path_factory.mktemp("trained"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        report = services.train_models(location, cv_folds=TRAIN_FOLDS)
+    return TrainedDemo(location, report)
+
+
+def needs_services(*names: str) -> pytest.MarkDecorator:
+    """Skip until ``engine.services`` offers these functions (requested in
+    desktop/NEEDS_FROM_ENGINE.md)."""
+    missing = [name for name in names if not has_service(name)]
+    return pytest.mark.skipif(bool(missing), reason=f"engine.services lacks {missing} "
+                              "(requested in desktop/NEEDS_FROM_ENGINE.md)")

@@ -42,13 +42,26 @@ def test_navigation_shows_each_page(qtbot, settings: QSettings) -> None:
     assert window.page_by_title("Models") is window.page(1)  # built once
 
 
-def test_pages_without_a_service_say_so(qtbot, settings: QSettings) -> None:
+def test_pages_say_what_they_need_before_a_project_is_open(qtbot, settings: QSettings) -> None:
     window = _window(qtbot, settings)
-    for title in ("Optimise", "Recommendations", "Trials"):
+    for title in ("Models", "Optimise", "Recommendations", "Trials"):
         page = window.page_by_title(title)
-        window.show_page([t for t, _m, _c in PAGES].index(title))
+        window.show_page_titled(title)
+        assert window.stack.currentWidget() is page
         assert page.notice.isVisible()
-        assert "Not available yet" in page.notice.title_label.text()
+        said = page.notice.title_label.text()
+        assert any(text in said for text in ("Open a project first", "Not available yet",
+                                             "No optimisation yet")), (title, said)
+
+
+def test_a_result_published_by_one_page_reaches_the_others(qtbot, settings: QSettings) -> None:
+    window = _window(qtbot, settings)
+    models = window.page_by_title("Models")
+    seen = []
+    models.on_shared = lambda key, value: seen.append((key, value))  # type: ignore[method-assign]
+    window.page_by_title("Trials").publish("trial_recorded", [1])
+    assert seen == [("trial_recorded", [1])]
+    assert window.shared == {"trial_recorded": [1]}
 
 
 def test_menus_have_standard_shortcuts(qtbot, settings: QSettings) -> None:

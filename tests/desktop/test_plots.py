@@ -8,10 +8,7 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
 
-from desktop.pages.models_page import ModelsPage
-from desktop.screenshots import synthetic_evaluation
 from desktop.widgets.batch_series_plot import BatchSeriesPlot
 from desktop.widgets.distribution_plot import DistributionPlot
 
@@ -49,17 +46,3 @@ def test_batch_series_plot_shades_the_window_and_draws_the_tag(qtbot) -> None:
     curves = [i for i in items if isinstance(i, pg.PlotDataItem)]
     assert len(curves) == 1 and len(curves[0].xData) == 40
     assert plot.plot.isVisibleTo(plot) and not plot.empty.isVisibleTo(plot)
-
-
-def test_models_page_renders_an_evaluation(qtbot) -> None:
-    page = ModelsPage()
-    qtbot.addWidget(page)
-    assert "Not available yet" in page.notice.title_label.text()
-    with qtbot.waitSignal(page.evaluation_shown) as shown:
-        page.show_evaluation(synthetic_evaluation())
-    assert shown.args == [2]
-    assert page.cv_model.headerData(0, Qt.Orientation.Horizontal) == "Property"
-    assert page.cv_model.data(page.cv_model.index(0, 4)) == "88%"
-    parity_items = page.parity.plot.getPlotItem().items
-    assert any(isinstance(i, pg.ErrorBarItem) for i in parity_items)
-    assert page.versions.count() == 1

@@ -1,0 +1,281 @@
+"""One recipe explained: what changes against the current recipe, predicted properties with
+their intervals and a domain badge, cost and CO₂ with their changes, why the prediction moved
+(a waterfall of contribution changes), and which limits it sits on.
+
+Renders the plain dict of an explained recommendation (``ExplainedRecommendation.to_dict()``:
+``changes``, ``properties``, ``attributions``, ``binding``, ``cost``/``co2`` and deltas,
+``domain_label`` …); keys that are missing are skipped, so a recipe with fewer details (a Pareto
+point that was not recommended) still shows what it has.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.theme import DOMAIN_TEXT, domain_colors
+from desktop.widgets.contribution_chart import ContributionChart
+
+__all__ = ["RecommendationCard", "number_text", "signed_text"]
+
+
+def number_text(value: Any, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits (no scientific notation for plant values)."""
+    if value is None:
+        return "–"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return "–"
+    magnitude = abs(number)
+    if magnitude >= 10 ** digits or number == int(number):
+        return f"{number:,.0f}"
+    decimals = max(digits - 1 - math.floor(math.log10(magnitude)), 0) if magnitude else 0
+    return f"{number:,.{min(decimals, 4)}f}"
+
+
+def signed_text(value: Any, digits: int = 3) -> str:
+    """A change with its sign ("+3.2", "−8.6", "±0")."""
+    if value is None:
+        return ""
+    number = float(value)
+    if number == 0:
+        return "±0"
+    text = number_text(abs(number), digits)
+    return f"+{text}" if number > 0 else f"−{text}"
+
+
+def _section(title: str, parent: QWidget) -> QLabel:
+    label = QLabel(f"<b>{html.escape(title)}</b>", parent)
+    label.setContentsMargins(0, 8, 0, 0)
+    return label
+
+
+class RecommendationCard(QWidget):
+    """The card of one recipe; ``show_recommendation(None)`` shows a hint instead."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.recommendation: dict[str, Any] | None = None
+        self._attributions: dict[str, Mapping[str, Any]] = {}
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.badge = QLabel(self)
+        self.badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        self.hint = QLabel(self)
+        self.hint.setWordWrap(True)
+
+        self.properties = QLabel(self)
+        self.properties.setWordWrap(True)
+        self.properties.setTextFormat(Qt.TextFormat.RichText)
+        self.cost = QLabel(self)
+        self.cost.setWordWrap(True)
+        self.changes = QTableWidget(0, 4, self)
+        self.changes.setHorizontalHeaderLabels(["Material / setting", "Current", "This recipe",
+                                                "Change"])
+        self.changes.verticalHeader().setVisible(False)
+        self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.changes.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.changes.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.changes.horizontalHeader().setStretchLastSection(True)
+        self.changes.verticalHeader().setDefaultSectionSize(22)
+        self.why_target = QComboBox(self)
+        self.why_target.currentTextChanged.connect(self._show_why)
+        self.why = ContributionChart(self)
+        self.explanation = QLabel(self)
+        self.explanation.setWordWrap(True)
+        self.binding = QLabel(self)
+        self.binding.setWordWrap(True)
+
+        self.details = QWidget(self)
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addWidget(_section("Predicted properties", self))
+        details.addWidget(self.properties)
+        details.addWidget(_section("Cost and CO₂", self))
+        details.addWidget(self.cost)
+        details.addWidget(_section("Recipe against the current recipe", self))
+        details.addWidget(self.changes)
+        why_row = QHBoxLayout()
+        why_row.addWidget(_section("Why the prediction changes", self))
+        why_row.addStretch(1)
+        why_row.addWidget(self.why_target)
+        details.addLayout(why_row)
+        details.addWidget(self.why)
+        details.addWidget(self.explanation)
+        details.addWidget(_section("Limits it sits on", self))
+        details.addWidget(self.binding)
+        details.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.hint)
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        layout.addWidget(line)
+        layout.addWidget(self.details, 1)
+        self.show_recommendation(None)
+
+    def show_recommendation(self, rec: Mapping[str, Any] | None, hint: str = "") -> None:
+        """Show a recipe's dict (see the module docstring); None: nothing selected."""
+        self.recommendation = dict(rec) if rec is not None else None
+        self.details.setVisible(rec is not None)
+        self.badge.setVisible(rec is not None)
+        if rec is None:
+            self.title.setText("<h3>No recipe selected</h3>")
+            self.hint.setText(hint or "Click a point of the front or a row of the table.")
+            self.hint.setVisible(True)
+            return
+        rank = rec.get("rank")
+        kind = rec.get("kind")
+        selected = kind == "selection" or not rank  # a clicked point, not a recommendation
+        reasons = () if selected else rec.get("reasons") or ()
+        what = "Trial recipe" if kind == "exploration" else "Recommendation"
+        heading = "Recipe from the front" if selected else f"{what} #{rank}"
+        ident = f" <span style='color:gray'>(id {html.escape(str(rec['id']))})</span>" \
+            if rec.get("id") is not None else ""
+        lines = [f"<h3>{heading}{ident}</h3>"]
+        if reasons:
+            lines.append(f"Picked as: {html.escape(', '.join(str(r) for r in reasons))}")
+        if rec.get("baseline_name"):
+            lines.append(f"Compared with: {html.escape(str(rec['baseline_name']))}")
+        if rec.get("dominates_baseline"):
+            lines.append("<b>Better than the current recipe in every goal.</b>")
+        self.title.setText("<br>".join(lines))
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        self._show_badge(str(rec.get("domain_label") or ""))
+        self._show_properties(rec.get("properties") or [])
+        self._show_cost(rec)
+        self._show_changes(rec)
+        attributions = {str(a.get("target")): a for a in rec.get("attributions") or []}
+        self._attributions = attributions
+        self.why_target.blockSignals(True)
+        self.why_target.clear()
+        self.why_target.addItems(list(attributions))
+        self.why_target.blockSignals(False)
+        self.why_target.setVisible(len(attributions) > 1)
+        self._show_why(self.why_target.currentText())
+        binding = rec.get("binding")
+        if binding is None:
+            self.binding.setText("<i>Explained for recommended recipes only.</i>")
+        elif binding:
+            self.binding.setText("<br>".join(
+                f"• {html.escape(str(b.get('text') or b.get('label')))}" for b in binding))
+        else:
+            self.binding.setText("None: every limit has room to spare.")
+
+    # -- sections ----------------------------------------------------------------------------
+    def _show_badge(self, domain: str) -> None:
+        colour = domain_colors().get(domain, domain_colors()[""])
+        self.badge.setText(DOMAIN_TEXT.get(domain, domain or "domain unknown"))
+        self.badge.setStyleSheet(
+            f"QLabel {{ background: {colour.name()}; color: white; border-radius: 9px; "
+            "padding: 3px 10px; font-weight: bold; }")
+        self.badge.setToolTip("Whether the recipe lies among the recipes the model learned "
+                              "from (inside), near their edge, or beyond them (outside: treat "
+                              "the prediction with care)")
+
+    def _show_properties(self, properties: list[Mapping[str, Any]]) -> None:
+        rows = []
+        for p in properties:
+            unit = f" {html.escape(str(p.get('unit')))}" if p.get("unit") else ""
+            coverage = f"{float(p['coverage']):.0%} " if p.get("coverage") else ""
+            interval = (f"{coverage}interval {number_text(p.get('lower'))} – "
+                        f"{number_text(p.get('upper'))}{unit}"
+                        if p.get("lower") is not None else "")
+            base = p.get("baseline_mean")
+            change = ""
+            if base is not None and p.get("mean") is not None:
+                change = (f"current {number_text(base)}{unit} → "
+                          f"<b>{signed_text(float(p['mean']) - float(base))}</b>")
+            rows.append(
+                f"<tr><td>{html.escape(str(p.get('target', '')))}&nbsp;&nbsp;</td>"
+                f"<td align='right'><b>{number_text(p.get('mean'))}</b>{unit}&nbsp;&nbsp;</td>"
+                f"<td>{interval}&nbsp;&nbsp;</td><td>{change}</td></tr>")
+        self.properties.setText(f"<table>{''.join(rows)}</table>" if rows else "–")
+
+    def _show_cost(self, rec: Mapping[str, Any]) -> None:
+        currency = str(rec.get("currency") or "")
+        parts = []
+        for key, name, unit in (("cost", "Cost", currency), ("co2", "CO₂", "kg CO₂e")):
+            if rec.get(key) is None:
+                continue
+            delta = rec.get(f"{key}_delta")
+            change = f" ({signed_text(delta)} against the current recipe)" \
+                if delta is not None else ""
+            parts.append(f"{name}: <b>{number_text(rec[key])}</b> {html.escape(unit)}{change}")
+        self.cost.setText("<br>".join(parts) if parts else "–")
+
+    def _show_changes(self, rec: Mapping[str, Any]) -> None:
+        changes = rec.get("changes")
+        if not changes:
+            recipe = rec.get("recipe") or {}
+            changes = [{"name": k, "value": v} for k, v in recipe.items()]
+        self.changes.setRowCount(len(changes))
+        for row, change in enumerate(changes):
+            unit = f" {change['unit']}" if change.get("unit") else ""
+            delta = change.get("delta")
+            cells = [
+                str(change.get("name", "")),
+                "" if change.get("baseline") is None else number_text(change["baseline"]) + unit,
+                number_text(change.get("value")) + unit,
+                "" if delta is None else signed_text(delta),
+            ]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                         | Qt.AlignmentFlag.AlignVCenter)
+                if col == 3 and delta is not None and abs(float(delta)) > 1e-9:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.changes.setItem(row, col, item)
+        height = self.changes.horizontalHeader().height() + 22 * len(changes) + 6
+        self.changes.setFixedHeight(min(height, 320))
+
+    def _show_why(self, target: str) -> None:
+        attribution = self._attributions.get(target)
+        if not attribution or not attribution.get("drivers"):
+            self.why.setVisible(False)
+            self.explanation.setText("<i>Explained for recommended recipes only.</i>"
+                                     if not self._attributions else "")
+            self.explanation.setVisible(not self._attributions)
+            return
+        drivers = attribution["drivers"]
+        effects = {str(d.get("label") or d.get("feature")): float(d["effect"]) for d in drivers}
+        other = attribution.get("other")
+        prediction: Mapping[str, Any] = next(
+            (p for p in (self.recommendation or {}).get("properties") or []
+             if p.get("target") == target), {})
+        self.why.setVisible(True)
+        self.why.set_contributions(effects, target, str(attribution.get("unit") or ""),
+                                   prediction.get("baseline_mean"), prediction.get("mean"),
+                                   other=None if other is None else float(other))
+        self.explanation.setText("<br>".join(html.escape(str(d.get("text"))) for d in drivers
+                                             if d.get("text")))
+        self.explanation.setVisible(True)

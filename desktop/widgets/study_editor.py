@@ -1,0 +1,354 @@
+"""Forms for an optimisation study, edited as the plain dict that mirrors its TOML file.
+
+Tabs: *Variables* (bounds, fixed values, choices, baseline recipe, price and CO₂ per
+material), *Mixture & ratios* (``[[mixture]]``, ``[[ratio]]``, ``[[linear]]``, ``[[count]]``),
+*Goals & limits* (``[[objectives]]`` with their statistic, ``[[constraints]]`` on predicted
+properties, cost or CO₂) and *Settings* (risk level, domain mode, population, generations,
+seed). The engine checks the study when it runs or saves; the forms only parse numbers.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets.record_table import Column, RecordTable
+
+__all__ = ["DOMAIN_MODES", "RISK_LEVELS", "StudyEditor"]
+
+RISK_LEVELS: tuple[tuple[str, float | None], ...] = (
+    ("as the model was calibrated", None),
+    ("80 % interval — 1 batch in 10 below the lower bound", 0.8),
+    ("90 % interval — 1 batch in 20 below the lower bound", 0.9),
+    ("95 % interval — 1 batch in 40 below the lower bound", 0.95),
+)
+"""Risk level = the coverage of the interval whose lower/upper bound goals and limits use."""
+DOMAIN_MODES: tuple[tuple[str, str], ...] = (
+    ("inside", "Stay inside the plant's data (safest)"),
+    ("edge", "Allow the edge of the data"),
+    ("explore", "Explore beyond the data (predictions less certain)"),
+)
+VARIABLE_TYPES = ("continuous", "integer", "categorical", "fixed")
+OBJECTIVE_KINDS = ("target", "cost", "co2", "uncertainty")
+STATISTICS = ("mean", "lower", "upper")
+_BASELINE, _PRICE, _CO2 = "baseline_value", "price", "co2"
+
+
+def _variable_columns() -> list[Column]:
+    return [
+        Column("name", "Variable", tooltip="A model input: a material amount or a setting"),
+        Column("type", "Type", "choice", VARIABLE_TYPES, default="continuous"),
+        Column("lower", "Lower", "number", tooltip="Smallest amount allowed"),
+        Column("upper", "Upper", "number", tooltip="Largest amount allowed"),
+        Column(_BASELINE, "Current recipe", "value",
+               tooltip="The production recipe recommendations are compared with"),
+        Column(_PRICE, "Price / unit", "number",
+               tooltip="e.g. €/kg for amounts in kg/m³; empty: from the project's materials "
+                       "catalogue"),
+        Column(_CO2, "CO₂ / unit", "number",
+               tooltip="e.g. kg CO₂e/kg; empty: from the project's materials catalogue"),
+        Column("unit", "Unit"),
+        Column("value", "Fixed value", "value", tooltip="For type 'fixed' (e.g. test age 28)"),
+        Column("choices", "Choices", "names", tooltip="For type 'categorical', comma-separated"),
+        Column("material", "Material", "bool",
+               tooltip="Counts in cost and CO₂ (price and CO₂ per unit)"),
+        Column("description", "Note"),
+    ]
+
+
+class StudyEditor(QWidget):
+    """Edit a study dict in forms; ``study()`` returns the edited dict and parse problems.
+
+    Signals:
+        edited(): anything was changed.
+    """
+
+    edited = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._study: dict[str, Any] = {}
+        self._targets: list[str] = []
+
+        self.variables = RecordTable(_variable_columns(), "Variables", self)
+        self.mixtures = RecordTable([
+            Column("name", "Mixture"),
+            Column("basis", "Basis", "choice", ("mass", "volume"), default="mass",
+                   tooltip="mass: amounts sum to the total; volume: Σ amount/density + air "
+                           "= total (m³)"),
+            Column("components", "Components", "names"),
+            Column("total", "Total", "number"),
+            Column("balance", "Balance (fills up)"),
+            Column("air", "Air", "number"),
+            Column("densities", "Densities", "weights", tooltip="name=kg/m³, … (volume basis)"),
+        ], "Mixtures", self)
+        self.ratios = RecordTable([
+            Column("name", "Ratio"),
+            Column("numerator", "Numerator", "weights", tooltip="names, or name=weight pairs"),
+            Column("denominator", "Denominator", "weights",
+                   tooltip="names, or name=weight pairs (k-values: fly_ash=0.4)"),
+            Column("min", "Min", "number"),
+            Column("max", "Max", "number"),
+        ], "Ratios", self)
+        self.linear = RecordTable([
+            Column("name", "Limit"),
+            Column("coefficients", "Sum of", "weights", tooltip="name=coefficient, …"),
+            Column("min", "Min", "number"),
+            Column("max", "Max", "number"),
+            Column("equal", "Equal to", "number"),
+        ], "Linear limits", self)
+        self.counts = RecordTable([
+            Column("name", "Rule"),
+            Column("components", "Of these", "names"),
+            Column("max_nonzero", "At most … used", "int"),
+            Column("min_amount", "Minimum amount when used", "number"),
+        ], "Counts", self)
+        self.objectives = RecordTable(self._objective_columns(), "Goals", self)
+        self.constraints = RecordTable(self._constraint_columns(), "Limits", self)
+
+        self.name_edit = QLineEdit(self)
+        self.description_edit = QLineEdit(self)
+        self.currency_edit = QLineEdit(self)
+        self.currency_edit.setMaximumWidth(80)
+        self.risk_combo = QComboBox(self)
+        for text, value in RISK_LEVELS:
+            self.risk_combo.addItem(text, value)
+        self.risk_combo.setToolTip(
+            "Goals and limits on a property's lower (or upper) bound use this interval: a "
+            "wider interval is a larger safety margin")
+        self.domain_combo = QComboBox(self)
+        for mode, text in DOMAIN_MODES:
+            self.domain_combo.addItem(text, mode)
+        for combo in (self.risk_combo, self.domain_combo):  # long texts: do not widen the page
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        self.population_spin = QSpinBox(self)
+        self.population_spin.setRange(8, 2000)
+        self.population_spin.setSingleStep(10)
+        self.population_spin.setToolTip("Recipes per generation")
+        self.generations_spin = QSpinBox(self)
+        self.generations_spin.setRange(1, 5000)
+        self.generations_spin.setSingleStep(10)
+        self.seed_spin = QSpinBox(self)
+        self.seed_spin.setRange(-1, 2**31 - 1)
+        self.seed_spin.setSpecialValueText("random")
+        self.seed_spin.setToolTip("The same seed repeats the same run; 'random' draws one")
+        settings = QWidget(self)
+        form = QFormLayout(settings)
+        form.addRow("Study name", self.name_edit)
+        form.addRow("Description", self.description_edit)
+        form.addRow("Currency", self.currency_edit)
+        form.addRow("Risk level", self.risk_combo)
+        form.addRow("Domain", self.domain_combo)
+        form.addRow("Population", self.population_spin)
+        form.addRow("Generations", self.generations_spin)
+        form.addRow("Seed", self.seed_spin)
+        hint = QLabel("Run time grows with population × generations (the demo: 60 × 40 "
+                      "takes a few seconds).", settings)
+        hint.setWordWrap(True)
+        form.addRow(hint)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setUsesScrollButtons(True)  # the page may be narrower than the four tabs
+        self.tabs.addTab(self.variables, "Variables")
+        self.tabs.addTab(self._stacked((self.mixtures, self.ratios, self.linear, self.counts)),
+                         "Mixture && ratios")
+        self.tabs.addTab(self._stacked((self.objectives, self.constraints)), "Goals && limits")
+        self.tabs.addTab(settings, "Settings")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        for table in self.tables():
+            table.edited.connect(self.edited)
+        for edit in (self.name_edit, self.description_edit, self.currency_edit):
+            edit.textEdited.connect(lambda _t: self.edited.emit())
+        for combo in (self.risk_combo, self.domain_combo):
+            combo.currentIndexChanged.connect(lambda _i: self.edited.emit())
+        for spin in (self.population_spin, self.generations_spin, self.seed_spin):
+            spin.valueChanged.connect(lambda _v: self.edited.emit())
+
+    def _stacked(self, tables: Sequence[RecordTable]) -> QWidget:
+        """Tables one above the other; scrolls when the window is too low for all of them."""
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        for table in tables:
+            box = QGroupBox(table.title, splitter)
+            QVBoxLayout(box).addWidget(table)
+            splitter.addWidget(box)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
+        return scroll
+
+    def _objective_columns(self) -> list[Column]:
+        return [
+            Column("kind", "Goal on", "choice", OBJECTIVE_KINDS, default="target",
+                   tooltip="target: a predicted property; cost, co2; uncertainty: interval "
+                           "width"),
+            Column("target", "Property", "choice", ("", *self._targets), editable=True),
+            Column("statistic", "Statistic", "choice", STATISTICS, default="mean",
+                   tooltip="mean: expected value; lower: the safe-side bound at the risk level"),
+            Column("sense", "Direction", "choice", ("", "maximize", "minimize"),
+                   tooltip="Empty: the engine's default (maximise properties, minimise cost)"),
+            Column("name", "Label (optional)"),
+        ]
+
+    def _constraint_columns(self) -> list[Column]:
+        return [
+            Column("kind", "Limit on", "choice", OBJECTIVE_KINDS, default="target"),
+            Column("target", "Property", "choice", ("", *self._targets), editable=True),
+            Column("statistic", "Statistic", "choice", STATISTICS, default="mean"),
+            Column("min", "At least", "number"),
+            Column("max", "At most", "number"),
+            Column("name", "Name (optional)"),
+        ]
+
+    def tables(self) -> tuple[RecordTable, ...]:
+        """Every record table of the editor."""
+        return (self.variables, self.mixtures, self.ratios, self.linear, self.counts,
+                self.objectives, self.constraints)
+
+    # -- dict ↔ forms ------------------------------------------------------------------------
+    def set_targets(self, targets: Sequence[str]) -> None:
+        """The properties the model predicts (offered in the goal and limit drop-downs)."""
+        self._targets = list(dict.fromkeys([*(str(t) for t in targets), *self._targets]))
+        objectives, _ = self.objectives.records()
+        constraints, _ = self.constraints.records()
+        self.objectives.columns = tuple(self._objective_columns())
+        self.constraints.columns = tuple(self._constraint_columns())
+        self.objectives.set_records(objectives)
+        self.constraints.set_records(constraints)
+
+    def set_study(self, study: Mapping[str, Any]) -> None:
+        """Fill the forms from a study dict (as read from TOML)."""
+        self._study = copy.deepcopy(dict(study))
+        named = [str(item["target"]) for item in (*self._study.get("objectives", []),
+                                                  *self._study.get("constraints", []))
+                 if item.get("target")]
+        for target in named:  # the study's properties are offered in the drop-downs too
+            if target not in self._targets:
+                self._targets.append(target)
+        self.objectives.columns = tuple(self._objective_columns())
+        self.constraints.columns = tuple(self._constraint_columns())
+        baseline = dict((self._study.get("baseline") or {}).get("values", {}))
+        materials = dict(self._study.get("materials") or {})
+        variables = []
+        for variable in self._study.get("variables", []):
+            record = dict(variable)
+            name = record.get("name")
+            if name in baseline:
+                record[_BASELINE] = baseline[name]
+            factors = materials.get(name) or {}
+            if factors.get("price") is not None:
+                record[_PRICE] = factors["price"]
+            if factors.get("co2") is not None:
+                record[_CO2] = factors["co2"]
+            variables.append(record)
+        self.variables.set_records(variables)
+        self.mixtures.set_records(self._study.get("mixture", []))
+        self.ratios.set_records(self._study.get("ratio", []))
+        self.linear.set_records(self._study.get("linear", []))
+        self.counts.set_records(self._study.get("count", []))
+        self.objectives.set_records(self._study.get("objectives", []))
+        self.constraints.set_records(self._study.get("constraints", []))
+        self.name_edit.setText(str(self._study.get("name", "")))
+        self.description_edit.setText(str(self._study.get("description", "")))
+        self.currency_edit.setText(str(self._study.get("currency", "EUR")))
+        coverage = next((item.get("coverage") for item in (
+            *self._study.get("objectives", []), *self._study.get("constraints", []))
+            if item.get("coverage") is not None), None)
+        self.risk_combo.setCurrentIndex(max(self.risk_combo.findData(coverage), 0))
+        domain = self._study.get("domain") or {}
+        mode = "explore" if domain.get("explore") else domain.get("mode", "edge")
+        self.domain_combo.setCurrentIndex(max(self.domain_combo.findData(mode), 0))
+        algorithm = self._study.get("algorithm") or {}
+        self.population_spin.setValue(int(algorithm.get("population", 100)))
+        self.generations_spin.setValue(int(algorithm.get("generations", 200)))
+        seed = algorithm.get("seed")
+        self.seed_spin.setValue(-1 if seed is None else int(seed))
+
+    def study(self) -> tuple[dict[str, Any], list[str]]:
+        """The edited study dict, and the values that could not be read (empty: fine)."""
+        study = copy.deepcopy(self._study)
+        problems: list[str] = []
+        variables, found = self.variables.records()
+        problems += found
+        baseline_values: dict[str, Any] = {}
+        materials: dict[str, dict[str, Any]] = {}
+        plain_variables = []
+        for record in variables:
+            name = record.get("name")
+            value = record.pop(_BASELINE, None)
+            price, co2 = record.pop(_PRICE, None), record.pop(_CO2, None)
+            if name and value is not None:
+                baseline_values[str(name)] = value
+            if name and (price is not None or co2 is not None):
+                old = dict((self._study.get("materials") or {}).get(name, {}))
+                old.pop("price", None)
+                old.pop("co2", None)
+                materials[str(name)] = {**old, **({"price": price} if price is not None else {}),
+                                        **({"co2": co2} if co2 is not None else {})}
+            plain_variables.append(record)
+        study["variables"] = plain_variables
+        if baseline_values:
+            study["baseline"] = {**(study.get("baseline") or {"name": "current recipe"}),
+                                 "values": baseline_values}
+        else:
+            study.pop("baseline", None)
+        if materials:
+            study["materials"] = materials
+        else:
+            study.pop("materials", None)
+        for key, table in (("mixture", self.mixtures), ("ratio", self.ratios),
+                           ("linear", self.linear), ("count", self.counts),
+                           ("objectives", self.objectives), ("constraints", self.constraints)):
+            records, found = table.records()
+            problems += found
+            if records or key in ("objectives",):
+                study[key] = records
+            else:
+                study.pop(key, None)
+        coverage = self.risk_combo.currentData()
+        for item in (*study.get("objectives", []), *study.get("constraints", [])):
+            item.pop("coverage", None)
+            if coverage is not None and item.get("statistic") in ("lower", "upper"):
+                item["coverage"] = float(coverage)
+        for key, edit in (("name", self.name_edit), ("description", self.description_edit),
+                          ("currency", self.currency_edit)):
+            text = edit.text().strip()
+            if text:
+                study[key] = text
+            else:
+                study.pop(key, None)
+        domain = dict(study.get("domain") or {})
+        domain.pop("explore", None)
+        domain["mode"] = self.domain_combo.currentData()
+        study["domain"] = domain
+        algorithm = dict(study.get("algorithm") or {})
+        algorithm["population"] = self.population_spin.value()
+        algorithm["generations"] = self.generations_spin.value()
+        if self.seed_spin.value() < 0:
+            algorithm.pop("seed", None)
+        else:
+            algorithm["seed"] = self.seed_spin.value()
+        study["algorithm"] = algorithm
+        return study, problems
