@@ -351,7 +351,7 @@ def data_attributions() -> str:
 
 
 def create_demo(
-    folder: Path | None = None,
+    folder: Path | str | None = None,
     *,
     force: bool = False,
     progress: ProgressCallback = no_progress,

@@ -19,7 +19,7 @@ from engine.errors import FormixError
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "engine.cli.data_commands": ("init", "info", "import", "table", "demo"),
     "engine.cli.model_commands": ("evaluate", "train", "predict"),
-    "engine.cli.optimise_commands": ("optimize", "optimise", "recommend"),
+    "engine.cli.optimise_commands": ("optimize", "optimise", "recommend", "trials"),
     "engine.cli.plugin_commands": ("plugins",),
     "engine.cli.bench_commands": ("bench",),
     "engine.cli.selftest_commands": ("selftest",),

@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "link": ("engine.linking.bench", "import + link a synthetic historian log (10 M rows)"),
     "models": ("engine.models.bench", "accuracy, training-time and scoring-speed benchmarks"),
     "optimise": ("engine.optimisation.bench", "NSGA-II against random search and Optuna"),
+    "closed-loop": ("engine.recommendation.simulation",
+                    "explore-mode trials against random trials on UCI concrete"),
 }
 
 

@@ -1,7 +1,12 @@
-"""``formix optimize STUDY.toml``: run a study, print or save the Pareto set and recommendations.
+"""``formix optimize``, ``formix recommend`` and ``formix trials``.
 
-``formix recommend DIR`` picks recommendations again (another ``-k``) from a saved run
-(``formix optimize … --out DIR``) without optimising again.
+``formix optimize [STUDY.toml] --project P`` runs a study with the project's trained models and
+prints (or saves) explained recommendations; without a study file the demo project runs its
+demo study. ``--explore`` proposes next experiments instead. Runs and recommendations are
+stored in the project; ``formix trials record`` links a recommendation to the batches that
+tried it, and ``formix trials list`` compares their lab results with the predictions.
+``formix recommend --project P`` picks again from the latest stored run (or ``--run ID``);
+``formix recommend DIR`` does so from a folder written by ``formix optimize --out DIR``.
 """
 
 from __future__ import annotations
@@ -22,68 +27,121 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Any) -> None:
-    """Add ``formix optimize`` (alias ``optimise``)."""
+    """Add ``formix optimize`` (alias ``optimise``), ``formix recommend`` and ``formix trials``."""
     parser = subparsers.add_parser(
         "optimize",
         aliases=["optimise"],
-        help="optimise a study: Pareto set of recipes and a few recommendations",
+        help="optimise a study: Pareto set of recipes and a few explained recommendations",
         description="Run NSGA-II over a study file with the project's trained models. Every "
         "returned recipe satisfies every constraint of the study. Ctrl-C stops after the "
         "current generation and keeps the best recipes so far.",
     )
-    parser.add_argument("study", type=Path, help="study file (TOML)")
+    parser.add_argument("study", type=Path, nargs="?",
+                        help="study file (TOML); the demo project's own study when left out")
     parser.add_argument("--project", type=Path, help="project whose trained models to use")
+    parser.add_argument("--model", default="properties", help="model set name (default: "
+                        "properties)")
     parser.add_argument("--seed", type=int, help="random seed (overrides [algorithm] seed)")
     parser.add_argument("--population", type=int, help="overrides [algorithm] population")
     parser.add_argument("--generations", type=int, help="overrides [algorithm] generations")
     parser.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
                         help="number of recommended recipes (default 3)")
+    parser.add_argument("--explore", action="store_true",
+                        help="propose next experiments: trial recipes that would reduce the "
+                        "models' uncertainty most where it matters (may leave the data's domain)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="write pareto.csv, recommendations.json, summary.json, study.toml")
+                        help="write pareto.csv, recommendations (.json, .csv, .html), "
+                        "summary.json and study.toml")
     # Testing only: closed-form stand-in models instead of a project's trained ones.
     parser.add_argument("--fake-predictor", choices=["analytic"], help=argparse.SUPPRESS)
     parser.set_defaults(handler=_run)
 
     again = subparsers.add_parser(
         "recommend",
-        help="pick recommended recipes again from a saved run (formix optimize --out DIR)",
+        help="pick recommended recipes again from a stored run (or a formix optimize --out DIR)",
     )
-    again.add_argument("run_dir", type=Path, metavar="DIR", help="output folder of a run")
+    again.add_argument("run_dir", type=Path, metavar="DIR", nargs="?",
+                       help="output folder of a run (instead of --project)")
+    again.add_argument("--project", type=Path, help="project holding the run")
+    again.add_argument("--run", type=int, help="run id (default: the latest)")
     again.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
                        help="number of recommended recipes (default 3)")
+    again.add_argument("--out", type=Path, metavar="FILE",
+                       help="export the recommendations (.csv, .json or .html)")
     again.add_argument("--json", action="store_true", help="print JSON on stdout")
     again.set_defaults(handler=_recommend_again)
 
+    trials = subparsers.add_parser(
+        "trials", help="recommendations the plant tried: record them, compare with lab results")
+    actions = trials.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="predicted against measured, and the hit rate")
+    listing.add_argument("--project", type=Path, required=True)
+    listing.add_argument("--out", type=Path, metavar="FILE", help="write the table as CSV")
+    listing.add_argument("--json", action="store_true", help="print JSON on stdout")
+    listing.set_defaults(handler=_trials_list)
+    record = actions.add_parser("record", help="record batches that tried a recommendation")
+    record.add_argument("--project", type=Path, required=True)
+    record.add_argument("--recommendation", type=int, required=True, metavar="ID",
+                        help="recommendation id (shown by formix optimize / recommend)")
+    record.add_argument("--batch", nargs="+", required=True, metavar="BATCH_ID",
+                        help="batch ids that made the recipe")
+    record.add_argument("--note", help="free text kept with the trial")
+    record.set_defaults(handler=_trials_record)
 
-# ---------------------------------------------------------------------------------------------
-# LEAD: wire the project's trained models here. This is the one place the CLI gets a predictor.
-# ---------------------------------------------------------------------------------------------
+
 def _load_predictor(args: argparse.Namespace,
                     spec: StudySpec) -> tuple[PropertyPredictor, DeriveFn | None]:
-    """The predictor (and derived-feature step) for ``spec``.
+    """The hidden ``--fake-predictor`` stand-in (tests only); projects go through services."""
+    from engine.optimisation.analytic import analytic_setup
 
-    For now only the hidden ``--fake-predictor analytic`` option works; a project's trained
-    models are not wired up yet.
-
-    Raises:
-        FormixError: no trained models are available.
-    """
-    if args.fake_predictor == "analytic":
-        from engine.optimisation.analytic import analytic_setup
-
-        return analytic_setup(spec)
-    where = f" {args.project}" if args.project else ""
-    raise FormixError(f"no trained models in project{where}: train models first, then run "
-                      "`formix optimize` again")
+    return analytic_setup(spec)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.fake_predictor:
+        return _run_fake(args)
+    if args.project is None:
+        raise FormixError("name the project whose trained models to use: --project P")
+    from engine import optimisation_services as services
+    from engine.progress import CancelToken
+
+    cancel = CancelToken()
+    with _CancelOnInterrupt(cancel):
+        run = services.optimise(
+            args.project, args.study, seed=args.seed, model_name=args.model,
+            population=args.population, generations=args.generations,
+            explore=True if args.explore else None,
+            progress=TerminalProgress(enabled=not args.json), cancel=cancel,
+        )
+    recommendations = services.recommend(args.project, run, args.recommendations)
+    result = run.result
+    summary = run.summary()
+    summary["recommendations"] = [r.to_dict() for r in recommendations]
+    summary["baseline"] = _baseline(run.spec, result)
+    if args.out is not None:
+        _write(args.out, run.spec, result, summary)
+        for suffix in (".csv", ".html"):
+            services.export_recommendations(recommendations, args.out / f"recommendations"
+                                            f"{suffix}", run=run)
+    if args.json:
+        emit_json(summary)
+    else:
+        _print_run(result, args.out)
+        for rec in recommendations:
+            print()
+            print(rec.text())
+    return 0 if len(result.pareto) else 1
+
+
+def _run_fake(args: argparse.Namespace) -> int:
     from engine.optimisation.decision import recommend
     from engine.optimisation.run import optimise
     from engine.optimisation.study import StudySpec
     from engine.progress import CancelToken
 
+    if args.study is None:
+        raise FormixError("give a study file")
     spec = StudySpec.from_toml(args.study)
     overrides = {key: getattr(args, key) for key in ("population", "generations")
                  if getattr(args, key) is not None}
@@ -97,13 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     recommendations = recommend(result, args.recommendations)
     summary = result.summary()
     summary["recommendations"] = [r.to_dict() for r in recommendations]
-    if result.baseline is not None:
-        summary["baseline"] = {
-            "name": spec.baseline.name if spec.baseline else "baseline",
-            "feasible": result.baseline_feasible,
-            "objectives": {label: float(result.baseline.iloc[0][label])
-                           for label in result.objective_labels},
-        }
+    summary["baseline"] = _baseline(spec, result)
     if args.out is not None:
         _write(args.out, spec, result, summary)
     if args.json:
@@ -113,16 +165,83 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if len(result.pareto) else 1
 
 
+def _baseline(spec: StudySpec, result: Any) -> dict[str, Any] | None:
+    if result.baseline is None:
+        return None
+    return {
+        "name": spec.baseline.name if spec.baseline else "baseline",
+        "feasible": result.baseline_feasible,
+        "objectives": {label: float(result.baseline.iloc[0][label])
+                       for label in result.objective_labels},
+    }
+
+
 def _recommend_again(args: argparse.Namespace) -> int:
+    if args.project is not None:
+        from engine import optimisation_services as services
+
+        run = services.load_run(args.project, args.run)
+        recommendations = services.recommend(args.project, run, args.recommendations)
+        if args.out is not None:
+            services.export_recommendations(recommendations, args.out, run=run)
+        if args.json:
+            emit_json([r.to_dict() for r in recommendations])
+        else:
+            for rec in recommendations:
+                print(rec.text())
+                print()
+        return 0 if recommendations else 1
+    if args.run_dir is None:
+        raise FormixError("give the project (--project P) or a folder from formix optimize --out")
     from engine.optimisation.decision import recommend
 
     result = _load_saved_run(args.run_dir)
-    recommendations = recommend(result, args.recommendations)
+    picks = recommend(result, args.recommendations)
     if args.json:
-        emit_json([r.to_dict() for r in recommendations])
+        emit_json([r.to_dict() for r in picks])
     else:
-        _print(result, recommendations, None)
-    return 0 if recommendations else 1
+        _print(result, picks, None)
+    return 0 if picks else 1
+
+
+def _trials_list(args: argparse.Namespace) -> int:
+    from engine import optimisation_services as services
+
+    frame = services.trials(args.project)
+    if args.out is not None:
+        from engine.recommendation.report import write_text_atomic
+
+        write_text_atomic(args.out, frame.to_csv(index=False))
+    figures = {k: frame.attrs.get(k) for k in ("n_trials", "n_measured", "hit_rate",
+                                               "coverage")}
+    if args.json:
+        emit_json({**figures, "trials": json.loads(frame.to_json(orient="records",
+                                                                  date_format="iso"))})
+        return 0
+    if frame.empty:
+        print("no trials recorded yet: formix trials record --project P --recommendation ID "
+              "--batch B1 …")
+        return 0
+    shown = frame[["trial_id", "recommendation_id", "batch_id", "property", "predicted",
+                   "lower", "upper", "measured", "inside"]]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    rate = figures["hit_rate"]
+    rate_text = "—" if rate is None or rate != rate else f"{rate:.0%}"
+    coverage = figures["coverage"]
+    coverage_text = "" if coverage is None or coverage != coverage else \
+        f" (intervals promise {coverage:.0%})"
+    print(f"\n{figures['n_trials']} trials, {figures['n_measured']} measured; "
+          f"inside the predicted interval: {rate_text}{coverage_text}")
+    return 0
+
+
+def _trials_record(args: argparse.Namespace) -> int:
+    from engine import optimisation_services as services
+
+    ids = services.record_trial(args.project, args.recommendation, args.batch, args.note)
+    print(f"recorded {len(ids)} trial(s) of recommendation {args.recommendation}: "
+          f"{', '.join(args.batch)}")
+    return 0
 
 
 def _load_saved_run(run_dir: Path) -> Any:
@@ -179,13 +298,23 @@ class _CancelOnInterrupt:
 
 
 def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any]) -> None:
+    from engine.recommendation.report import write_text_atomic
+
     out.mkdir(parents=True, exist_ok=True)
-    result.pareto.to_csv(out / "pareto.csv", index=False)
-    (out / "study.toml").write_text(spec.to_toml(), encoding="utf-8")
-    (out / "recommendations.json").write_text(
-        json.dumps(summary["recommendations"], indent=2, default=str), encoding="utf-8")
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str),
-                                      encoding="utf-8")
+    write_text_atomic(out / "pareto.csv", result.pareto.to_csv(index=False))
+    write_text_atomic(out / "study.toml", spec.to_toml())
+    write_text_atomic(out / "recommendations.json",
+                      json.dumps(summary["recommendations"], indent=2, default=str))
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+
+
+def _print_run(result: Any, out: Path | None) -> None:
+    print(result.message)
+    print(f"{result.n_evaluations} evaluations in {result.wall_s:.1f} s, hypervolume "
+          f"{result.hypervolume:.4f}, max constraint violation "
+          f"{result.max_constraint_violation:.1e}, seed {result.seed}")
+    if out is not None:
+        print(f"written to {out}")
 
 
 def _print(result: Any, recommendations: Any, out: Path | None) -> None:

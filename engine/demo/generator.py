@@ -2,6 +2,8 @@
 
 Real: every distinct mix of ``Concrete_Data.xls`` becomes a recipe (amounts unchanged) and
 every row a lab result (strength and age unchanged; repeated mix × age rows are replicates).
+Cited: ``materials.csv`` is the materials catalogue (prices, CO₂ factors, densities; each
+figure's source in ``MATERIALS.md``), imported first.
 Synthetic, seeded and labelled ``synthetic_``: one batch per recipe (plant, line, a production time
 from 2023 on, weighed amounts equal to the recipe) and a 10-second historian log of mixer
 power, mixer speed and mix temperature during each batch.
@@ -50,6 +52,16 @@ def uci_concrete_path() -> Path:
     return Path(str(resources.files("engine.demo") / "data" / "Concrete_Data.xls"))
 
 
+def materials_catalogue_path() -> Path:
+    """The bundled demo materials catalogue (see ``MATERIALS.md`` for every figure's source)."""
+    return Path(str(resources.files("engine.demo") / "data" / "materials.csv"))
+
+
+def demo_study_path() -> Path:
+    """The demo study: strength (lower 90 % bound) vs cost vs CO₂ at 28 days."""
+    return Path(str(resources.files("engine.demo") / "data" / "demo_study.toml"))
+
+
 def attribution_text() -> str:
     """Attribution and licence of the bundled demo data."""
     return (resources.files("engine.demo") / "data" / "ATTRIBUTION.md").read_text("utf-8")
@@ -83,7 +95,10 @@ def write_demo_sources(folder: Path, seed: int = DEMO_SEED) -> list[DemoSource]:
     labs["replicate"] = labs.groupby(["batch_id", "test_age"]).cumcount() + 1
     historian = _synthetic_historian(batches, np.random.default_rng(seed + 1))
 
+    catalogue = pd.read_csv(materials_catalogue_path())
     sources = [
+        (catalogue, "materials.csv", DatasetKind.MATERIALS, False,
+         "materials catalogue: prices (USD), CO₂ factors and densities from cited sources"),
         (recipes, "recipes.csv", DatasetKind.RECIPES, False,
          "distinct mixes of the UCI data (kg per m³), real"),
         (batches.merge(amounts, on="batch_id"), "synthetic_batches.csv", DatasetKind.BATCHES,

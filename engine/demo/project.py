@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from engine.services import ProjectSummary
 
 DEMO_PROJECT_NAME = "demo.formix"
+DEMO_SETTING = "demo_project"  # project setting marking the demo (its study is the default)
 _AMOUNT_UNIT = "kg/m^3"
+_DENSITY_UNIT = "kg/m^3"
 _COMPONENTS = ("cement", "blast_furnace_slag", "fly_ash", "water", "superplasticizer",
                "coarse_aggregate", "fine_aggregate")
 
@@ -32,6 +34,19 @@ def demo_profiles() -> dict[DatasetKind, ImportProfile]:
     """The column mappings of the demo's source files (saved beside them as examples)."""
     amounts = [ColumnMapping(name, f"component:{name}", _AMOUNT_UNIT) for name in _COMPONENTS]
     return {
+        DatasetKind.MATERIALS: ImportProfile(
+            kind=DatasetKind.MATERIALS,
+            columns=[
+                ColumnMapping("material", "material"),
+                ColumnMapping("name", "name"),
+                ColumnMapping("kind", "material_kind"),
+                ColumnMapping("unit", "unit"),
+                ColumnMapping("price_per_unit", "price_per_unit"),
+                ColumnMapping("currency", "currency"),
+                ColumnMapping("co2_per_unit", "co2_per_unit"),
+                ColumnMapping("density_kg_m3", "density", _DENSITY_UNIT),
+            ],
+        ),
         DatasetKind.RECIPES: ImportProfile(
             kind=DatasetKind.RECIPES,
             columns=[ColumnMapping("recipe_id", "recipe_id"), *amounts],
@@ -72,7 +87,7 @@ def demo_profiles() -> dict[DatasetKind, ImportProfile]:
 
 
 def build_demo_project(
-    folder: Path | None = None,
+    folder: str | Path | None = None,
     *,
     force: bool = False,
     progress: ProgressCallback = no_progress,
@@ -85,7 +100,7 @@ def build_demo_project(
     """
     from engine import services
 
-    folder = folder or default_demo_folder()
+    folder = Path(folder) if folder is not None else default_demo_folder()
     path = folder / DEMO_PROJECT_NAME
     if path.exists() and not force:
         return path, services.project_summary(path), False
@@ -110,6 +125,7 @@ def build_demo_project(
             progress=scaled(progress, 0.1, 1.0),
             cancel=cancel,
         )
+        _mark_as_demo(building)
         _checkpoint(building)
     except BaseException:
         _remove_database(building)
@@ -121,6 +137,21 @@ def build_demo_project(
 
 def _import_source(source: DemoSource, profiles: dict[DatasetKind, ImportProfile]) -> ImportSource:
     return ImportSource(source.path, source.kind, profiles[source.kind])
+
+
+def _mark_as_demo(path: Path) -> None:
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(path) as store:
+        store.set_setting(DEMO_SETTING, {"study": "demo_study.toml"})
+
+
+def is_demo_project(location: str | Path) -> bool:
+    """Whether ``location`` is a demo project (built by :func:`build_demo_project`)."""
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.get_setting(DEMO_SETTING) is not None
 
 
 def _checkpoint(path: Path) -> None:

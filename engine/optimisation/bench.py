@@ -1,8 +1,12 @@
 """``formix bench optimise``: Formix NSGA-II against random search and Optuna's NSGA-II.
 
 All methods get the same evaluation budget (population × generations), the same repair and
-the same predictor (for now the analytic concrete stand-in; the lead will switch it to the demo
-model). Random search draws Latin-hypercube decision vectors; Optuna's ``NSGAIISampler``
+the same predictor: the demo project's trained strength model (LightGBM with calibrated
+intervals and its applicability domain) on the demo study (lower 90 % strength bound vs cost vs
+CO₂ at 28 days, 1 m³); Formix starts, as in the product, from the baseline, the study's seeds
+and a diverse subset of the project's recipes. The demo project is built and trained once in a
+cache folder when ``--project`` is not given; ``--analytic`` uses the closed-form stand-in
+instead. Random search draws Latin-hypercube decision vectors; Optuna's ``NSGAIISampler``
 suggests the variables (floats, ints, categoricals) and its suggestions are repaired before
 evaluation, with the constraint values passed through ``Trial.set_constraint``. A reference
 front comes from a Formix run with ``--reference-factor`` times as many generations. Fronts
@@ -18,7 +22,10 @@ objective; "HV / ref" is the ratio to the reference front's hypervolume.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,9 +37,15 @@ from engine.optimisation.repair import RecipeRepairer
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``formix bench optimise``."""
-    parser.add_argument("--study", help="study file (default: the concrete example)")
-    parser.add_argument("--population", type=int, default=50)
-    parser.add_argument("--generations", type=int, default=60)
+    parser.add_argument("--project", help="trained project (default: the demo, built and "
+                        "trained in a cache folder when absent)")
+    parser.add_argument("--study", help="study file (default: the demo study)")
+    parser.add_argument("--analytic", action="store_true",
+                        help="closed-form stand-in models and the concrete example study")
+    parser.add_argument("--population", type=int, default=100)
+    parser.add_argument("--generations", type=int, default=200)
+    parser.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
+                        help="explained recommendations to show (default 3)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reference-factor", type=int, default=10,
                         help="generations of the reference run, as a multiple (default 10)")
@@ -44,16 +57,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the benchmark and print a table (or JSON)."""
+    setup = bench_setup(args.project, args.study, args.analytic)
     report = benchmark(
-        study=args.study,
+        setup=setup,
         population=args.population,
         generations=args.generations,
         seed=args.seed,
         reference_factor=args.reference_factor,
         optuna=not args.no_optuna,
+        recommendations=args.recommendations,
     )
     if args.speed:
-        report["speed"] = speed(study=args.study, seed=args.seed)
+        report["speed"] = speed(setup=setup, seed=args.seed)
     if args.json:
         emit_json(report)
     else:
@@ -61,24 +76,80 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def benchmark(study: str | None = None, population: int = 50, generations: int = 60,
-              seed: int = 0, reference_factor: int = 10, optuna: bool = True) -> dict[str, Any]:
-    """Run every method and return the figures (see the module docstring)."""
-    from engine.optimisation.analytic import analytic_setup
-    from engine.optimisation.examples import example_path
-    from engine.optimisation.run import optimise
+@dataclass
+class BenchSetup:
+    """What every method shares: the study, the models, derived inputs and prices."""
+
+    spec: Any
+    predictor: Any
+    derive: Any
+    materials: Any
+    model_set: Any = None
+    project: str | None = None
+    history: Any = None
+
+    def study(self, population: int, generations: int, seed: int) -> Any:
+        """A copy of the study with these algorithm settings."""
+        spec = self.spec.model_copy(deep=True)
+        spec.algorithm = spec.algorithm.model_copy(
+            update={"population": population, "generations": generations, "seed": seed})
+        return spec
+
+
+def bench_setup(project: str | None = None, study: str | None = None,
+                analytic: bool = False) -> BenchSetup:
+    """The demo project's model and study (built and trained if absent), or the analytic fake."""
     from engine.optimisation.study import StudySpec
 
-    spec = StudySpec.from_toml(study or example_path("concrete_study.toml"))
-    spec.algorithm = spec.algorithm.model_copy(
-        update={"population": population, "generations": generations, "seed": seed})
-    predictor, derive = analytic_setup(spec)
+    if analytic:
+        from engine.optimisation.analytic import analytic_setup
+        from engine.optimisation.examples import example_path
+
+        spec = StudySpec.from_toml(study or example_path("concrete_study.toml"))
+        predictor, derive = analytic_setup(spec)
+        return BenchSetup(spec, predictor, derive, None)
+    from engine import optimisation_services as services
+    from engine.model_services import project_deriver
+    from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
+
+    location = project or str(trained_demo_project())
+    spec = StudySpec.from_toml(study) if study else services.demo_study()
+    _version, model_set = services.trained_model(location)
+    return BenchSetup(spec, LightGBMPredictorAdapter(model_set.model), project_deriver(location),
+                      services.catalogue_materials(location, spec), model_set, location,
+                      services.project_recipes(location))
+
+
+def trained_demo_project(folder: Path | None = None) -> Path:
+    """The demo project in ``folder`` (a cache folder by default), built and trained if absent."""
+    from engine import services
+    from engine.demo.project import DEMO_PROJECT_NAME, build_demo_project
+
+    folder = folder or Path(tempfile.gettempdir()) / "formix-bench"
+    path = folder / DEMO_PROJECT_NAME
+    if not path.exists():
+        build_demo_project(folder)
+    if not services.model_versions(path, "properties"):
+        services.train_models(path)
+    return path
+
+
+def benchmark(setup: BenchSetup | None = None, population: int = 100, generations: int = 200,
+              seed: int = 0, reference_factor: int = 10, optuna: bool = True,
+              recommendations: int = 3) -> dict[str, Any]:
+    """Run every method and return the figures (see the module docstring)."""
+    from engine.optimisation.run import optimise
+
+    setup = setup or bench_setup()
+    spec = setup.study(population, generations, seed)
+    predictor, derive, materials = setup.predictor, setup.derive, setup.materials
 
     fronts: dict[str, np.ndarray] = {}
     rows: list[dict[str, Any]] = []
 
     started = time.perf_counter()
-    result = optimise(spec, predictor, derive=derive)
+    result = optimise(spec, predictor, materials=materials, derive=derive,
+                      history=setup.history)
     budget = result.n_evaluations
     signs = result.signs
     wall = time.perf_counter() - started
@@ -89,7 +160,7 @@ def benchmark(study: str | None = None, population: int = 50, generations: int =
     fronts["formix_final_pop"] = result.objective_matrix() * signs
     rows.append(_row("formix_final_pop", budget, wall))
 
-    evaluator = _evaluator(spec, predictor, derive)
+    evaluator = _evaluator(spec, predictor, derive, materials)
     repairer = RecipeRepairer(evaluator.space, evaluator.system)
     started = time.perf_counter()
     fronts["random_search"] = _random_search(evaluator, repairer, budget, population, seed)
@@ -105,36 +176,47 @@ def benchmark(study: str | None = None, population: int = 50, generations: int =
     long_spec.algorithm = spec.algorithm.model_copy(
         update={"generations": generations * reference_factor})
     started = time.perf_counter()
-    reference = optimise(long_spec, predictor, derive=derive)
+    reference = optimise(long_spec, predictor, materials=materials, derive=derive,
+                         history=setup.history)
     fronts["reference"] = _front(np.vstack(reference.history) * signs)
     rows.append(_row("reference", reference.n_evaluations, time.perf_counter() - started))
 
     _hypervolumes(rows, fronts)
     return {
         "study": spec.name,
+        "project": setup.project,
         "population": population,
         "generations": generations,
         "budget": budget,
         "seed": seed,
         "objectives": list(result.objective_labels),
         "methods": rows,
+        "max_constraint_violation": result.max_constraint_violation,
         "note": "HV on fronts scaled by the union's ideal/nadir, reference point 1.1",
+        "recommendations": _explained(setup, spec, result, recommendations),
     }
 
 
-def speed(study: str | None = None, population: int = 100, generations: int = 200,
+def _explained(setup: BenchSetup, spec: Any, result: Any, k: int) -> list[dict[str, Any]]:
+    from engine.optimisation.decision import recommend
+    from engine.recommendation.explain import explain_recommendations
+
+    if k <= 0 or setup.model_set is None:
+        return []
+    explained = explain_recommendations(result, spec, recommend(result, k),
+                                        model=setup.model_set.model, units=setup.model_set.units)
+    return [{**r.to_dict(), "text": r.text()} for r in explained]
+
+
+def speed(setup: BenchSetup | None = None, population: int = 100, generations: int = 200,
           seed: int = 0) -> dict[str, Any]:
     """Wall time of one ``optimise`` run, split into predictor, repair and the rest (pymoo)."""
     from engine.optimisation import repair as repair_module
-    from engine.optimisation.analytic import analytic_setup
-    from engine.optimisation.examples import example_path
     from engine.optimisation.run import optimise
-    from engine.optimisation.study import StudySpec
 
-    spec = StudySpec.from_toml(study or example_path("concrete_study.toml"))
-    spec.algorithm = spec.algorithm.model_copy(
-        update={"population": population, "generations": generations, "seed": seed})
-    predictor, derive = analytic_setup(spec)
+    setup = setup or bench_setup()
+    spec = setup.study(population, generations, seed)
+    predictor, derive = setup.predictor, setup.derive
     spent = {"predictor": 0.0, "repair": 0.0}
 
     def timed(function: Any, key: str) -> Any:
@@ -146,15 +228,18 @@ def speed(study: str | None = None, population: int = 100, generations: int = 20
                 spent[key] += time.perf_counter() - started
         return wrapper
 
-    predictor.predict = timed(predictor.predict, "predictor")  # type: ignore[method-assign]
+    original_predict = predictor.predict
+    predictor.predict = timed(original_predict, "predictor")  # type: ignore[method-assign]
     original = repair_module.RecipeRepairer.repair
     repair_module.RecipeRepairer.repair = timed(original, "repair")  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
-        result = optimise(spec, predictor, derive=derive)
+        result = optimise(spec, predictor, materials=setup.materials, derive=derive,
+                          history=setup.history)
         wall = time.perf_counter() - started
     finally:
         repair_module.RecipeRepairer.repair = original  # type: ignore[method-assign]
+        predictor.predict = original_predict  # type: ignore[method-assign]
     return {
         "population": population,
         "generations": generations,
@@ -171,14 +256,17 @@ def _row(method: str, evaluations: int, wall_s: float) -> dict[str, Any]:
     return {"method": method, "evaluations": int(evaluations), "wall_s": round(wall_s, 3)}
 
 
-def _evaluator(spec: Any, predictor: Any, derive: Any) -> StudyEvaluator:
+def _evaluator(spec: Any, predictor: Any, derive: Any, materials: Any = None) -> StudyEvaluator:
     from engine.optimisation.constraints import LinearSystem
     from engine.optimisation.encoding import DesignSpace
     from engine.optimisation.materials import MaterialTable
 
     space = DesignSpace.from_spec(spec)
-    return StudyEvaluator(spec, space, LinearSystem.from_spec(spec, space), predictor,
-                          MaterialTable.from_spec(spec), derive)
+    table = MaterialTable.from_spec(spec)
+    if materials is not None:
+        table = materials.merged_over(table)
+    return StudyEvaluator(spec, space, LinearSystem.from_spec(spec, space), predictor, table,
+                          derive)
 
 
 def _front(F: np.ndarray, feasible: np.ndarray | None = None) -> np.ndarray:
@@ -271,6 +359,9 @@ def _print(report: dict[str, Any]) -> None:
               f"{row.get('n_front', 0):>7}{row.get('hypervolume', 0.0):>10.4f}"
               f"{(ratio if ratio is not None else float('nan')):>9.3f}")
     print(report["note"])
+    for rec in report.get("recommendations", []):
+        print()
+        print(rec["text"])
     if "speed" in report:
         s = report["speed"]
         print(f"speed {s['population']} × {s['generations']}: {s['wall_s']:.2f} s "

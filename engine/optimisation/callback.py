@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,8 +15,10 @@ from engine.progress import CancelToken, ProgressCallback
 class ProgressCancelCallback(Callback):
     """After each generation: record the feasible front, report progress, honour cancel.
 
-    On cancel it sets ``termination.force_termination`` and updates the termination, so the
-    algorithm finalises at once and returns its current population.
+    ``on_generation(generation, front)`` is called with the same front as ``fronts`` gets (in
+    the thread running the optimisation). On cancel it sets ``termination.force_termination``
+    and updates the termination, so the algorithm finalises at once and returns its current
+    population.
 
     Attributes:
         fronts: per generation, the feasible non-dominated objective values (natural units,
@@ -24,8 +27,10 @@ class ProgressCancelCallback(Callback):
     """
 
     def __init__(self, n_gen: int, signs: np.ndarray, progress: ProgressCallback | None = None,
-                 cancel: CancelToken | None = None) -> None:
+                 cancel: CancelToken | None = None,
+                 on_generation: Callable[[int, np.ndarray], None] | None = None) -> None:
         super().__init__()
+        self.on_generation = on_generation
         self.n_gen = n_gen
         self.signs = np.asarray(signs, dtype=float)
         self.progress = progress
@@ -45,6 +50,8 @@ class ProgressCancelCallback(Callback):
         front.setflags(write=False)
         self.fronts.append(front)
         gen = int(algorithm.n_gen)
+        if self.on_generation is not None:
+            self.on_generation(gen, front)
         if self.progress is not None:
             self.progress(min(gen / self.n_gen, 1.0),
                           f"generation {gen}/{self.n_gen}: {len(front)} feasible on the front")

@@ -193,6 +193,12 @@ def _min_distance(point: np.ndarray, others: np.ndarray) -> float:
     return float(np.min(np.linalg.norm(others - point, axis=1)))
 
 
+def recommendation_for_row(result: OptimisationResult, row: int, reasons: tuple[str, ...],
+                           rank: int = 0) -> Recommendation:
+    """The :class:`Recommendation` of Pareto row ``row`` (deltas against the baseline)."""
+    return replace(_recommendation(result, row, reasons), rank=rank)
+
+
 def _recommendation(result: OptimisationResult, row: int,
                     reasons: tuple[str, ...]) -> Recommendation:
     record = result.pareto.iloc[row]

@@ -112,6 +112,10 @@ class StudyEvaluator:
                      for t in self.constraint_terms)
         return 1 + bounds + (self.domain_limit is not None)
 
+    def linear_factor(self, kind: str) -> np.ndarray | None:
+        """The factor over the full numeric vector of ``cost`` or ``co2`` (None if unknown)."""
+        return self._cost if kind == "cost" else self._co2 if kind == "co2" else None
+
     @property
     def objective_labels(self) -> tuple[str, ...]:
         """Labels of the objectives, in order."""

@@ -182,3 +182,46 @@ class ModelFileRow(SQLModel, table=True):
     model_pk: int = Field(foreign_key="model_versions.id", primary_key=True)
     file_name: str = Field(primary_key=True)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class OptimisationRunRow(SQLModel, table=True):
+    """One optimisation run: the study, the model version used and its Pareto set (JSON)."""
+
+    __tablename__ = "optimisation_runs"
+    id: int | None = Field(default=None, primary_key=True)
+    study_name: str
+    study_toml: str
+    model_name: str
+    model_version: int
+    mode: str  # "optimise" or "explore"
+    seed: int
+    created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    summary_json: str
+    pareto_json: str
+    baseline_json: str | None = None
+
+
+class RecommendationRow(SQLModel, table=True):
+    """A recommended (or exploratory) recipe of a run, with its predictions and explanation."""
+
+    __tablename__ = "recommendations"
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="optimisation_runs.id", index=True)
+    rank: int
+    kind: str  # "recommendation" or "exploration"
+    recipe_json: str
+    predicted_json: str
+    explanation_json: str
+    created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class TrialRow(SQLModel, table=True):
+    """A recommendation the plant tried: the batch that made it (lab results join by batch)."""
+
+    __tablename__ = "trials"
+    __table_args__ = (UniqueConstraint("recommendation_id", "batch_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    recommendation_id: int = Field(foreign_key="recommendations.id", index=True)
+    batch_id: str = Field(index=True)
+    recorded_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    note: str | None = None

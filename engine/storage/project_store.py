@@ -346,6 +346,101 @@ class ProjectStore:
             ).all()
         return int(row[1]), {file_name: bytes(content) for file_name, content in files}
 
+    # ------------------------------------------------------------------ optimisation runs
+    def save_optimisation_run(self, run: dict[str, Any]) -> int:
+        """Store an optimisation run (keys of ``optimisation_runs`` but ``id``); returns its id."""
+        values = {**run, "created_at_us": run.get("created_at_us") or now_us()}
+        with self._transaction() as connection:
+            result = connection.execute(insert(t.OptimisationRunRow.__table__).values(**values))
+            return int(result.inserted_primary_key[0])
+
+    def optimisation_run(self, run_id: int | None = None) -> dict[str, Any]:
+        """One stored run as a dict (the latest when ``run_id`` is None).
+
+        Raises:
+            FormixError: no such run.
+        """
+        query = "SELECT * FROM optimisation_runs"
+        params: dict[str, Any] = {}
+        if run_id is not None:
+            query += " WHERE id = :i"
+            params["i"] = int(run_id)
+        with self._engine.connect() as connection:
+            row = connection.execute(text(query + " ORDER BY id DESC LIMIT 1"), params).first()
+        if row is None:
+            which = f"run {run_id}" if run_id is not None else "optimisation run"
+            raise FormixError(f"no {which} in this project: run `formix optimize` first")
+        return dict(row._mapping)
+
+    def optimisation_runs(self) -> pd.DataFrame:
+        """id, study, model, mode, seed and creation time of every stored run."""
+        with self._engine.connect() as connection:
+            frame = pd.read_sql_query(
+                "SELECT id AS run_id, study_name, model_name, model_version, mode, seed, "
+                "created_at_us FROM optimisation_runs ORDER BY id", connection)
+        frame["created_at"] = us_to_times(frame.pop("created_at_us")).to_numpy()
+        return frame
+
+    def save_recommendations(self, run_id: int, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Store recommendations of a run (keys of ``recommendations`` but ids); their ids."""
+        table = t.RecommendationRow.__table__
+        ids = []
+        with self._transaction() as connection:
+            for row in rows:
+                values = {**row, "run_id": int(run_id),
+                          "created_at_us": row.get("created_at_us") or now_us()}
+                result = connection.execute(insert(table).values(**values))
+                ids.append(int(result.inserted_primary_key[0]))
+        return ids
+
+    def recommendations(self, run_id: int | None = None) -> pd.DataFrame:
+        """Stored recommendations (of one run, or all), oldest first, JSON columns as text."""
+        query = "SELECT * FROM recommendations"
+        params: dict[str, Any] = {}
+        if run_id is not None:
+            query += " WHERE run_id = :r"
+            params["r"] = int(run_id)
+        with self._engine.connect() as connection:
+            return pd.read_sql_query(text(query + " ORDER BY id"), connection, params=params)
+
+    def add_trials(self, recommendation_id: int, batch_ids: Sequence[str],
+                   note: str | None = None) -> list[int]:
+        """Record that batches tried a recommendation; returns the new trial ids.
+
+        Raises:
+            FormixError: no such recommendation, or a batch is already recorded for it.
+        """
+        from sqlalchemy.exc import IntegrityError
+
+        table = t.TrialRow.__table__
+        with self._transaction() as connection:
+            found = connection.execute(text("SELECT id FROM recommendations WHERE id = :i"),
+                                       {"i": int(recommendation_id)}).first()
+            if found is None:
+                raise FormixError(f"no recommendation {recommendation_id} in this project")
+            ids = []
+            for batch_id in batch_ids:
+                try:
+                    result = connection.execute(insert(table).values(
+                        recommendation_id=int(recommendation_id), batch_id=str(batch_id),
+                        recorded_at_us=now_us(), note=note))
+                except IntegrityError as error:
+                    raise FormixError(f"batch {batch_id!r} is already recorded as a trial of "
+                                      f"recommendation {recommendation_id}") from error
+                ids.append(int(result.inserted_primary_key[0]))
+        return ids
+
+    def trial_rows(self) -> pd.DataFrame:
+        """Every trial with its recommendation's predictions (JSON text) and run id."""
+        with self._engine.connect() as connection:
+            frame = pd.read_sql_query(
+                "SELECT tr.id AS trial_id, tr.recommendation_id, tr.batch_id, tr.recorded_at_us, "
+                "tr.note, r.run_id, r.rank, r.kind, r.recipe_json, r.predicted_json "
+                "FROM trials tr JOIN recommendations r ON r.id = tr.recommendation_id "
+                "ORDER BY tr.id", connection)
+        frame["recorded_at"] = us_to_times(frame.pop("recorded_at_us")).to_numpy()
+        return frame
+
 
 # ---------------------------------------------------------------------- helpers
 def _sqlite_path(url: str) -> Path | None:

@@ -52,9 +52,12 @@ def test_out_dir_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert json.loads((tmp_path / "summary.json").read_text())["n_recipes"] == len(pareto)
 
 
-def test_without_trained_models_it_says_so() -> None:
-    with pytest.raises(FormixError, match="no trained models in project"):
-        _run("optimize", str(example_path("concrete_study.toml")), "--project", "plant")
+def test_a_missing_project_or_no_project_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FormixError, match="no such project file"):
+        _run("optimize", str(example_path("concrete_study.toml")), "--project",
+             str(tmp_path / "plant.formix"))
+    with pytest.raises(FormixError, match="--project"):
+        _run("optimize", str(example_path("concrete_study.toml")))
 
 
 def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,515 @@
+"""Project-level optimisation services: optimise a study with the project's models, explain and
+store recommendations, propose next experiments, and close the loop with trials.
+
+Re-exported by ``engine.services``. A run uses the project's latest trained model set (or a
+chosen version), the project's derived features (w/b, binder, SCM shares …) and its materials
+catalogue (prices, CO₂ factors; a study's ``[materials.*]`` entries override it). Runs and
+their recommendations are stored in the project, so a recommendation can later be recorded as
+tried by a batch whose lab results then show how good the prediction was.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import FormixError
+from engine.progress import CancelToken, ProgressCallback, no_progress
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.optimisation.materials import MaterialTable
+    from engine.optimisation.result import OptimisationResult
+    from engine.optimisation.study import StudySpec
+    from engine.recommendation.explain import ExplainedRecommendation
+
+DEFAULT_MODEL_NAME = "properties"
+
+__all__ = [
+    "OptimisationRun",
+    "batch_ids",
+    "catalogue_materials",
+    "default_study",
+    "demo_study",
+    "explain_recipe",
+    "export_recommendations",
+    "load_run",
+    "load_study",
+    "optimisation_runs",
+    "optimise",
+    "project_recipes",
+    "recommend",
+    "record_trial",
+    "save_study",
+    "saved_recommendations",
+    "trained_model",
+    "trials",
+]
+
+
+@dataclass(frozen=True)
+class OptimisationRun:
+    """One optimisation of a study with a project's models.
+
+    Attributes:
+        location: the project.
+        spec: the study as run (overrides applied).
+        result: the optimisation result (Pareto set, figures, baseline).
+        model_name, model_version: the model set used.
+        explore: exploration run (next experiments) rather than recommendations.
+        materials: the prices and CO₂ factors used.
+        run_id: its id in the project (None when not saved).
+        model_set: the loaded model set (for explanations); not stored.
+    """
+
+    location: str
+    spec: StudySpec
+    result: OptimisationResult
+    model_name: str
+    model_version: int
+    explore: bool
+    materials: MaterialTable
+    run_id: int | None = None
+    model_set: Any = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready run figures (no recipes)."""
+        return {**self.result.summary(), "run_id": self.run_id, "model": self.model_name,
+                "model_version": self.model_version,
+                "mode": "explore" if self.explore else "optimise",
+                "currency": self.materials.currency}
+
+
+def demo_study() -> StudySpec:
+    """The demo project's study (strength lower bound vs cost vs CO₂ at 28 days)."""
+    from engine.demo.generator import demo_study_path
+    from engine.optimisation.study import StudySpec
+
+    return StudySpec.from_toml(demo_study_path())
+
+
+def optimise(
+    location: str | Path,
+    study: StudySpec | Mapping[str, Any] | str | Path | None = None,
+    *,
+    seed: int | None = 0,
+    model_name: str = DEFAULT_MODEL_NAME,
+    model_version: int | None = None,
+    population: int | None = None,
+    generations: int | None = None,
+    explore: bool | None = None,
+    save: bool = True,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken | None = None,
+    on_generation: Callable[[int, pd.DataFrame], None] | None = None,
+) -> OptimisationRun:
+    """Optimise a study with the project's trained models.
+
+    Args:
+        location: the project.
+        study: a study spec, a dict mirroring the TOML, or a TOML file; None means the demo
+            study, for the demo project.
+        seed: random seed (None: the study's ``[algorithm] seed``, else drawn).
+        model_name, model_version: the model set (latest version by default).
+        population, generations: override ``[algorithm]``.
+        explore: True proposes next experiments and lets recipes leave the applicability
+            domain's edge (``[domain] explore``); False forces the study's domain limit on;
+            None keeps the study's setting.
+        save: store the run in the project (needed to record trials later).
+        progress, cancel: progress callback and cancel token (see ``engine.progress``).
+        on_generation: called after each generation (in the thread running the optimisation)
+            with its number and the feasible non-dominated objective values as a frame (one
+            column per objective label), e.g. for a live front plot.
+
+    Raises:
+        StudySpecError: the study is invalid (every problem with its TOML key path).
+        FormixError: no study given for a non-demo project, no trained model ("train a model
+            first"), a study the models cannot serve, or missing prices/CO₂ factors.
+    """
+    from engine.model_services import project_deriver
+    from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
+    from engine.optimisation.run import optimise as run_optimisation
+
+    location = str(location)
+    spec = _study(location, study)
+    overrides = {k: v for k, v in (("population", population), ("generations", generations))
+                 if v is not None}
+    if overrides:
+        spec.algorithm = spec.algorithm.model_copy(update=overrides)
+    if explore is not None:
+        spec.domain = spec.domain.model_copy(update={"explore": bool(explore)})
+    exploring = spec.domain.effective_mode == "explore"
+    version, model_set = trained_model(location, model_name, model_version)
+    materials = catalogue_materials(location, spec)
+    result = run_optimisation(
+        spec, LightGBMPredictorAdapter(model_set.model), materials=materials,
+        derive=project_deriver(location), progress=progress, cancel=cancel, seed=seed,
+        history=project_recipes(location), on_generation=_front_frames(spec, on_generation),
+    )
+    run = OptimisationRun(location, spec, result, model_name, version, exploring, materials,
+                          model_set=model_set)
+    if save:
+        from engine.recommendation.runs import run_row
+        from engine.storage import ProjectStore
+
+        with ProjectStore.open(location) as store:
+            run_id = store.save_optimisation_run(run_row(
+                result, spec, model_name, version, "explore" if exploring else "optimise"))
+        run = replace(run, run_id=run_id)
+    return run
+
+
+def default_study(location: str | Path) -> dict[str, Any] | None:
+    """The project's default study as a dict mirroring the TOML (the demo's), or None."""
+    from engine.demo.project import is_demo_project
+
+    if is_demo_project(location) or Path(str(location)).name == "demo.formix":
+        return demo_study().model_dump(mode="json", exclude_none=True)
+    return None
+
+
+def load_study(path: str | Path) -> dict[str, Any]:
+    """A checked study file as a dict mirroring the TOML.
+
+    Raises:
+        StudySpecError: unreadable or invalid (every problem with its TOML key path).
+    """
+    from engine.optimisation.study import StudySpec
+
+    return StudySpec.from_toml(path).model_dump(mode="json", exclude_none=True)
+
+
+def save_study(study: StudySpec | Mapping[str, Any], path: str | Path) -> Path:
+    """Check a study and write it as TOML (atomically); returns the path.
+
+    Raises:
+        StudySpecError: the study is invalid.
+        FormixError: the file cannot be written.
+    """
+    from engine.optimisation.study import StudySpec
+    from engine.recommendation.report import write_text_atomic
+
+    spec = study if isinstance(study, StudySpec) else StudySpec.from_dict(study)
+    spec.check()
+    path = Path(path)
+    write_text_atomic(path, spec.to_toml())
+    return path
+
+
+def load_run(location: str | Path, run_id: int | None = None) -> OptimisationRun:
+    """A stored run (the latest when ``run_id`` is None), with its model set loaded.
+
+    Raises:
+        FormixError: no such run, or its model version is gone.
+    """
+    from engine.recommendation.runs import result_from_row
+    from engine.storage import ProjectStore
+
+    location = str(location)
+    with ProjectStore.open(location) as store:
+        row = store.optimisation_run(run_id)
+    result, spec = result_from_row(row)
+    version, model_set = trained_model(location, row["model_name"], int(row["model_version"]))
+    return OptimisationRun(location, spec, result, row["model_name"], version,
+                           row["mode"] == "explore", catalogue_materials(location, spec),
+                           run_id=int(row["id"]), model_set=model_set)
+
+
+def optimisation_runs(location: str | Path) -> pd.DataFrame:
+    """The project's stored runs: run_id, study, model, mode, seed, created_at."""
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.optimisation_runs()
+
+
+def recommend(
+    location: str | Path,
+    run: OptimisationRun | int | None = None,
+    k: int = 3,
+    *,
+    save: bool = True,
+) -> tuple[ExplainedRecommendation, ...]:
+    """Pick ``k`` recipes from a run and explain them; store them so trials can refer to them.
+
+    Args:
+        location: the project.
+        run: a run from :func:`optimise`, a stored run id, or None for the latest stored run.
+        k: how many recipes (an exploration run returns a batch of ``k`` trial recipes that
+            would reduce the models' uncertainty most where it matters).
+        save: store the recommendations (they get an ``id``); needs a stored run.
+
+    Returns:
+        The explained recommendations, ranked (empty when the run found no feasible recipe).
+    """
+    from engine.optimisation.decision import recommend as pick
+    from engine.recommendation.explain import explain_recommendations
+    from engine.recommendation.explore import exploration_batch
+    from engine.recommendation.runs import recommendation_row
+    from engine.storage import ProjectStore
+
+    if not isinstance(run, OptimisationRun):
+        run = load_run(location, run)
+    model_set = run.model_set
+    if model_set is None:
+        _version, model_set = trained_model(run.location, run.model_name, run.model_version)
+    scores = None
+    if run.explore:
+        picks, scores = exploration_batch(run.result, k)
+        kind = "exploration"
+    else:
+        picks, kind = pick(run.result, k), "recommendation"
+    explained = explain_recommendations(
+        run.result, run.spec, picks, model=model_set.model, units=model_set.units, kind=kind,
+        scores=scores,
+    )
+    if not save or run.run_id is None or not explained:
+        return explained
+    age_column = getattr(model_set.model, "age_column", None)
+    with ProjectStore.open(location) as store:
+        ids = store.save_recommendations(
+            run.run_id, [recommendation_row(r, age_column) for r in explained])
+    return tuple(replace(r, id=i) for r, i in zip(explained, ids, strict=True))
+
+
+def explain_recipe(location: str | Path, run: OptimisationRun | int | None,
+                   row: int) -> ExplainedRecommendation:
+    """Explain any recipe of a run's Pareto set (e.g. a clicked point), like a recommendation.
+
+    Raises:
+        FormixError: no such row.
+    """
+    from engine.optimisation.decision import recommendation_for_row
+    from engine.recommendation.explain import explain_recommendations
+
+    if not isinstance(run, OptimisationRun):
+        run = load_run(location, run)
+    if not 0 <= row < len(run.result.pareto):
+        raise FormixError(f"the run has {len(run.result.pareto)} Pareto recipes; no row {row}")
+    model_set = run.model_set
+    if model_set is None:
+        _version, model_set = trained_model(run.location, run.model_name, run.model_version)
+    pick = recommendation_for_row(run.result, row, ("selected",), rank=1)
+    (explained,) = explain_recommendations(run.result, run.spec, [pick], model=model_set.model,
+                                           units=model_set.units, kind="selection")
+    return explained
+
+
+def saved_recommendations(location: str | Path) -> list[dict[str, Any]]:
+    """Every stored recommendation's ``to_dict()`` with its ``id`` and ``run_id``, newest first."""
+    import json
+
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        rows = store.recommendations()
+    out = []
+    for row in rows.iloc[::-1].itertuples(index=False):
+        data = json.loads(row.explanation_json)
+        data.update({"id": int(row.id), "run_id": int(row.run_id)})
+        out.append(data)
+    return out
+
+
+def batch_ids(location: str | Path) -> list[str]:
+    """The project's batch ids, in import order (for choosing the batches of a trial)."""
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.read("batches")["batch_id"].astype(str).tolist()
+
+
+def export_recommendations(recommendations: Sequence[ExplainedRecommendation],
+                           path: str | Path, *, title: str = "Recommended recipes",
+                           run: OptimisationRun | None = None) -> Path:
+    """Write recommendations as ``.csv``, ``.xlsx``, ``.json`` or a self-contained ``.html``
+    report.
+
+    The file is written atomically (a temporary file, then a rename).
+    """
+    from engine.recommendation.report import export_recommendations as export
+
+    figures = None
+    if run is not None:
+        figures = {k: v for k, v in run.summary().items() if k != "objectives"}
+        title = title if title != "Recommended recipes" else run.spec.name
+    return export(recommendations, path, title=title, run=figures)
+
+
+def record_trial(location: str | Path, recommendation_id: int, batch_ids: Sequence[str] | str,
+                 note: str | None = None) -> list[int]:
+    """Record that the plant tried a stored recommendation in these batches.
+
+    The batches' lab results (imported as usual, before or after) are the measurements that
+    :func:`trials` compares with the prediction.
+
+    Returns:
+        The new trial ids.
+
+    Raises:
+        FormixError: no such recommendation, a batch already recorded for it, or no batch.
+    """
+    from engine.storage import ProjectStore
+
+    batches = [batch_ids] if isinstance(batch_ids, str) else list(batch_ids)
+    if not batches:
+        raise FormixError("name at least one batch that tried the recommendation")
+    with ProjectStore.open(location) as store:
+        return store.add_trials(int(recommendation_id), [str(b) for b in batches], note)
+
+
+def trials(location: str | Path) -> pd.DataFrame:
+    """Predicted against measured for every recorded trial and predicted property.
+
+    Columns: see :data:`engine.recommendation.trials.TRIAL_COLUMNS` (``inside``: the
+    measurement fell in the predicted interval; NA until lab results exist). ``attrs`` holds
+    ``hit_rate`` over all measured trials, ``n_trials``, ``n_measured`` and ``coverage``.
+    """
+    from engine.recommendation.trials import trial_frame
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        rows = store.trial_rows()
+        labs = store.read("lab_results")
+    return trial_frame(rows, labs)
+
+
+def project_recipes(location: str | Path) -> list[dict[str, Any]]:
+    """The project's recipes (latest version of each) as records: amounts by material code and
+    settings by name. The optimiser starts from a diverse subset of them."""
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        components = store.read("recipe_components")
+        settings = store.read("recipe_settings")
+    records: dict[str, dict[str, Any]] = {}
+    if len(components):
+        latest = components[components["version"] == components.groupby("recipe_id")[
+            "version"].transform("max")]
+        wide = latest.pivot_table(index="recipe_id", columns="material", values="amount",
+                                  aggfunc="first").fillna(0.0)
+        for recipe_id, row in wide.iterrows():
+            records[str(recipe_id)] = {str(k): float(v) for k, v in row.items()}
+    for row in settings.itertuples(index=False):
+        record = records.setdefault(str(row.recipe_id), {})
+        record[str(row.setting)] = row.value_text if isinstance(row.value_text, str) \
+            else row.value_num
+    return list(records.values())
+
+
+def catalogue_materials(location: str | Path, spec: StudySpec) -> MaterialTable:
+    """Prices and CO₂ factors per unit of each study material, from the project's catalogue.
+
+    Catalogue prices per mass unit (kg, t, lb) are converted to the study's amount unit (per kg
+    for kg/m³ amounts; per 1 wt % of 1 kg for wt % amounts). The study's ``[materials.*]``
+    entries take precedence; its currency is used when it prices anything itself.
+    """
+    from engine.optimisation.materials import MaterialTable
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        catalogue = store.read("materials")
+    price: dict[str, float] = {}
+    co2: dict[str, float] = {}
+    currencies = set()
+    materials = {v.name: v for v in spec.variables if v.material}
+    for entry in catalogue.itertuples(index=False):
+        variable = materials.get(str(entry.material))
+        if variable is None:
+            continue
+        factor = _per_amount_factor(entry.unit, variable.unit)
+        if factor is None:
+            continue
+        if _finite(entry.price_per_unit):
+            price[variable.name] = float(entry.price_per_unit) * factor
+            if isinstance(entry.currency, str) and entry.currency:
+                currencies.add(entry.currency)
+        if _finite(entry.co2_per_unit):
+            co2[variable.name] = float(entry.co2_per_unit) * factor
+    own = MaterialTable.from_spec(spec)
+    currency = spec.currency if own.price or len(currencies) != 1 else currencies.pop()
+    return MaterialTable(price={**price, **own.price}, co2={**co2, **own.co2},
+                         currency=currency)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _front_frames(spec: StudySpec, callback: Callable[[int, pd.DataFrame], None] | None,
+                  ) -> Callable[[int, Any], None] | None:
+    if callback is None:
+        return None
+    import pandas as pd
+
+    from engine.optimisation.study import objective_label
+
+    labels = [objective_label(o) for o in spec.objectives]
+
+    def relay(generation: int, front: Any) -> None:
+        callback(generation, pd.DataFrame(front, columns=labels))
+
+    return relay
+
+
+def _study(location: str, study: StudySpec | Mapping[str, Any] | str | Path | None,
+           ) -> StudySpec:
+    from engine.optimisation.study import StudySpec
+
+    if isinstance(study, StudySpec):
+        return study.model_copy(deep=True)
+    if isinstance(study, Mapping):
+        return StudySpec.from_dict(study)
+    if study is not None:
+        return StudySpec.from_toml(study)
+    from engine.demo.project import is_demo_project
+
+    if is_demo_project(location) or Path(location).name == "demo.formix":
+        return demo_study()
+    raise FormixError(f"{location}: give a study file (TOML); only the demo project has a "
+                      "default study")
+
+
+def trained_model(location: str | Path, name: str = DEFAULT_MODEL_NAME,
+                  version: int | None = None) -> tuple[int, Any]:
+    """The version and model set of a trained model (the latest version by default).
+
+    Raises:
+        FormixError: no such model ("train a model first").
+    """
+    from engine.models.persistence import load_model_files
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        try:
+            found, files = store.load_model_files(name, version)
+        except FormixError as error:
+            which = f"version {version} of " if version is not None else ""
+            raise FormixError(f"{location}: no trained model {which}{name!r}: train a model "
+                              "first (formix train, or Models → Train in the desktop)") from error
+    return found, load_model_files(files)
+
+
+def _per_amount_factor(catalogue_unit: Any, amount_unit: str) -> float | None:
+    """Multiplier from a price per catalogue unit to a price per unit of the study amount."""
+    from engine.units import UnitError, conversion_factor
+
+    unit = str(catalogue_unit) if isinstance(catalogue_unit, str) and catalogue_unit else "kg"
+    try:
+        per_kg = conversion_factor("kg", unit)[0]  # 1 kg expressed in the catalogue unit
+    except (UnitError, ValueError, TypeError):
+        return None
+    text = amount_unit.replace(" ", "").lower()
+    if text.startswith("wt%") or text == "%":
+        return per_kg / 100.0
+    return per_kg
+
+
+def _finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,501 @@
+"""Explained recommendations: what changes against the baseline, what the models predict, why.
+
+For each recommended recipe this gathers the recipe and its difference to the baseline, the
+predicted properties with their intervals and applicability-domain label, cost and CO₂ and their
+deltas, the inputs that drive each predicted change (TreeSHAP deltas from
+:func:`engine.models.explain.compare`, phrased like "cement +40 kg/m³ → +5.1 MPa"; they add up to
+the change of the point prediction) and the constraints that are binding (within a tolerance).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.optimisation.constraints import LinearSystem
+from engine.optimisation.encoding import DesignSpace
+from engine.optimisation.predictor import EDGE_MAX, INSIDE_MAX
+from engine.optimisation.study import StudySpec, objective_label
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.optimisation.decision import Recommendation
+    from engine.optimisation.result import OptimisationResult
+
+BINDING_TOLERANCE = 2e-3
+"""A constraint is binding when its relative slack is at most this (0.2 % of its scale)."""
+
+SHOWN_DRIVERS = 5
+MIN_SHOWN_EFFECT = 0.05  # in target units: smaller contributions go into "other inputs"
+
+FEATURE_LABELS = {
+    "water_cement_ratio": "w/c",
+    "water_binder_ratio": "w/b",
+    "binder_content_kg_m3": "binder content",
+    "scm_share": "SCM share",
+    "fly_ash_share": "fly ash share",
+    "slag_share": "slag share",
+    "silica_fume_share": "silica fume share",
+    "other_scm_share": "other SCM share",
+    "paste_volume_m3": "paste volume",
+    "total_mass_kg_m3": "total mass",
+    "test_age_days": "test age",
+}
+_UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
+
+
+@dataclass(frozen=True)
+class RecipeChange:
+    """One variable of the recipe against the baseline."""
+
+    name: str
+    value: float | str
+    baseline: float | str | None
+    unit: str = ""
+
+    @property
+    def delta(self) -> float | None:
+        """value − baseline for numbers (None for text or without a baseline)."""
+        if isinstance(self.value, str) or self.baseline is None or isinstance(self.baseline, str):
+            return None
+        return float(self.value) - float(self.baseline)
+
+
+@dataclass(frozen=True)
+class PropertyPrediction:
+    """A predicted property: point prediction and interval, and the baseline's."""
+
+    target: str
+    unit: str
+    mean: float
+    lower: float
+    upper: float
+    coverage: float
+    baseline_mean: float | None = None
+    baseline_lower: float | None = None
+    baseline_upper: float | None = None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """One input's share of a predicted change (SHAP delta candidate − baseline)."""
+
+    feature: str
+    label: str
+    baseline_value: float | str
+    value: float | str
+    effect: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Why one property's prediction changes: the largest drivers and the rest.
+
+    ``total`` (the sum over every input) equals ``predicted_change`` (point prediction of the
+    recipe minus the baseline's) up to floating-point error.
+    """
+
+    target: str
+    unit: str
+    drivers: tuple[Driver, ...]
+    other: float
+    total: float
+    predicted_change: float
+
+
+@dataclass(frozen=True)
+class BindingConstraint:
+    """A constraint the recipe sits on (it would improve an objective if relaxed)."""
+
+    label: str
+    kind: str  # "bound", "ratio", "linear", "output", "domain"
+    value: float
+    limit: float
+    side: str  # "min" or "max"
+
+    def text(self) -> str:
+        """E.g. ``water/binder max: 0.55 (limit 0.55)``."""
+        return f"{self.label} {self.side}: {_fmt(self.value)} (limit {_fmt(self.limit)})"
+
+
+@dataclass(frozen=True)
+class ExplainedRecommendation:
+    """A recommended (or exploratory) recipe with everything a plant engineer needs to judge it.
+
+    Attributes:
+        id: its id in the project (None until saved).
+        rank: 1 = first.
+        kind: "recommendation" or "exploration" (a trial that teaches the models most).
+        reasons: why it was picked.
+        recipe: every study variable's value.
+        changes: every variable against the baseline.
+        properties: predicted properties with intervals (and the baseline's).
+        domain_label, domain_score: applicability domain (≤ 1 inside, ≤ 2 edge).
+        cost, co2: per unit of product (None when the catalogue lacks factors);
+        cost_delta, co2_delta: against the baseline.
+        currency: of ``cost``.
+        objectives, objective_deltas: objective values and their change against the baseline.
+        attributions: per property, the inputs that drive its change.
+        binding: constraints the recipe sits on.
+        baseline_name: the baseline's name, or None without a baseline.
+        dominates_baseline: at least as good in every objective and better in one.
+        score: the exploration score (None for recommendations).
+        row: its row in the run's ``result.pareto``.
+    """
+
+    id: int | None
+    rank: int
+    kind: str
+    reasons: tuple[str, ...]
+    recipe: dict[str, Any]
+    changes: tuple[RecipeChange, ...]
+    properties: tuple[PropertyPrediction, ...]
+    domain_label: str
+    domain_score: float
+    cost: float | None
+    co2: float | None
+    cost_delta: float | None
+    co2_delta: float | None
+    currency: str
+    objectives: dict[str, float]
+    objective_deltas: dict[str, float] | None
+    attributions: tuple[Attribution, ...]
+    binding: tuple[BindingConstraint, ...]
+    baseline_name: str | None = None
+    dominates_baseline: bool | None = None
+    score: float | None = None
+    row: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        """E.g. ``#1 (knee, balanced)``."""
+        what = "trial " if self.kind == "exploration" else "#"
+        ident = f" [id {self.id}]" if self.id is not None else ""
+        return f"{what}{self.rank} ({', '.join(self.reasons)}){ident}"
+
+    def driver_texts(self) -> dict[str, list[str]]:
+        """Per property, the driver phrases ("cement +40 kg/m³ → +5.1 MPa")."""
+        return {a.target: [d.text for d in a.drivers] for a in self.attributions}
+
+    def text(self) -> str:
+        """A readable multi-line explanation."""
+        lines = [self.title + f" — domain: {self.domain_label}"]
+        for change in self.changes:
+            delta = change.delta
+            shown = _fmt(change.value)
+            if delta is not None and abs(delta) > 1e-9:
+                shown += f" ({_signed(delta)})"
+            lines.append(f"  {change.name:<22} {shown} {change.unit}".rstrip())
+        for p in self.properties:
+            base = ""
+            if p.baseline_mean is not None:
+                base = f"; baseline {_fmt(p.baseline_mean)}"
+            lines.append(f"  → {p.target}: {_fmt(p.mean)} {p.unit} "
+                         f"[{_fmt(p.lower)}, {_fmt(p.upper)}] at {p.coverage:.0%}{base}")
+        for name, value, delta in (("cost", self.cost, self.cost_delta),
+                                   ("CO₂", self.co2, self.co2_delta)):
+            if value is not None:
+                unit = self.currency if name == "cost" else "kg CO₂e"
+                change = f" ({_signed(delta)} vs baseline)" if delta is not None else ""
+                lines.append(f"  → {name}: {_fmt(value)} {unit}{change}")
+        for attribution in self.attributions:
+            if attribution.drivers:
+                phrases = "; ".join(d.text for d in attribution.drivers)
+                lines.append(f"  why {attribution.target}: {phrases}")
+        if self.binding:
+            lines.append("  binding: " + "; ".join(b.text() for b in self.binding))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (numbers as floats, NaN as None)."""
+        data = dataclasses.asdict(self)
+        data["title"] = self.title
+        data["changes"] = [{**dataclasses.asdict(c), "delta": c.delta} for c in self.changes]
+        data["drivers"] = self.driver_texts()
+        data["binding"] = [{**dataclasses.asdict(b), "text": b.text()} for b in self.binding]
+        return _plain(data)
+
+
+def explain_recommendations(
+    result: OptimisationResult,
+    spec: StudySpec,
+    picks: Sequence[Recommendation],
+    *,
+    model: Any | None = None,
+    units: Mapping[str, str] | None = None,
+    kind: str = "recommendation",
+    scores: Mapping[int, float] | None = None,
+    tolerance: float = BINDING_TOLERANCE,
+) -> tuple[ExplainedRecommendation, ...]:
+    """Explain recommendations picked from ``result.pareto``.
+
+    Args:
+        result: the optimisation result the picks come from.
+        spec: its study (bounds, ratios, output constraints, domain mode).
+        picks: from :func:`engine.optimisation.decision.recommend` or the exploration batch.
+        model: the fitted ``PropertyModel`` for SHAP drivers; None leaves them out.
+        units: unit per column (the model set's).
+        kind: "recommendation" or "exploration".
+        scores: exploration score per Pareto row.
+        tolerance: relative slack under which a constraint counts as binding.
+    """
+    units = dict(units or {})
+    space = DesignSpace.from_spec(spec)
+    system = LinearSystem.from_spec(spec, space)
+    baseline = None
+    if result.baseline is not None and len(result.baseline):
+        baseline = result.baseline.iloc[0]
+    out = []
+    for pick in picks:
+        row = result.pareto.iloc[pick.row]
+        out.append(ExplainedRecommendation(
+            id=None,
+            rank=pick.rank,
+            kind=kind,
+            reasons=tuple(pick.reasons),
+            recipe={k: _plain(v) for k, v in pick.recipe.items()},
+            changes=_changes(spec, row, baseline),
+            properties=_properties(result, row, baseline, units),
+            domain_label=str(row.get("domain_label", "")),
+            domain_score=float(row.get("domain_score", math.nan)),
+            cost=_optional(row, "cost"),
+            co2=_optional(row, "co2"),
+            cost_delta=_delta(row, baseline, "cost"),
+            co2_delta=_delta(row, baseline, "co2"),
+            currency=result.currency,
+            objectives=dict(pick.objectives),
+            objective_deltas=None if pick.deltas is None else dict(pick.deltas),
+            attributions=_attributions(model, result, row, baseline, units),
+            binding=binding_constraints(spec, space, system, row, tolerance),
+            baseline_name=spec.baseline.name if spec.baseline is not None else None,
+            dominates_baseline=pick.dominates_baseline,
+            score=None if scores is None else float(scores.get(pick.row, math.nan)),
+            row=int(pick.row),
+        ))
+    return tuple(out)
+
+
+def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSystem,
+                        row: pd.Series, tolerance: float = BINDING_TOLERANCE,
+                        ) -> tuple[BindingConstraint, ...]:
+    """Constraints the recipe in ``row`` sits on, within ``tolerance`` (relative slack).
+
+    Checked: variable bounds (balances included, fixed values excluded), linear bounds and
+    ratios, output constraints on predictions/cost/CO₂, and the applicability-domain limit.
+    Mixture totals and other equalities always hold exactly and are not listed.
+    """
+    found: list[BindingConstraint] = []
+    z = np.array([float(row[name]) for name in space.numeric_names])
+    for j, name in enumerate(space.numeric_names):
+        if space.is_fixed[j] or space.lower[j] == space.upper[j]:
+            continue
+        scale = max(float(space.scale[j]), 1e-12)
+        for side, limit in (("min", space.lower[j]), ("max", space.upper[j])):
+            if abs(z[j] - limit) / scale <= tolerance:
+                found.append(BindingConstraint(name, "bound", float(z[j]), float(limit), side))
+    if len(system.ineq_rhs):
+        lhs = system.ineq_matrix @ z
+        size = np.maximum(np.abs(system.ineq_matrix) @ np.abs(z), np.abs(system.ineq_rhs))
+        slack = (system.ineq_rhs - lhs) / np.maximum(size, 1e-300)
+        for j, label in enumerate(system.ineq_labels):
+            if slack[j] <= tolerance:
+                found.append(_inequality(spec, label, row))
+    found += _output_binding(spec, row, tolerance)
+    limit = {"inside": INSIDE_MAX, "edge": EDGE_MAX}.get(spec.domain.effective_mode)
+    score = float(row.get("domain_score", math.nan))
+    if limit is not None and math.isfinite(score) and (limit - score) / limit <= tolerance:
+        found.append(BindingConstraint(f"applicability domain ({spec.domain.effective_mode})",
+                                       "domain", score, limit, "max"))
+    return tuple(found)
+
+
+def clean_unit(unit: str | None) -> str:
+    """Units as people write them ("kg/m**3" → "kg/m³", "dimensionless" → "")."""
+    text = str(unit or "")
+    return _UNIT_TEXT.get(text, text.replace("**3", "³").replace("**2", "²"))
+
+
+def feature_label(feature: str) -> str:
+    """A readable input name ("water_binder_ratio" → "w/b", "fly_ash" → "fly ash")."""
+    return FEATURE_LABELS.get(feature, feature.replace("_", " "))
+
+
+# ---------------------------------------------------------------------------------- parts
+
+
+def _changes(spec: StudySpec, row: pd.Series,
+             baseline: pd.Series | None) -> tuple[RecipeChange, ...]:
+    changes = []
+    for variable in spec.variables:
+        value = _plain(row[variable.name])
+        base = None if baseline is None else _plain(baseline[variable.name])
+        changes.append(RecipeChange(variable.name, value, base, variable.unit))
+    return tuple(changes)
+
+
+def _properties(result: OptimisationResult, row: pd.Series, baseline: pd.Series | None,
+                units: Mapping[str, str]) -> tuple[PropertyPrediction, ...]:
+    out = []
+    for target in result.targets:
+        base: dict[str, float | None] = {"mean": None, "lower": None, "upper": None}
+        if baseline is not None:
+            base = {k: float(baseline[f"{target}_{k}"]) for k in base}
+        out.append(PropertyPrediction(
+            target=target,
+            unit=clean_unit(units.get(target)),
+            mean=float(row[f"{target}_mean"]),
+            lower=float(row[f"{target}_lower"]),
+            upper=float(row[f"{target}_upper"]),
+            coverage=float(result.coverage),
+            baseline_mean=base["mean"],
+            baseline_lower=base["lower"],
+            baseline_upper=base["upper"],
+        ))
+    return tuple(out)
+
+
+def _attributions(model: Any | None, result: OptimisationResult, row: pd.Series,
+                  baseline: pd.Series | None,
+                  units: Mapping[str, str]) -> tuple[Attribution, ...]:
+    if model is None or baseline is None:
+        return ()
+    from engine.models.explain import compare
+
+    inputs = list(model.encoder_.inputs)
+    candidate = row[inputs].to_frame().T.infer_objects()
+    base = baseline[inputs].to_frame().T.infer_objects()
+    out = []
+    for target in result.targets:
+        if target not in model.target_names:
+            continue
+        deltas = compare(model, base, candidate, target, units=None)
+        total = float(sum(d.contribution_delta for d in deltas))
+        unit = clean_unit(units.get(target))
+        shown = []
+        for delta in deltas:
+            if len(shown) >= SHOWN_DRIVERS or abs(delta.contribution_delta) < MIN_SHOWN_EFFECT:
+                break
+            if _unchanged(delta.baseline_value, delta.candidate_value):
+                continue  # its share is an interaction with what changed: left in "other"
+            label = feature_label(delta.feature)
+            phrase = dataclasses.replace(delta, feature=label,
+                                         unit=clean_unit(units.get(delta.feature)),
+                                         target_unit=unit).text()
+            shown.append(Driver(delta.feature, label, _plain(delta.baseline_value),
+                                _plain(delta.candidate_value), delta.contribution_delta,
+                                phrase))
+        change = float(row[f"{target}_mean"]) - float(baseline[f"{target}_mean"])
+        out.append(Attribution(target, unit, tuple(shown),
+                               total - sum(d.effect for d in shown), total, change))
+    return tuple(out)
+
+
+def _unchanged(before: Any, after: Any) -> bool:
+    if isinstance(before, str) or isinstance(after, str):
+        return before == after
+    return bool(abs(float(after) - float(before)) <= 1e-9 * max(1.0, abs(float(before))))
+
+
+def _inequality(spec: StudySpec, label: str, row: pd.Series) -> BindingConstraint:
+    """Describe a binding linear/ratio row by its own quantity (the ratio, the sum)."""
+    table, _, rest = label.partition("[")
+    index = int(rest.split("]", 1)[0])
+    side = "max" if label.endswith(" max") else "min"
+    if table == "ratio":
+        ratio = spec.ratio[index]
+        numerator = sum(w * float(row[n]) for n, w in ratio.numerator.items())
+        denominator = sum(w * float(row[n]) for n, w in ratio.denominator.items())
+        value = numerator / denominator if denominator else math.nan
+        limit = ratio.max if side == "max" else ratio.min
+        return BindingConstraint(ratio.name or label, "ratio", value, float(limit or 0), side)
+    linear = spec.linear[index]
+    value = sum(c * float(row[n]) for n, c in linear.coefficients.items())
+    limit = linear.max if side == "max" else linear.min
+    return BindingConstraint(linear.name or label, "linear", value, float(limit or 0), side)
+
+
+def _output_binding(spec: StudySpec, row: pd.Series,
+                    tolerance: float) -> list[BindingConstraint]:
+    found = []
+    for constraint in spec.constraints:
+        value = _output_value(constraint, row)
+        if value is None:
+            continue
+        for side, limit in (("min", constraint.min), ("max", constraint.max)):
+            if limit is None:
+                continue
+            slack = (value - limit) if side == "min" else (limit - value)
+            if slack / max(abs(limit), 1.0) <= tolerance:
+                found.append(BindingConstraint(objective_label(constraint), "output", value,
+                                               float(limit), side))
+    return found
+
+
+def _output_value(constraint: Any, row: pd.Series) -> float | None:
+    if constraint.coverage is not None or constraint.quantile is not None:
+        return None  # intervals at another coverage are not kept in the result frame
+    if constraint.kind in ("cost", "co2"):
+        return _optional(row, constraint.kind)
+    if constraint.kind == "uncertainty":
+        return float(row[f"{constraint.target}_upper"] - row[f"{constraint.target}_lower"])
+    key = f"{constraint.target}_{constraint.statistic}"
+    return float(row[key]) if key in row.index else None
+
+
+def _optional(row: pd.Series, key: str) -> float | None:
+    if key not in row.index:
+        return None
+    value = float(row[key])
+    return value if math.isfinite(value) else None
+
+
+def _delta(row: pd.Series, baseline: pd.Series | None, key: str) -> float | None:
+    value = _optional(row, key)
+    if value is None or baseline is None:
+        return None
+    base = _optional(baseline, key)
+    return None if base is None else value - base
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        if number == 0:
+            return "0"
+        if abs(number) >= 100:
+            return f"{number:.0f}"
+        if abs(number) >= 10:
+            return f"{number:.1f}"
+        if abs(number) >= 1:
+            return f"{number:.2f}"
+        return f"{number:.3g}"
+    return str(value)
+
+
+def _signed(value: float | None) -> str:
+    if value is None:
+        return ""
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{_fmt(abs(value))}"

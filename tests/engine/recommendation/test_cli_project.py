@@ -1,0 +1,57 @@
+"""``formix optimize --project``, ``formix recommend --project`` and ``formix trials``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from engine.cli import optimise_commands
+
+
+def _run(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="formix")
+    optimise_commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return int(args.handler(args))
+
+
+def test_optimize_recommend_and_trials_on_the_demo_project(
+        tmp_path: Path, trained_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "demo.formix"
+    shutil.copy(trained_demo, project)
+    out = tmp_path / "run"
+    assert _run("optimize", "--project", str(project), "--population", "30", "--generations",
+                "10", "--seed", "2", "--json", "--out", str(out)) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("n_evaluations", "wall_s", "hypervolume", "max_constraint_violation",
+                "recommendations", "run_id", "baseline"):
+        assert key in summary
+    assert summary["n_evaluations"] == 300
+    assert summary["max_constraint_violation"] <= 1e-9
+    recs = summary["recommendations"]
+    assert len(recs) == 3 and recs[0]["id"] is not None
+    assert recs[0]["drivers"]["compressive_strength"]
+    assert {p.name for p in out.iterdir()} >= {"pareto.csv", "summary.json", "study.toml",
+                                                "recommendations.json", "recommendations.csv",
+                                                "recommendations.html"}
+    assert len(pd.read_csv(out / "recommendations.csv")) == 3
+
+    assert _run("recommend", "--project", str(project), "-k", "2", "--out",
+                str(tmp_path / "again.html")) == 0
+    assert "why compressive_strength" in capsys.readouterr().out
+    assert (tmp_path / "again.html").is_file()
+
+    assert _run("trials", "record", "--project", str(project), "--recommendation",
+                str(recs[0]["id"]), "--batch", "B00001") == 0
+    assert "recorded 1 trial" in capsys.readouterr().out
+    assert _run("trials", "list", "--project", str(project), "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["n_trials"] == 1 and listed["n_measured"] == 1
+    assert listed["trials"][0]["batch_id"] == "B00001"
+    assert _run("trials", "list", "--project", str(project)) == 0
+    assert "inside the predicted interval" in capsys.readouterr().out

@@ -1,0 +1,157 @@
+"""Project optimisation services: models, catalogue prices, stored runs, migration 0003."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from engine import optimisation_services
+from engine.errors import FormixError
+from engine.storage import ProjectStore
+from tests.engine.recommendation import helpers
+
+# the shared trained demo project and run (see tests/engine/recommendation/helpers.py)
+trained_demo = helpers.trained_demo
+run_project = helpers.run_project
+demo_run = helpers.demo_run
+demo_recommendations = helpers.demo_recommendations
+
+
+def test_optimising_without_a_trained_model_says_train_first(demo_project: Path,
+                                                             tmp_path: Path) -> None:
+    project = tmp_path / "demo.formix"
+    shutil.copy(demo_project, project)
+    with pytest.raises(FormixError, match="train a model first"):
+        optimisation_services.optimise(project, population=10, generations=2)
+
+
+def test_only_the_demo_project_has_a_default_study(trained_demo: Path, tmp_path: Path) -> None:
+    project = tmp_path / "plant.formix"
+    shutil.copy(trained_demo, project)
+    with ProjectStore.open(project) as store:
+        store.set_setting("demo_project", None)
+    with pytest.raises(FormixError, match="give a study file"):
+        optimisation_services.optimise(project, population=10, generations=2)
+
+
+def test_demo_run_uses_the_catalogue_and_is_stored(run_project: Path, demo_run: Any) -> None:
+    assert demo_run.run_id is not None and demo_run.model_version == 1
+    assert demo_run.materials.currency == "USD"
+    assert demo_run.materials.price["cement"] == pytest.approx(0.111)
+    assert demo_run.materials.co2["blast_furnace_slag"] == pytest.approx(0.067)
+    pareto = demo_run.result.pareto
+    amounts = pareto[list(demo_run.materials.price)]
+    expected = amounts.to_numpy() @ pd.Series(demo_run.materials.price)[amounts.columns].to_numpy()
+    assert pareto["cost"].to_numpy() == pytest.approx(expected)
+    runs = optimisation_services.optimisation_runs(run_project)
+    assert demo_run.run_id in runs["run_id"].tolist()
+    summary = demo_run.summary()
+    for key in ("n_evaluations", "wall_s", "hypervolume", "max_constraint_violation"):
+        assert key in summary
+    assert summary["max_constraint_violation"] <= 1e-9
+
+
+def test_a_stored_run_is_reloaded_and_recommended_again(run_project: Path, demo_run: Any,
+                                                        demo_recommendations: Any) -> None:
+    loaded = optimisation_services.load_run(run_project, demo_run.run_id)
+    pd.testing.assert_frame_equal(loaded.result.pareto, demo_run.result.pareto,
+                                  check_dtype=False, atol=1e-9)
+    again = optimisation_services.recommend(run_project, loaded, 3, save=False)
+    for new, old in zip(again, demo_recommendations, strict=True):
+        assert new.recipe == pytest.approx(old.recipe)
+    assert all(r.id is None for r in again)
+
+
+def test_study_prices_override_the_catalogue_and_units_convert(trained_demo: Path,
+                                                               tmp_path: Path) -> None:
+    project = tmp_path / "demo.formix"
+    shutil.copy(trained_demo, project)
+    with sqlite3.connect(project) as connection:  # a catalogue priced per tonne
+        connection.execute("UPDATE materials SET unit='t', price_per_unit=111.0 "
+                           "WHERE material='cement'")
+    spec = optimisation_services.demo_study()
+    table = optimisation_services.catalogue_materials(project, spec)
+    assert table.price["cement"] == pytest.approx(0.111)
+    spec.materials = {"water": spec.materials.get("water") or _factors(0.01, 0.0)}
+    table = optimisation_services.catalogue_materials(project, spec)
+    assert table.price["water"] == pytest.approx(0.01)
+    assert table.co2["water"] == pytest.approx(0.0)
+    assert table.price["fly_ash"] == pytest.approx(0.045)
+
+
+def _factors(price: float, co2: float) -> Any:
+    from engine.optimisation.study import MaterialFactors
+
+    return MaterialFactors(price=price, co2=co2)
+
+
+def test_migration_0003_upgrades_a_0002_project(tmp_path: Path) -> None:
+    from alembic import command
+
+    from engine.storage.project_store import _make_engine, _migrations_config, database_url
+
+    path = tmp_path / "old.formix"
+    engine = _make_engine(database_url(path))
+    with engine.begin() as connection:
+        command.upgrade(_migrations_config(connection), "0002")
+        connection.exec_driver_sql(
+            "INSERT INTO materials (material, name, kind, unit) VALUES "
+            "('cement', 'Cement', 'cement', 'kg')")
+    engine.dispose()
+    with ProjectStore.open(path) as store:
+        assert store.revision() == "0003"
+        assert store.read("materials")["material"].tolist() == ["cement"]
+        run_id = store.save_optimisation_run({
+            "study_name": "s", "study_toml": "", "model_name": "m", "model_version": 1,
+            "mode": "optimise", "seed": 0, "summary_json": "{}", "pareto_json": "{}"})
+        [rec_id] = store.save_recommendations(run_id, [{
+            "rank": 1, "kind": "recommendation", "recipe_json": "{}",
+            "predicted_json": "{\"targets\": {}}", "explanation_json": "{}"}])
+        assert store.add_trials(rec_id, ["B1"]) == [1]
+        assert store.trial_rows()["batch_id"].tolist() == ["B1"]
+    assert list(tmp_path.glob("old.formix.before-0003.bak"))
+
+
+def test_studies_as_dicts_for_the_desktop(trained_demo: Path, tmp_path: Path) -> None:
+    study = optimisation_services.default_study(trained_demo)
+    assert study is not None and study["currency"] == "USD"
+    study["algorithm"]["population"] = 12
+    path = optimisation_services.save_study(study, tmp_path / "edited.toml")
+    assert optimisation_services.load_study(path)["algorithm"]["population"] == 12
+    assert list(tmp_path.iterdir()) == [path]
+    study["variables"][0]["lower"] = 900.0  # above its upper bound
+    from engine.optimisation.study import StudySpecError
+
+    with pytest.raises(StudySpecError, match="variables"):
+        optimisation_services.save_study(study, tmp_path / "bad.toml")
+    project = tmp_path / "demo.formix"
+    shutil.copy(trained_demo, project)
+    fronts: list[tuple[int, pd.DataFrame]] = []
+    run = optimisation_services.optimise(
+        project, optimisation_services.load_study(path), generations=3, save=False,
+        on_generation=lambda generation, front: fronts.append((generation, front)))
+    assert run.run_id is None and run.result.n_evaluations == 36
+    assert [g for g, _ in fronts] == [1, 2, 3]
+    assert list(fronts[-1][1].columns) == list(run.result.objective_labels)
+
+
+def test_saved_recommendations_batches_and_explaining_any_pareto_row(
+        run_project: Path, demo_run: Any, demo_recommendations: Any) -> None:
+    saved = optimisation_services.saved_recommendations(run_project)
+    ids = [r["id"] for r in saved]
+    assert set(r.id for r in demo_recommendations) <= set(ids) and ids == sorted(ids)[::-1]
+    assert all(r["run_id"] == demo_run.run_id for r in saved if r["id"] in ids[:3])
+    assert all(r["row"] is not None for r in saved)
+    batches = optimisation_services.batch_ids(run_project)
+    assert len(batches) == 428 and batches[0] == "B00001"
+    last = len(demo_run.result.pareto) - 1
+    explained = optimisation_services.explain_recipe(run_project, demo_run, last)
+    assert explained.row == last and explained.kind == "selection"
+    assert explained.attributions and explained.recipe["test_age_days"] == 28.0
+    with pytest.raises(FormixError, match="no row"):
+        optimisation_services.explain_recipe(run_project, demo_run, last + 1)
