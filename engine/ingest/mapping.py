@@ -7,18 +7,16 @@ dependency is needed) and can be reused for every export of the same system.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 import tempfile
 import tomllib
 import zoneinfo
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
+from engine import toml_writer
 from engine.schema import DatasetKind
 from engine.units import display_unit, parse_unit
 
@@ -160,57 +158,10 @@ class ImportProfile(BaseModel):
         return self.model_copy(update={"columns": list(columns)})
 
 
-# -- TOML --------------------------------------------------------------------------------------
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # JSON string escapes are valid TOML
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def to_toml(data: dict[str, Any]) -> str:
-    """A TOML document for a dict of scalars, lists, sub-tables and arrays of tables."""
-    lines: list[str] = []
-
-    def key_text(key: str) -> str:
-        return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-    def emit_table(prefix: str, table: dict[str, Any], out: list[str]) -> None:
-        for key, value in table.items():
-            if value is None or isinstance(value, dict):
-                continue
-            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                continue
-            out.append(f"{key_text(key)} = {_toml_value(value)}")
-        for key, value in table.items():
-            name = f"{prefix}{key_text(key)}"
-            if isinstance(value, dict):
-                out.extend(["", f"[{name}]"])
-                emit_table(f"{name}.", value, out)
-            elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-                for item in value:
-                    out.extend(["", f"[[{name}]]"])
-                    emit_table(f"{name}.", item, out)
-
-    emit_table("", data, lines)
-    return "\n".join(lines) + "\n"
-
-
 def save_profile(profile: ImportProfile, path: Path) -> None:
     """Write a profile as TOML atomically (a temporary file renamed over the target)."""
     path = Path(path)
-    text = to_toml(profile.model_dump(mode="json", exclude_none=True))
+    text = toml_writer.dumps(profile.model_dump(mode="json", exclude_none=True))
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:

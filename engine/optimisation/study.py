@@ -41,8 +41,8 @@ from pydantic import (
     field_validator,
 )
 
+from engine import toml_writer
 from engine.errors import FormixError
-from engine.optimisation import _toml
 
 VariableType = Literal["continuous", "integer", "categorical", "fixed"]
 Statistic = Literal["mean", "lower", "upper"]
@@ -279,7 +279,8 @@ class StudySpec(_Model):
 
     def to_toml(self) -> str:
         """The spec as TOML text; ``from_toml`` reads it back to an equal spec."""
-        return _toml.dumps(self.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
+        data = self.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        return toml_writer.dumps(data)
 
     @property
     def source_dir(self) -> Path | None:

@@ -15,9 +15,9 @@ from engine.ingest.mapping import (
     ReaderOptions,
     load_profile,
     save_profile,
-    to_toml,
 )
 from engine.schema import DatasetKind
+from engine.toml_writer import dumps as to_toml
 
 
 def _profile() -> ImportProfile:

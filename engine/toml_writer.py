@@ -1,6 +1,8 @@
-"""A tiny TOML writer for study specs (the standard library only reads TOML).
+"""A tiny TOML writer for the files users edit: study specs, import profiles.
 
-Handles what a study needs: strings, booleans, integers, finite and non-finite floats, arrays
+The standard library only reads TOML, and writers on PyPI put arrays of tables inline,
+which reads badly in a hand-edited study (``[[variables]]`` blocks are its documented form).
+Handles: strings, booleans, integers, finite and non-finite floats, arrays
 of scalars, inline-free nested tables and arrays of tables. ``None`` values are skipped.
 """
 
