@@ -1,7 +1,7 @@
 """Column mappings and import profiles: how a source table's columns become canonical fields.
 
-A profile is saved as TOML (read with ``tomllib``, written by a small writer here so no extra
-dependency is needed) and can be reused for every export of the same system.
+A profile is saved as TOML (read with ``tomllib``, written by ``engine.toml_writer``) and can
+be reused for every export of the same system.
 """
 
 from __future__ import annotations
