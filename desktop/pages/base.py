@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLayout, QSplitter, QVBoxLayout, QWidget
 
+from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskRunner
 
 __all__ = ["MODEL_TRAINED", "OPTIMISATION_RUN", "RECOMMENDATIONS", "TRIAL_RECORDED", "Page"]
@@ -43,6 +44,34 @@ class Page(QWidget):
         super().__init__(parent)
         self.runner = TaskRunner(self)
         self.location: str | None = None
+
+    def assemble(
+        self,
+        header: QLayout,
+        above: tuple[QWidget, ...],
+        left: QWidget,
+        right: QWidget,
+        sizes: tuple[int, int],
+        stretch: tuple[int, int] = (0, 0),
+    ) -> QSplitter:
+        """Lay the page out: header row, lines above the body, left | right, progress bar.
+
+        Sets ``self.progress``; returns the splitter.
+        """
+        body = QSplitter(Qt.Orientation.Horizontal, self)
+        body.addWidget(left)
+        body.addWidget(right)
+        body.setStretchFactor(0, stretch[0])
+        body.setStretchFactor(1, stretch[1])
+        body.setSizes(list(sizes))
+        self.progress = TaskProgress(self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        for widget in above:
+            layout.addWidget(widget)
+        layout.addWidget(body, 1)
+        layout.addWidget(self.progress)
+        return body
 
     def set_project(self, location: str | None) -> None:
         """Show another project (None: no project open); cancels this page's work."""

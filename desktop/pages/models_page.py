@@ -37,7 +37,6 @@ from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
 from desktop.widgets.parity_plot import ParityPlot, ResidualPlot
-from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["COVERAGE_CHOICES", "CV_COLUMNS", "ModelsPage", "version_text"]
@@ -175,18 +174,7 @@ class ModelsPage(Page):
         right_layout.addLayout(target_row)
         right_layout.addWidget(self.plots, 1)
 
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(left)
-        body.addWidget(right)
-        body.setStretchFactor(1, 1)
-        body.setSizes([560, 680])
-        self.progress = TaskProgress(self)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.message)
-        layout.addWidget(body, 1)
-        layout.addWidget(self.progress)
+        self.assemble(top, (self.notice, self.message), left, right, (560, 680), (0, 1))
         self.project_changed()
 
     # -- project -------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +29,6 @@ from desktop.results import run_history, run_result, run_units
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.study_editor import StudyEditor
-from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import LatestValue, Task, TaskOutcome
 
 __all__ = ["SERVICE", "STUDY_FILTER", "OptimisePage"]
@@ -130,19 +128,7 @@ class OptimisePage(Page):
         right_layout.addLayout(slider_row)
         right_layout.addLayout(result_row)
 
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(self.editor)
-        body.addWidget(right)
-        body.setStretchFactor(0, 1)
-        body.setStretchFactor(1, 1)
-        body.setSizes([660, 580])
-        self.progress = TaskProgress(self)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.message)
-        layout.addWidget(body, 1)
-        layout.addWidget(self.progress)
+        self.assemble(top, (self.notice, self.message), self.editor, right, (660, 580), (1, 1))
         self._modified = False
         self.project_changed()
 

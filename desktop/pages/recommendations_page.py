@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -34,7 +33,6 @@ from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
 from desktop.widgets.recommendation_card import RecommendationCard
-from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["EXPORT_FILTER", "SERVICE", "RecommendationsPage"]
@@ -122,19 +120,7 @@ class RecommendationsPage(Page):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.card)
         scroll.setMinimumWidth(380)
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(left)
-        body.addWidget(scroll)
-        body.setStretchFactor(0, 3)
-        body.setStretchFactor(1, 2)
-        body.setSizes([700, 520])
-        self.progress = TaskProgress(self)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.message)
-        layout.addWidget(body, 1)
-        layout.addWidget(self.progress)
+        self.assemble(top, (self.notice, self.message), left, scroll, (700, 520), (3, 2))
         self.project_changed()
 
     # -- inputs ------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from desktop.results import as_dict, trial_property_column
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
-from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["SERVICES", "TrialsPage", "recommendation_text"]
@@ -155,17 +154,7 @@ class TrialsPage(Page):
         target_row.addWidget(self.plot_target, 1)
         plot_layout.addLayout(target_row)
         plot_layout.addWidget(self.plot, 1)
-        body = QSplitter(Qt.Orientation.Horizontal, self)
-        body.addWidget(left)
-        body.addWidget(plot_box)
-        body.setSizes([700, 540])
-        self.progress = TaskProgress(self)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.notice)
-        layout.addWidget(self.message)
-        layout.addWidget(body, 1)
-        layout.addWidget(self.progress)
+        self.assemble(top, (self.notice, self.message), left, plot_box, (700, 540))
         self.project_changed()
 
     # -- project -------------------------------------------------------------------------------
