@@ -36,6 +36,8 @@ def configure_application(app: QApplication) -> None:
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="formix", description="Formix desktop application")
     parser.add_argument("project", nargs="?", help="a .formix project to open")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo project (created on first use)")
     parser.add_argument("--no-demo-offer", action="store_true",
                         help="do not offer the demo project on the first start")
     parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
@@ -57,6 +59,8 @@ def main(argv: Sequence[str]) -> int:
         QTimer.singleShot(0, lambda: (print("formix: window shown", flush=True), window.close()))
     elif args.project:
         window.open_project(args.project)
+    elif args.demo:
+        QTimer.singleShot(0, window.open_demo)
     elif not args.no_demo_offer:
         QTimer.singleShot(0, window.offer_demo_if_first_start)
     return int(app.exec())

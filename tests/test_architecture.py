@@ -64,3 +64,12 @@ def test_import_linter_contracts_are_kept() -> None:
     result = subprocess.run([lint, "--no-cache"], cwd=REPO_ROOT, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+
+def test_the_cli_sends_desktop_calls_to_the_desktop() -> None:
+    from engine.cli import _is_desktop_call
+
+    assert _is_desktop_call(["--demo"])
+    assert _is_desktop_call(["plant.formix"])
+    assert not _is_desktop_call(["demo"])
+    assert not _is_desktop_call(["info", "plant.formix"])

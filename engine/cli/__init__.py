@@ -31,7 +31,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="formix",
         description="Formix: optimise recipes and process settings from plant data. "
-        "Run without arguments to open the desktop application.",
+        "Run without arguments (or with --demo, or a .formix file) to open the desktop "
+        "application.",
     )
     parser.add_argument("--version", action="version", version=f"formix {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -50,8 +51,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``formix`` console script."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list:
-        return _start_desktop()
+    if not args_list or _is_desktop_call(args_list):
+        return _start_desktop(args_list)
     parser = build_parser(args_list[0])
     args = parser.parse_args(args_list)
     if args.command is None:
@@ -67,7 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _start_desktop() -> int:
+def _is_desktop_call(args: list[str]) -> bool:
+    """``formix --demo`` or ``formix PROJECT.formix`` open the desktop application."""
+    first = args[0]
+    return first == "--demo" or (first.endswith(".formix") and len(args) == 1)
+
+
+def _start_desktop(args: list[str]) -> int:
     try:
         app = importlib.import_module("desktop.app")
     except ModuleNotFoundError as error:
@@ -77,4 +84,4 @@ def _start_desktop() -> int:
             file=sys.stderr,
         )
         return 2
-    return int(app.main([]))
+    return int(app.main(args))
