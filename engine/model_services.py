@@ -7,7 +7,7 @@ training adds a version.
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,13 +162,11 @@ def age_baseline(age_column: str | None) -> dict[str, Any]:
 
 def save_model_set(location: str | Path, model_set: ModelSet, name: str) -> int:
     """Store a model set as the next version of ``name``; returns the version."""
-    from engine.models.persistence import dump_model_files
+    from engine.models.persistence import MANIFEST, dump_model_files
     from engine.storage import ProjectStore
 
     files = dump_model_files(model_set)
-    digest = hashlib.sha256()
-    for file_name in sorted(files):
-        digest.update(file_name.encode() + b"\0" + files[file_name])
+    payload_sha256 = json.loads(files[MANIFEST])["payload_sha256"]  # checked again on load
     metadata = {
         "targets": list(model_set.targets),
         "inputs": list(model_set.inputs),
@@ -178,7 +176,7 @@ def save_model_set(location: str | Path, model_set: ModelSet, name: str) -> int:
         "created_utc": model_set.created_utc,
     }
     with ProjectStore.open(location) as store:
-        return store.save_model_version(name, files, metadata, digest.hexdigest())
+        return store.save_model_version(name, files, metadata, payload_sha256)
 
 
 def load_model_set(

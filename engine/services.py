@@ -230,12 +230,14 @@ def modelling_table(
     cancel: CancelToken | None = None,
 ) -> tuple[ModellingTable, LinkReport]:
     """Link recipes, batches, process windows and lab results into the modelling table."""
-    from engine.linking import build_modelling_table
+    from engine.linking import LinkOptions, build_modelling_table
     from engine.storage import ProjectStore
 
-    options = options or link_options(location)
     progress(0.0, "reading the project")
     with ProjectStore.open(location) as store:
+        if options is None:
+            saved = store.get_setting(LINK_OPTIONS_KEY)
+            options = LinkOptions.from_dict(saved) if saved else LinkOptions()
         frames = store.frames()
     if cancel is not None:
         cancel.raise_if_cancelled()

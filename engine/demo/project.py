@@ -10,6 +10,7 @@ from engine.demo.generator import DemoSource, write_demo_sources
 from engine.ingest.mapping import ColumnMapping, ImportProfile, save_profile
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import DatasetKind
+from engine.storage import remove_project_files
 from engine.types import ImportSource
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ def build_demo_project(
     if path.exists() and not force:
         return path, services.project_summary(path), False
     if force:
-        _remove_database(path)
+        remove_project_files(path)
     progress(0.0, "writing the demo sources")
     sources_folder = folder / "sources"
     if sources_folder.exists():
@@ -116,7 +117,7 @@ def build_demo_project(
     for kind, profile in profiles.items():
         save_profile(profile, folder / "profiles" / f"{kind.value}.toml")
     building = folder / f".{DEMO_PROJECT_NAME}.building"
-    _remove_database(building)
+    remove_project_files(building)
     try:
         services.create_project(building)
         services.import_sources(
@@ -128,7 +129,7 @@ def build_demo_project(
         _mark_as_demo(building)
         _checkpoint(building)
     except BaseException:
-        _remove_database(building)
+        remove_project_files(building)
         raise
     building.replace(path)
     progress(1.0, "demo project ready")
@@ -161,9 +162,4 @@ def _checkpoint(path: Path) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for suffix in ("-wal", "-shm"):
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
-
-
-def _remove_database(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)

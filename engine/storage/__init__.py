@@ -6,6 +6,14 @@ from engine.storage.project_store import (
     ProjectError,
     ProjectStore,
     database_url,
+    remove_project_files,
 )
 
-__all__ = ["PROJECT_SUFFIX", "PendingFile", "ProjectError", "ProjectStore", "database_url"]
+__all__ = [
+    "PROJECT_SUFFIX",
+    "PendingFile",
+    "ProjectError",
+    "ProjectStore",
+    "database_url",
+    "remove_project_files",
+]

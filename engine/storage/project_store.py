@@ -114,7 +114,7 @@ class ProjectStore:
         except Exception:
             engine.dispose()
             if path is not None:
-                _remove_sqlite_files(path)
+                remove_project_files(path)
             raise
         return cls(engine, url)
 
@@ -456,7 +456,8 @@ def _timestamp_us(value: pd.Timestamp) -> int:
     return int(stamp.value // 1000)  # Timestamp.value is always nanoseconds
 
 
-def _remove_sqlite_files(path: Path) -> None:
+def remove_project_files(path: Path) -> None:
+    """Delete a SQLite project file and its -wal/-shm companions, where present."""
     for suffix in ("", "-wal", "-shm"):
         candidate = path.with_name(path.name + suffix)
         if candidate.exists():
