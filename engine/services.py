@@ -68,6 +68,7 @@ __all__ = [
     "ProjectSummary",
     "TrainingReport",
     "batch_ids",
+    "check_table_file",
     "create_demo",
     "create_project",
     "data_attributions",
@@ -253,19 +254,41 @@ def export_table(
     cancel: CancelToken | None = None,
 ) -> tuple[ModellingTable, LinkReport]:
     """Write the modelling table to CSV or Parquet (by the file suffix), atomically."""
+    check_table_file(out)
     table, report = modelling_table(location, options, progress=progress, cancel=cancel)
     write_frame_atomic(table.frame, out)
     return table, report
 
 
-def write_frame_atomic(frame: pd.DataFrame, out: Path) -> None:
-    """Write a frame as .csv or .parquet via a temporary file renamed into place."""
-    import os
-    import tempfile
+def check_table_file(out: Path) -> None:
+    """Refuse a table file name that cannot be written: not .csv/.parquet, or .parquet without
+    pyarrow (an optional package: the offline bundle leaves it out).
 
+    Raises:
+        FormixError: naming the file and what to do instead.
+    """
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise FormixError(f"{out}: choose a .csv or .parquet file name")
+    if suffix == ".parquet":
+        try:
+            import pyarrow  # noqa: F401  (pandas writes Parquet through it)
+        except ImportError as error:
+            raise FormixError(f"{out}: Parquet export needs the optional pyarrow package; "
+                              "save as .csv") from error
+
+
+def write_frame_atomic(frame: pd.DataFrame, out: Path) -> None:
+    """Write a frame as .csv or .parquet via a temporary file renamed into place.
+
+    Raises:
+        FormixError: see :func:`check_table_file`; raised before anything is written.
+    """
+    import os
+    import tempfile
+
+    check_table_file(out)
+    suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(handle)

@@ -27,7 +27,7 @@ from desktop.widgets.notice import Notice
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import Task, TaskOutcome
 
-__all__ = ["DataPage"]
+__all__ = ["DataPage", "export_filters"]
 
 IMPORT_TAB, TABLE_TAB, REPORT_TAB, PLOTS_TAB = range(4)
 
@@ -36,6 +36,18 @@ def _services() -> Any:
     from engine import services
 
     return services
+
+
+def export_filters() -> str:
+    """The save dialog's filters: Parquet only where pyarrow is installed (the offline bundle
+    leaves it out; ``services.write_frame_atomic`` refuses .parquet without it)."""
+    import importlib.util
+
+    try:
+        parquet = importlib.util.find_spec("pyarrow") is not None
+    except (ImportError, ValueError):
+        parquet = False
+    return "CSV (*.csv);;Parquet (*.parquet)" if parquet else "CSV (*.csv)"
 
 
 class DataPage(Page):
@@ -184,7 +196,7 @@ class DataPage(Page):
             return
         path, _filter = QFileDialog.getSaveFileName(
             self, "Export modelling table", str(Path.home() / "modelling_table.csv"),
-            "CSV (*.csv);;Parquet (*.parquet)",
+            export_filters(),
         )
         if path:
             self.export(Path(path))

@@ -1,8 +1,9 @@
-"""Arrow fast paths for text columns of millions of rows (pandas' string dtype is Arrow-backed).
+"""Arrow fast paths for text columns of millions of rows (pandas' string dtype is Arrow-backed
+when pyarrow is installed).
 
-Each function returns None when its fast path does not apply (not an Arrow column, or some
-cell does not convert); the caller then takes the slower pandas path, which also finds the
-offending rows.
+Each function returns None when its fast path does not apply (pyarrow missing, as in the
+offline bundle; not an Arrow column; or some cell does not convert); the caller then takes the
+slower pandas path, which gives the same values and also finds the offending rows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def _arrow(series: pd.Series) -> Any:
         return None
     try:
         import pyarrow as pa
-    except ImportError:  # pragma: no cover - pyarrow is a dependency
+    except ImportError:  # optional: the offline bundle leaves it out
         return None
     try:
         array = pa.array(series.array)
@@ -104,7 +105,39 @@ def to_times(series: pd.Series, fmt: str | None) -> pd.Series | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     values = stamps.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+    if fmt is not None and not _check_rolled_days(values, text, stamps, fmt):
+        return None
     return pd.Series(values, index=series.index)
+
+
+def _check_rolled_days(values: np.ndarray, text: Any, stamps: Any, fmt: str) -> bool:
+    """Arrow's strptime rolls impossible days over ("31.02.2024" → 2 March); pandas refuses
+    them. Such rows land on day 1–3 of a month: those that do not print back as written are
+    parsed by pandas (fixed in ``values``); False if pandas refuses one (a bad cell)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    candidates = np.flatnonzero(pc.fill_null(pc.less_equal(pc.day(stamps), 3), False)
+                                .to_numpy(zero_copy_only=False))
+    if not len(candidates):
+        return True
+    taken = pc.take(text, pa.array(candidates))
+    printed = pc.strftime(pc.cast(pc.take(stamps, pa.array(candidates)), pa.timestamp("s")),
+                          format=fmt)
+    differs = candidates[pc.fill_null(pc.not_equal(printed, taken), True)
+                         .to_numpy(zero_copy_only=False)]
+    if not len(differs):
+        return True
+    cells = pd.Series(pc.take(text, pa.array(differs)).to_pylist(), dtype=object)
+    try:
+        again = pd.to_datetime(cells, format=fmt, errors="coerce").to_numpy(
+            dtype="datetime64[ns]")
+    except (ValueError, OverflowError):
+        return False
+    if np.isnat(again).any():
+        return False
+    values[differs] = again
+    return True
 
 
 def decimal_comma_to_point(text: pd.Series) -> pd.Series:

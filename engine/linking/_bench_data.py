@@ -98,9 +98,24 @@ def write_csvs(frames: dict[str, pd.DataFrame], directory: Path) -> dict[str, Pa
 
 
 def _write_series(series: pd.DataFrame, path: Path, chunk_rows: int = 1_000_000) -> None:
-    """The historian log as CSV, a million rows at a time to bound memory."""
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
+    """The historian log as CSV, a million rows at a time to bound memory.
+
+    Arrow's writer when pyarrow is installed; pandas' otherwise (the offline bundle leaves
+    pyarrow out): the same columns and values, only slower.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pa_csv
+    except ImportError:
+        for start in range(0, len(series), chunk_rows):
+            part = series.iloc[start:start + chunk_rows]
+            pd.DataFrame({
+                "tag": part["tag"].astype(str).to_numpy(), "time": _iso(part["time"]),
+                "value": part["value"].to_numpy(), "unit": part["unit"].astype(str).to_numpy(),
+            }).to_csv(path, mode="w" if start == 0 else "a", header=start == 0, index=False)
+        if not len(series):
+            pd.DataFrame(columns=["tag", "time", "value", "unit"]).to_csv(path, index=False)
+        return
 
     options = pa_csv.WriteOptions(quoting_style="none", quoting_header="none")
     schema = pa.schema([("tag", pa.string()), ("time", pa.string()), ("value", pa.float64()),

@@ -87,7 +87,8 @@ class DelimitedTextReader:
         """Arrow's multi-threaded parser for clean UTF-8 files; (None, …) if it does not apply.
 
         Any problem (bad UTF-8, ragged rows, quotes around line breaks) sends the file down the
-        slower path, whose error messages name the row.
+        slower path, whose error messages name the row; so does a missing pyarrow (it is
+        optional: the offline bundle leaves it out), and the result is the same.
         """
         head = data[:65536]
         if (len(data) < _FAST_MIN_BYTES or b"\x00" in head
@@ -99,8 +100,11 @@ class DelimitedTextReader:
         decimal = self.decimal or sniff_decimal(lines, delimiter)
         if delimiter == WHITESPACE or not lines or "\ufffd" in text[:-4]:
             return None, delimiter, decimal
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+        try:
+            import pyarrow as pa
+            import pyarrow.csv as pacsv
+        except ImportError:  # optional (left out of the offline bundle): pandas' C parser
+            return None, delimiter, decimal
 
         width = len(split_fields(lines[0], delimiter))
         string = pd.StringDtype("pyarrow", na_value=np.nan)

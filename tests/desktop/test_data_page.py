@@ -237,3 +237,14 @@ def test_the_process_series_of_a_batch_is_plotted(qtbot, demo_project: Path) -> 
     assert page.series_plot.tag_combo.count() >= 1
     assert page.series_plot.plot.isVisibleTo(page)
     assert "samples" in page.series_plot.status.text()
+
+
+def test_the_export_dialog_offers_parquet_only_with_pyarrow(monkeypatch) -> None:
+    import sys
+
+    from desktop.pages.data_page import export_filters
+
+    pytest.importorskip("pyarrow")
+    assert export_filters() == "CSV (*.csv);;Parquet (*.parquet)"
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as in the offline bundle
+    assert export_filters() == "CSV (*.csv)"
