@@ -39,6 +39,7 @@ __all__ = [
     "export_recommendations",
     "load_run",
     "load_study",
+    "material_factors",
     "optimisation_runs",
     "optimise",
     "project_recipes",
@@ -335,7 +336,7 @@ def export_recommendations(recommendations: Sequence[ExplainedRecommendation],
 
     figures = None
     if run is not None:
-        figures = {k: v for k, v in run.summary().items() if k != "objectives"}
+        figures = {**run.summary(), "description": run.spec.description}
         title = title if title != "Recommended recipes" else run.spec.name
     return export(recommendations, path, title=title, run=figures)
 
@@ -408,11 +409,82 @@ def catalogue_materials(location: str | Path, spec: StudySpec) -> MaterialTable:
     for kg/m³ amounts; per 1 wt % of 1 kg for wt % amounts). The study's ``[materials.*]``
     entries take precedence; its currency is used when it prices anything itself.
     """
-    from engine.optimisation.materials import MaterialTable
+    return _catalogue_table(_read_catalogue(location), spec)
+
+
+def material_factors(location: str | Path, study: StudySpec | Mapping[str, Any],
+                     ) -> dict[str, Any]:
+    """The price and CO₂ factor ``optimise`` would use for each material of a study, and where
+    each comes from (for forms that show them while the study is edited).
+
+    The study's ``[materials.<name>]`` entry wins over the project's materials catalogue, as in
+    :func:`catalogue_materials`. A study dict being edited may be incomplete: variables and
+    ``[materials]`` entries that cannot be read yet are left out instead of raising.
+
+    Returns:
+        ``{"currency": str, "materials": {variable: {"price", "co2": float | None,
+        "price_from", "co2_from": "study" | "catalogue" | None, "catalogue_price",
+        "catalogue_co2": float | None (converted to the variable's unit), "per": amount unit
+        the factors are per ("kg", "wt %"), "catalogue_name", "catalogue_source": str}}}``,
+        materials in the study's order.
+    """
+    from pydantic import ValidationError
+
+    from engine.optimisation.study import MaterialFactors, StudySpec, Variable
+
+    data = study.model_dump() if isinstance(study, StudySpec) else dict(study)
+    variables = []
+    for item in data.get("variables") or []:
+        try:
+            variable = Variable.model_validate(item)
+        except (ValidationError, TypeError):
+            continue
+        if variable.material and variable.name:
+            variables.append(variable)
+    own: dict[str, MaterialFactors] = {}
+    for name, item in dict(data.get("materials") or {}).items():
+        try:
+            own[str(name)] = MaterialFactors.model_validate(item)
+        except (ValidationError, TypeError):
+            continue
+    currency = data.get("currency")
+    bare = StudySpec.model_validate({
+        "variables": [v.model_dump() for v in variables], "objectives": [],
+        **({"currency": str(currency)} if isinstance(currency, str) and currency else {})})
+    catalogue = _read_catalogue(location)
+    from_catalogue = _catalogue_table(catalogue, bare)
+    bare.materials = own
+    used = _catalogue_table(catalogue, bare)
+    rows = {str(row.material): row for row in catalogue.itertuples(index=False)}
+    materials: dict[str, dict[str, Any]] = {}
+    for variable in variables:
+        entry = own.get(variable.name)
+        row = rows.get(variable.name)
+        found: dict[str, Any] = {"per": _amount_per(variable.unit),
+                                 "catalogue_name": _text(getattr(row, "name", None)),
+                                 "catalogue_source": _text(getattr(row, "source", None))}
+        for key, table, mine in (("price", used.price, entry and entry.price),
+                                 ("co2", used.co2, entry and entry.co2)):
+            value = table.get(variable.name)
+            found[key] = value
+            found[f"{key}_from"] = "study" if mine is not None else \
+                "catalogue" if value is not None else None
+            found[f"catalogue_{key}"] = (from_catalogue.price if key == "price"
+                                         else from_catalogue.co2).get(variable.name)
+        materials[variable.name] = found
+    return {"currency": used.currency, "materials": materials}
+
+
+def _read_catalogue(location: str | Path) -> pd.DataFrame:
     from engine.storage import ProjectStore
 
     with ProjectStore.open(location) as store:
-        catalogue = store.read("materials")
+        return store.read("materials")
+
+
+def _catalogue_table(catalogue: pd.DataFrame, spec: StudySpec) -> MaterialTable:
+    from engine.optimisation.materials import MaterialTable
+
     price: dict[str, float] = {}
     co2: dict[str, float] = {}
     currencies = set()
@@ -434,6 +506,18 @@ def catalogue_materials(location: str | Path, spec: StudySpec) -> MaterialTable:
     currency = spec.currency if own.price or len(currencies) != 1 else currencies.pop()
     return MaterialTable(price={**price, **own.price}, co2={**co2, **own.co2},
                          currency=currency)
+
+
+def _amount_per(amount_unit: str) -> str:
+    """What a factor is per, for an amount unit: "kg" for kg/m³, "wt %" for wt %."""
+    text = amount_unit.replace(" ", "").lower()
+    if text.startswith("wt%") or text == "%":
+        return "wt %"
+    return amount_unit.split("/")[0].strip() or "unit"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 # ---------------------------------------------------------------------------------- helpers

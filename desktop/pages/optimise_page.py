@@ -2,7 +2,8 @@
 with live progress and the evolving trade-off front, cancel.
 
 The study is edited as the plain dict that mirrors its TOML file; opening, saving, the
-project's default study and the run are one ``engine.services`` call each, on a worker.
+project's default study, the prices and CO₂ factors from the project's materials catalogue
+(``material_factors``) and the run are one ``engine.services`` call each, on a worker.
 Run alone: ``python -m desktop.pages.optimise_page``.
 """
 
@@ -41,6 +42,7 @@ FALLBACK_SETTINGS = {"algorithm": {"population": 60, "generations": 40, "seed": 
 _STUDY_TABS = (0, 1, 2)  # variables, mixture & ratios, goals & limits
 STUDY_FILTER = "Study files (*.toml);;All files (*)"
 LIVE_REFRESH_MS = 250
+FACTORS_DELAY_MS = 400  # after the material variables were edited, ask the catalogue again
 
 
 def _services() -> Any:
@@ -54,11 +56,13 @@ class OptimisePage(Page):
 
     Signals:
         study_loaded(str): a study was put in the forms; where from.
+        factors_shown(): the catalogue's prices and CO₂ factors are in the forms.
         run_finished(object): a run ended with a result (the OptimisationRun).
     """
 
     title = "Optimise"
     study_loaded = Signal(str)
+    factors_shown = Signal()
     run_finished = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -73,6 +77,11 @@ class OptimisePage(Page):
         self._timer = QTimer(self)
         self._timer.setInterval(LIVE_REFRESH_MS)
         self._timer.timeout.connect(self._poll_live)
+        self._factors_for: tuple[Any, ...] | None = None  # the material variables asked about
+        self._factors_timer = QTimer(self)
+        self._factors_timer.setSingleShot(True)
+        self._factors_timer.setInterval(FACTORS_DELAY_MS)
+        self._factors_timer.timeout.connect(self._refresh_factors_if_changed)
 
         heading = QLabel("<h2>Optimise</h2>", self)
         self.study_label = QLabel(self)
@@ -143,6 +152,8 @@ class OptimisePage(Page):
         self.generation_slider.setEnabled(False)
         self.generation_label.clear()
         self.recommend_button.setEnabled(False)
+        self._factors_for = None
+        self.editor.set_material_factors(None)
         has_forms = service_gaps.has_service("default_study")
         for tab in _STUDY_TABS:
             self.editor.tabs.setTabEnabled(tab, has_forms)
@@ -222,10 +233,38 @@ class OptimisePage(Page):
         self._update_study_label()
         self.message.clear()
         self.study_loaded.emit(source)
+        self.refresh_material_factors()
+
+    def refresh_material_factors(self) -> Task | None:
+        """Ask the project (on a worker) which price and CO₂ factor each material of the study
+        in the forms gets: the study's own, else the catalogue's; the forms show them."""
+        if not self.location or not service_gaps.has_service("material_factors"):
+            return None
+        location = self.location
+        study, _problems = self.editor.study()
+        asked = self._factors_for = (location, self.editor.material_variables())
+
+        def done(outcome: TaskOutcome) -> None:
+            if asked != self._factors_for:  # the project or the materials changed meanwhile
+                return
+            if outcome.ok:
+                self.editor.set_material_factors(outcome.value)
+                self.factors_shown.emit()
+            # Not shown as an error: the run names a missing price itself.
+
+        return self.runner.start("prices and CO₂ factors",
+                                 lambda p, c: _services().material_factors(location, study),
+                                 done)
+
+    def _refresh_factors_if_changed(self) -> None:
+        if self._factors_for is not None and \
+                self._factors_for != (self.location, self.editor.material_variables()):
+            self.refresh_material_factors()
 
     def _on_edited(self) -> None:
         self._modified = True
         self._update_study_label()
+        self._factors_timer.start()
 
     def _update_study_label(self) -> None:
         name = self.editor.name_edit.text() or "study"

@@ -3,7 +3,9 @@
 The study editor uses it for variables, mixtures, ratios, goals and limits: each TOML array
 of tables (``[[variables]]`` …) is one ``RecordTable``. Keys without a column are kept as they
 were, so editing never loses what the form does not show. Cells are plain text (numbers,
-comma-separated names, ``name=weight`` pairs), a drop-down or a tick box.
+comma-separated names, ``name=weight`` pairs), a drop-down or a tick box. An empty cell may
+show an *inherited* value (grey italics: e.g. a price from the project's catalogue) that the
+record does not hold; typing a value replaces it, clearing the cell shows it again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,6 +32,8 @@ from PySide6.QtWidgets import (
 __all__ = ["Column", "RecordTable", "format_value", "parse_value"]
 
 _RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+_INHERITED_ROLE = Qt.ItemDataRole.UserRole + 2  # text of the inherited value, if any
+_SHOWS_INHERITED_ROLE = Qt.ItemDataRole.UserRole + 3  # the cell shows it (holds no value)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class Column:
 
     Attributes:
         key: the record key.
-        header: the column title.
+        header: the column title (a line break makes a narrower two-line heading).
         kind: ``text``, ``number``, ``int``, ``value`` (number or text), ``names``
             (comma-separated list), ``weights`` (``a=1, b=0.4``; a bare name means weight 1;
             read as a dict),
@@ -150,7 +155,7 @@ class RecordTable(QWidget):
         header.setStretchLastSection(True)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.itemChanged.connect(lambda _item: self.edited.emit())
+        self.table.itemChanged.connect(self._on_item_changed)
         self.add_button = QPushButton("Add", self)
         self.add_button.clicked.connect(lambda: self.add_record({}))
         self.remove_button = QPushButton("Remove", self)
@@ -219,7 +224,8 @@ class RecordTable(QWidget):
                     value = self.cell_value(row, col)
                 except ValueError as error:
                     where = f"{self.title}, " if self.title else ""
-                    problems.append(f"{where}row {row + 1}, {column.header}: {error}")
+                    header = column.header.replace("\n", " ")
+                    problems.append(f"{where}row {row + 1}, {header}: {error}")
                     continue
                 if value is not None:
                     record[column.key] = value
@@ -236,7 +242,67 @@ class RecordTable(QWidget):
         item = self.table.item(row, col)
         if column.kind == "bool":
             return None if item is None else (item.checkState() == Qt.CheckState.Checked) or None
+        if item is not None and item.data(_SHOWS_INHERITED_ROLE):
+            return None
         return parse_value(item.text() if item is not None else "", column.kind)
+
+    def item(self, row: int, key: str) -> QTableWidgetItem | None:
+        """The item of one cell, by record key."""
+        return self.table.item(row, [c.key for c in self.columns].index(key))
+
+    def set_inherited(self, row: int, key: str, value: Any, tooltip: str = "") -> None:
+        """Show ``value`` in the cell while the record holds none there (None: show nothing).
+
+        The inherited value is shown in grey italics with ``tooltip``; it is not part of the
+        record (``records()`` leaves the key out). Typing a different value makes it the
+        record's own; clearing the cell shows the inherited value again.
+        """
+        item = self.item(row, key)
+        if item is None:
+            return
+        text = "" if value is None else format_value(value, self.columns[
+            [c.key for c in self.columns].index(key)].kind)
+        blocked = self.table.blockSignals(True)
+        try:
+            item.setData(_INHERITED_ROLE, text or None)
+            if item.data(_SHOWS_INHERITED_ROLE) or not item.text().strip():
+                self._show_inherited(item, text, tooltip)
+        finally:
+            self.table.blockSignals(blocked)
+
+    def is_inherited(self, row: int, key: str) -> bool:
+        """Whether the cell shows an inherited value (and the record holds none)."""
+        item = self.item(row, key)
+        return bool(item is not None and item.data(_SHOWS_INHERITED_ROLE))
+
+    def _show_inherited(self, item: QTableWidgetItem, text: str, tooltip: str) -> None:
+        font = item.font()
+        font.setItalic(bool(text))
+        item.setFont(font)
+        if text:
+            item.setForeground(self.palette().brush(QPalette.ColorRole.PlaceholderText))
+        else:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)
+        item.setText(text)
+        item.setData(_SHOWS_INHERITED_ROLE, bool(text))
+        item.setToolTip(tooltip if text else "")
+
+    def _on_item_changed(self, item: QTableWidgetItem) -> None:
+        inherited = item.data(_INHERITED_ROLE)
+        if inherited is not None:
+            blocked = self.table.blockSignals(True)
+            try:
+                if not item.text().strip():  # cleared: the inherited value again
+                    self._show_inherited(item, str(inherited), item.toolTip())
+                elif item.data(_SHOWS_INHERITED_ROLE) and item.text() != inherited:
+                    font = item.font()  # typed over: the record's own value from now on
+                    font.setItalic(False)
+                    item.setFont(font)
+                    item.setData(Qt.ItemDataRole.ForegroundRole, None)
+                    item.setData(_SHOWS_INHERITED_ROLE, False)
+            finally:
+                self.table.blockSignals(blocked)
+        self.edited.emit()
 
     def set_cell(self, row: int, key: str, value: Any) -> None:
         """Set one cell by record key (as if typed)."""

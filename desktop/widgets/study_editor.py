@@ -1,10 +1,11 @@
 """Forms for an optimisation study, edited as the plain dict that mirrors its TOML file.
 
 Tabs: *Variables* (bounds, fixed values, choices, baseline recipe, price and CO₂ per
-material), *Mixture & ratios* (``[[mixture]]``, ``[[ratio]]``, ``[[linear]]``, ``[[count]]``),
-*Goals & limits* (``[[objectives]]`` with their statistic, ``[[constraints]]`` on predicted
-properties, cost or CO₂) and *Settings* (risk level, domain mode, population, generations,
-seed). The engine checks the study when it runs or saves; the forms only parse numbers.
+material: the study's own values, else the project catalogue's in grey italics), *Mixture &
+ratios* (``[[mixture]]``, ``[[ratio]]``, ``[[linear]]``, ``[[count]]``), *Goals & limits*
+(``[[objectives]]`` with their statistic, ``[[constraints]]`` on predicted properties, cost or
+CO₂) and *Settings* (risk level, domain mode, population, generations, seed). The engine
+checks the study when it runs or saves; the forms only parse numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.widgets.message_line import ERROR_COLOUR
 from desktop.widgets.record_table import Column, RecordTable
 
 __all__ = ["DOMAIN_MODES", "RISK_LEVELS", "StudyEditor"]
@@ -49,6 +52,7 @@ VARIABLE_TYPES = ("continuous", "integer", "categorical", "fixed")
 OBJECTIVE_KINDS = ("target", "cost", "co2", "uncertainty")
 STATISTICS = ("mean", "lower", "upper")
 _BASELINE, _PRICE, _CO2 = "baseline_value", "price", "co2"
+_MISSING_BACKGROUND = QColor(214, 69, 69, 70)  # readable on light and dark palettes
 
 
 def _variable_columns() -> list[Column]:
@@ -57,13 +61,14 @@ def _variable_columns() -> list[Column]:
         Column("type", "Type", "choice", VARIABLE_TYPES, default="continuous"),
         Column("lower", "Lower", "number", tooltip="Smallest amount allowed"),
         Column("upper", "Upper", "number", tooltip="Largest amount allowed"),
-        Column(_BASELINE, "Current recipe", "value",
+        Column(_BASELINE, "Current\nrecipe", "value",
                tooltip="The production recipe recommendations are compared with"),
-        Column(_PRICE, "Price / unit", "number",
-               tooltip="e.g. €/kg for amounts in kg/m³; empty: from the project's materials "
-                       "catalogue"),
-        Column(_CO2, "CO₂ / unit", "number",
-               tooltip="e.g. kg CO₂e/kg; empty: from the project's materials catalogue"),
+        Column(_PRICE, "Price\nper unit", "number",
+               tooltip="e.g. €/kg for amounts in kg/m³. Grey italics: from the project's "
+                       "materials catalogue; a value typed here is used by this study only"),
+        Column(_CO2, "CO₂\nper unit", "number",
+               tooltip="e.g. kg CO₂e/kg. Grey italics: from the project's materials "
+                       "catalogue; a value typed here is used by this study only"),
         Column("unit", "Unit"),
         Column("value", "Fixed value", "value", tooltip="For type 'fixed' (e.g. test age 28)"),
         Column("choices", "Choices", "names", tooltip="For type 'categorical', comma-separated"),
@@ -86,6 +91,8 @@ class StudyEditor(QWidget):
         super().__init__(parent)
         self._study: dict[str, Any] = {}
         self._targets: list[str] = []
+        self._factors: dict[str, dict[str, Any]] | None = None  # see set_material_factors
+        self._factor_currency = ""
 
         self.variables = RecordTable(_variable_columns(), "Variables", self)
         self.mixtures = RecordTable([
@@ -168,7 +175,15 @@ class StudyEditor(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setUsesScrollButtons(True)  # the page may be narrower than the four tabs
-        self.tabs.addTab(self.variables, "Variables")
+        self.materials_note = QLabel(self)
+        self.materials_note.setWordWrap(True)
+        self.materials_note.setVisible(False)
+        variables_tab = QWidget(self)
+        variables_layout = QVBoxLayout(variables_tab)
+        variables_layout.setContentsMargins(0, 0, 0, 0)
+        variables_layout.addWidget(self.variables, 1)
+        variables_layout.addWidget(self.materials_note)
+        self.tabs.addTab(variables_tab, "Variables")
         self.tabs.addTab(self._stacked((self.mixtures, self.ratios, self.linear, self.counts)),
                          "Mixture && ratios")
         self.tabs.addTab(self._stacked((self.objectives, self.constraints)), "Goals && limits")
@@ -179,6 +194,8 @@ class StudyEditor(QWidget):
 
         for table in self.tables():
             table.edited.connect(self.edited)
+        for table in (self.variables, self.objectives, self.constraints):
+            table.edited.connect(self._show_material_factors)
         for edit in (self.name_edit, self.description_edit, self.currency_edit):
             edit.textEdited.connect(lambda _t: self.edited.emit())
         for combo in (self.risk_combo, self.domain_combo):
@@ -264,6 +281,7 @@ class StudyEditor(QWidget):
                 record[_CO2] = factors["co2"]
             variables.append(record)
         self.variables.set_records(variables)
+        self._show_material_factors()
         self.mixtures.set_records(self._study.get("mixture", []))
         self.ratios.set_records(self._study.get("ratio", []))
         self.linear.set_records(self._study.get("linear", []))
@@ -285,6 +303,136 @@ class StudyEditor(QWidget):
         self.generations_spin.setValue(int(algorithm.get("generations", 200)))
         seed = algorithm.get("seed")
         self.seed_spin.setValue(-1 if seed is None else int(seed))
+
+    # -- prices and CO₂ factors ------------------------------------------------------------------
+    def set_material_factors(self, factors: Mapping[str, Any] | None) -> None:
+        """What the project's catalogue says about the study's materials.
+
+        ``factors`` is ``engine.services.material_factors``' answer (None: unknown). Empty
+        price and CO₂ cells then show the catalogue's value in grey italics (the value the
+        optimisation uses); a price or CO₂ factor a goal or limit needs but neither the study
+        nor the catalogue has is flagged in red.
+        """
+        if factors is None:
+            self._factors, self._factor_currency = None, ""
+        else:
+            self._factors = {str(k): dict(v) for k, v in dict(factors.get("materials")
+                                                                or {}).items()}
+            self._factor_currency = str(factors.get("currency") or "")
+        self._show_material_factors()
+        for key in (_PRICE, _CO2):
+            col = self._column(key)
+            self.variables.table.resizeColumnToContents(col)
+            width = self.variables.table.columnWidth(col)
+            self.variables.table.setColumnWidth(col, min(max(width, 56), 240))
+
+    def material_variables(self) -> tuple[tuple[str, str], ...]:
+        """(name, unit) of each material variable in the forms: what the factors depend on."""
+        table = self.variables
+        found = []
+        for row in range(table.row_count()):
+            name = _text(table, row, self._column("name"))
+            if name and table.cell_value(row, self._column("material")):
+                found.append((name, _text(table, row, self._column("unit"))))
+        return tuple(found)
+
+    def missing_factors(self) -> dict[str, list[str]]:
+        """Materials without the price ("price") or CO₂ factor ("co2") a goal or limit needs.
+
+        Empty until the catalogue's factors are known (``set_material_factors``).
+        """
+        missing: dict[str, list[str]] = {_PRICE: [], _CO2: []}
+        if self._factors is None:
+            return missing
+        needed = self._needed_factors()
+        table = self.variables
+        for row in range(table.row_count()):
+            name = _text(table, row, self._column("name"))
+            if not name or not table.cell_value(row, self._column("material")):
+                continue
+            for key in (_PRICE, _CO2):
+                item = table.item(row, key)
+                empty = item is None or not item.text().strip()
+                if key in needed and empty:
+                    missing[key].append(name)
+        return missing
+
+    def _needed_factors(self) -> set[str]:
+        """"price" when cost, "co2" when CO₂ is a goal or a limit."""
+        kinds = set()
+        for table in (self.objectives, self.constraints):
+            column = [c.key for c in table.columns].index("kind")
+            for row in range(table.row_count()):
+                kinds.add(table.cell_value(row, column))
+        return {key for key, kind in ((_PRICE, "cost"), (_CO2, "co2")) if kind in kinds}
+
+    def _column(self, key: str) -> int:
+        return [c.key for c in self.variables.columns].index(key)
+
+    def _show_material_factors(self) -> None:
+        """Catalogue values in empty price/CO₂ cells, tooltips saying where each value comes
+        from, and missing ones flagged (called after every edit: goals may have changed)."""
+        table = self.variables
+        factors = self._factors
+        currency = self._factor_currency or self.currency_edit.text().strip() or "currency"
+        needed = self._needed_factors()
+        blocked = table.table.blockSignals(True)
+        try:
+            for row in range(table.row_count()):
+                name = _text(table, row, self._column("name"))
+                material = bool(table.cell_value(row, self._column("material")))
+                info = (factors or {}).get(name) if material else None
+                per = (info or {}).get("per") or (
+                    _text(table, row, self._column("unit")).split("/")[0].strip() or "unit")
+                for key in (_PRICE, _CO2):
+                    unit = f"{currency} per {per}" if key == _PRICE else f"kg CO₂e per {per}"
+                    catalogue = (info or {}).get(f"catalogue_{key}")
+                    table.set_inherited(row, key, catalogue,
+                                        _catalogue_tip(info, catalogue, unit) if info else "")
+                    item = table.item(row, key)
+                    if item is None:
+                        continue
+                    own = not table.is_inherited(row, key) and bool(item.text().strip())
+                    missing = (factors is not None and material and not own
+                               and catalogue is None and key in needed)
+                    item.setBackground(_MISSING_BACKGROUND if missing else QColor(0, 0, 0, 0))
+                    if missing:
+                        item.setToolTip(_missing_tip(name, key, unit))
+                    elif own:
+                        was = (f": replaces the catalogue's {_number(catalogue)} {unit}"
+                               if catalogue is not None else
+                               " (the project's catalogue has none)" if factors is not None
+                               else "")
+                        item.setToolTip(f"Set in this study{was}. Clear the cell to use the "
+                                        "catalogue's value.")
+                    elif not material:
+                        item.setToolTip("")
+        finally:
+            table.table.blockSignals(blocked)
+        self._show_materials_note(currency)
+
+    def _show_materials_note(self, currency: str) -> None:
+        if self._factors is None:
+            self.materials_note.setVisible(False)
+            return
+        parts = []
+        if any(self.variables.is_inherited(row, key) for row in range(self.variables.row_count())
+               for key in (_PRICE, _CO2)):
+            pers = {str(info.get("per")) for info in (self._factors or {}).values()}
+            per = f" per {pers.pop()}" if len(pers) == 1 else ""
+            parts.append(f"Prices ({currency}{per}) and CO₂ factors (kg CO₂e{per}) in "
+                         "<i>grey italics</i> come from the project's materials catalogue; a "
+                         "value typed over one is used by this study only.")
+        missing = self.missing_factors()
+        for key, what, goal in ((_PRICE, "price", "cost"), (_CO2, "CO₂ factor", "CO₂")):
+            if missing[key]:
+                names = ", ".join(missing[key])
+                parts.append(f"<span style='color:{ERROR_COLOUR}'><b>No {what} for {names}</b>: "
+                             f"{goal} is a goal or limit of this study, so the optimisation "
+                             f"cannot run. Enter the {what} in the red cells or add the "
+                             "material to the project's materials catalogue.</span>")
+        self.materials_note.setText("<br>".join(parts))
+        self.materials_note.setVisible(bool(parts))
 
     def study(self) -> tuple[dict[str, Any], list[str]]:
         """The edited study dict, and the values that could not be read (empty: fine)."""
@@ -352,3 +500,34 @@ class StudyEditor(QWidget):
             algorithm["seed"] = self.seed_spin.value()
         study["algorithm"] = algorithm
         return study, problems
+
+
+def _text(table: RecordTable, row: int, col: int) -> str:
+    try:
+        value = table.cell_value(row, col)
+    except ValueError:
+        return ""
+    return "" if value is None else str(value).strip()
+
+
+def _number(value: Any) -> str:
+    return f"{float(value):.6g}"
+
+
+def _catalogue_tip(info: Mapping[str, Any], value: Any, unit: str) -> str:
+    if value is None:
+        return ""
+    name = info.get("catalogue_name") or ""
+    source = info.get("catalogue_source") or ""
+    about = "; ".join(part for part in (name, f"imported from {source}" if source else "")
+                      if part)
+    return (f"{_number(value)} {unit}, from the project's materials catalogue"
+            f"{f' ({about})' if about else ''}. Type a value to use another one in this "
+            "study only.")
+
+
+def _missing_tip(name: str, key: str, unit: str) -> str:
+    what, goal = ("price", "cost") if key == _PRICE else ("CO₂ factor", "CO₂")
+    return (f"No {what} for {name}: {goal} is a goal or limit of this study, so the "
+            f"optimisation cannot run. Enter the {what} here ({unit}) or add {name} to the "
+            "project's materials catalogue (Data page: import a materials catalogue).")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -156,3 +157,128 @@ def test_a_study_is_saved_and_opened_again_through_the_services(
     again, _problems = page.editor.study()
     assert again["variables"][0]["upper"] == 420.0
     assert [v["name"] for v in again["variables"]] == [v["name"] for v in edited["variables"]]
+
+
+# -- prices and CO₂ factors: the study's own, else the project's materials catalogue ----------
+
+DEMO_CATALOGUE = Path(__file__).resolve().parents[2] / "engine" / "demo" / "data" / "materials.csv"
+
+
+def _catalogue() -> dict[str, dict[str, str]]:
+    """The demo project's materials catalogue, as documented in MATERIALS.md (prices per kg)."""
+    import csv
+
+    with DEMO_CATALOGUE.open(encoding="utf-8", newline="") as handle:
+        rows = {row["material"]: row for row in csv.DictReader(handle)}
+    assert {row["unit"] for row in rows.values()} == {"kg"}  # per kg, as the study's kg/m³
+    return rows
+
+
+def _cell(page: OptimisePage, name: str, key: str) -> tuple[int, Any]:
+    table = page.editor.variables
+    rows = [r for r in range(table.row_count()) if table.table.item(r, 0).text() == name]
+    assert rows, f"no variable {name!r} in the form"
+    return rows[0], table.item(rows[0], key)
+
+
+def _open_with_factors(qtbot, page: OptimisePage, location: str) -> None:
+    with qtbot.waitSignals([page.study_loaded, page.factors_shown], timeout=TIMEOUT_MS):
+        page.set_project(location)
+
+
+@needs_services("default_study", "material_factors")
+def test_the_price_and_co2_cells_show_the_catalogue_values(qtbot, demo_copy: str) -> None:
+    page = OptimisePage()
+    qtbot.addWidget(page)
+    _open_with_factors(qtbot, page, demo_copy)
+    catalogue = _catalogue()
+    study, _problems = page.editor.study()
+    materials = [v["name"] for v in study["variables"] if v.get("material")]
+    assert materials and set(materials) <= set(catalogue)
+    assert not study.get("materials")  # the demo study prices nothing itself
+    for name in materials:
+        for key, column in (("price", "price_per_unit"), ("co2", "co2_per_unit")):
+            row, item = _cell(page, name, key)
+            assert float(item.text()) == pytest.approx(float(catalogue[name][column])), name
+            assert page.editor.variables.is_inherited(row, key)
+            assert item.font().italic()  # told apart from the study's own values
+            assert "from the project's materials catalogue" in item.toolTip()
+    assert "grey italics" in page.editor.materials_note.text()
+    assert page.editor.missing_factors() == {"price": [], "co2": []}
+    again, problems = page.editor.study()  # shown, but not written into the study
+    assert problems == [] and "materials" not in again
+
+
+@needs_services("default_study", "material_factors", "save_study")
+def test_a_study_override_wins_over_the_catalogue(qtbot, demo_copy: str, tmp_path: Path) -> None:
+    page = OptimisePage()
+    qtbot.addWidget(page)
+    _open_with_factors(qtbot, page, demo_copy)
+    catalogue = _catalogue()
+    study, _problems = page.editor.study()
+    own_price = round(float(catalogue["cement"]["price_per_unit"]) * 1.5, 4)
+    study["materials"] = {"cement": {"price": own_price}}
+    with qtbot.waitSignal(page.factors_shown, timeout=TIMEOUT_MS):
+        page.set_study(study, "with an override")
+    row, price = _cell(page, "cement", "price")
+    assert float(price.text()) == own_price and not price.font().italic()
+    assert not page.editor.variables.is_inherited(row, "price")
+    assert f"replaces the catalogue's {float(catalogue['cement']['price_per_unit']):.6g}" \
+        in price.toolTip()
+    _row, co2 = _cell(page, "cement", "co2")  # not overridden: still the catalogue's
+    assert float(co2.text()) == pytest.approx(float(catalogue["cement"]["co2_per_unit"]))
+    assert co2.font().italic()
+    # what the optimisation will use: the override wins, the rest from the catalogue
+    used = services.material_factors(demo_copy, page.editor.study()[0])["materials"]
+    assert used["cement"]["price"] == own_price and used["cement"]["price_from"] == "study"
+    assert used["cement"]["co2_from"] == "catalogue"
+
+    # typing over a catalogue value makes it an override of the study, saved as before
+    water_row, water = _cell(page, "water", "price")
+    page.editor.variables.set_cell(water_row, "price", 0.003)
+    assert not water.font().italic() and not page.editor.variables.is_inherited(water_row,
+                                                                                 "price")
+    edited, problems = page.editor.study()
+    assert problems == []
+    assert edited["materials"] == {"cement": {"price": own_price}, "water": {"price": 0.003}}
+    path = tmp_path / "study.toml"
+    task = page.save_study(path)
+    assert task is not None
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        pass
+    import tomllib
+
+    saved = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert saved["materials"] == {"cement": {"price": own_price}, "water": {"price": 0.003}}
+    # clearing the cell brings the catalogue's value back (and drops the override)
+    page.editor.variables.set_cell(water_row, "price", None)
+    assert float(water.text()) == pytest.approx(float(catalogue["water"]["price_per_unit"]))
+    assert page.editor.variables.is_inherited(water_row, "price")
+    assert "water" not in page.editor.study()[0]["materials"]
+
+
+@needs_services("default_study", "material_factors")
+def test_a_material_without_a_price_is_flagged_when_cost_is_a_goal(qtbot,
+                                                                  demo_copy: str) -> None:
+    page = OptimisePage()
+    qtbot.addWidget(page)
+    _open_with_factors(qtbot, page, demo_copy)
+    study, _problems = page.editor.study()
+    assert any(o.get("kind") == "cost" for o in study["objectives"])
+    study["variables"].append({"name": "pigment", "type": "continuous", "lower": 0.0,
+                               "upper": 5.0, "unit": "kg/m³", "material": True})
+    study["materials"] = {"pigment": {"co2": 1.2}}  # a CO₂ factor, but no price anywhere
+    with qtbot.waitSignal(page.factors_shown, timeout=TIMEOUT_MS):
+        page.set_study(study, "with a new material")
+    assert page.editor.missing_factors() == {"price": ["pigment"], "co2": []}
+    _row, price = _cell(page, "pigment", "price")
+    assert price.text() == "" and price.background().color().alpha() > 0  # red cell
+    assert "No price for pigment" in price.toolTip()
+    note = page.editor.materials_note
+    assert not note.isHidden() and "No price for pigment" in note.text()
+    assert "cost is a goal or limit" in note.text()
+    row, _item = _cell(page, "pigment", "price")
+    page.editor.variables.set_cell(row, "price", 0.9)  # priced in the study: no longer missing
+    assert page.editor.missing_factors() == {"price": [], "co2": []}
+    assert price.background().color().alpha() == 0
+    assert "No price" not in note.text()
