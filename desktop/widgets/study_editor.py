@@ -345,17 +345,22 @@ class StudyEditor(QWidget):
         if self._factors is None:
             return missing
         needed = self._needed_factors()
-        table = self.variables
-        for row in range(table.row_count()):
-            name = _text(table, row, self._column("name"))
-            if not name or not table.cell_value(row, self._column("material")):
-                continue
+        for row in range(self.variables.row_count()):
+            name = _text(self.variables, row, self._column("name"))
             for key in (_PRICE, _CO2):
-                item = table.item(row, key)
-                empty = item is None or not item.text().strip()
-                if key in needed and empty:
+                if name and self._lacks_factor(row, key, needed):
                     missing[key].append(name)
         return missing
+
+    def _lacks_factor(self, row: int, key: str, needed: set[str]) -> bool:
+        """Whether a material row's price/CO₂ cell is empty (neither the study's own value nor
+        the catalogue's) while a goal or limit needs it; False until the factors are known."""
+        table = self.variables
+        if self._factors is None or key not in needed \
+                or not table.cell_value(row, self._column("material")):
+            return False
+        item = table.item(row, key)
+        return item is None or not item.text().strip()
 
     def _needed_factors(self) -> set[str]:
         """"price" when cost, "co2" when CO₂ is a goal or a limit."""
@@ -393,8 +398,7 @@ class StudyEditor(QWidget):
                     if item is None:
                         continue
                     own = not table.is_inherited(row, key) and bool(item.text().strip())
-                    missing = (factors is not None and material and not own
-                               and catalogue is None and key in needed)
+                    missing = self._lacks_factor(row, key, needed)
                     item.setBackground(_MISSING_BACKGROUND if missing else QColor(0, 0, 0, 0))
                     if missing:
                         item.setToolTip(_missing_tip(name, key, unit))

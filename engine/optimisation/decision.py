@@ -86,7 +86,7 @@ def recommend(result: OptimisationResult, k: int = 3) -> tuple[Recommendation, .
     reasons: dict[int, list[str]] = {}
     for row, reason in _candidates(result, normalised, balanced):
         reasons.setdefault(row, []).append(reason)
-    points = _standardised_inputs(result)
+    points = standardised_inputs(result)
     chosen = _diverse(list(reasons), points, k)
     for row in _diverse_fill(chosen, points, k):
         chosen.append(row)
@@ -148,7 +148,9 @@ def _best_phrase(label: str) -> str:
     return f"best {label}"
 
 
-def _standardised_inputs(result: OptimisationResult) -> np.ndarray:
+def standardised_inputs(result: OptimisationResult) -> np.ndarray:
+    """The Pareto recipes' decision variables as points for distances: numbers standardised,
+    categoricals one-hot (scaled so two different choices are 1 apart)."""
     import pandas as pd
 
     columns = []

@@ -19,7 +19,11 @@ from dataclasses import replace
 
 import numpy as np
 
-from engine.optimisation.decision import Recommendation, recommendation_for_row
+from engine.optimisation.decision import (
+    Recommendation,
+    recommendation_for_row,
+    standardised_inputs,
+)
 from engine.optimisation.predictor import EDGE_MAX
 from engine.optimisation.result import HV_REFERENCE, OptimisationResult
 
@@ -50,7 +54,7 @@ def exploration_batch(result: OptimisationResult, k: int = 3, kappa: float = DEF
     span = np.where(nadir > ideal, nadir - ideal, 1.0)
     expected_n, optimistic_n = (expected - ideal) / span, (optimistic - ideal) / span
     damping = _domain_damping(result)
-    points = _standardised(result)
+    points = standardised_inputs(result)
     front = expected_n.copy()
     picked: list[int] = []
     first: dict[int, float] = {}
@@ -140,21 +144,6 @@ def _domain_damping(result: OptimisationResult) -> np.ndarray:
         return np.ones(len(result.pareto))
     score = result.pareto["domain_score"].to_numpy(float)
     return np.exp(-np.maximum(np.nan_to_num(score, nan=EDGE_MAX) - EDGE_MAX, 0.0))
-
-
-def _standardised(result: OptimisationResult) -> np.ndarray:
-    import pandas as pd
-
-    columns = []
-    for name in result.variable_names:
-        series = result.pareto[name]
-        if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
-            columns.append(pd.get_dummies(series.astype(str)).to_numpy(float) / np.sqrt(2))
-            continue
-        values = series.to_numpy(float)
-        spread = values.std()
-        columns.append(((values - values.mean()) / (spread if spread > 0 else 1.0))[:, None])
-    return np.hstack(columns) if columns else np.zeros((len(result.pareto), 0))
 
 
 def optimistic_batch(optimistic: np.ndarray, points: np.ndarray, k: int,

@@ -366,7 +366,7 @@ def _reasons(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
             label = reason[len("best "):]
             best = {"maximize": "highest", "minimize": "lowest"}.get(senses.get(label, ""),
                                                                     "best")
-            texts.append(f"{best} {_objective_text(label, senses.get(label))}")
+            texts.append(f"{best} {_objective_text(label)}")
         elif reason.startswith("most certain "):
             texts.append(f"narrowest interval of {reason[len('most certain '):]}")
         else:
@@ -374,7 +374,7 @@ def _reasons(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
     return "; ".join(dict.fromkeys(texts)) or "recommended"
 
 
-def _objective_text(label: str, sense: str | None) -> str:
+def _objective_text(label: str) -> str:
     """"compressive_strength_lower" → "compressive_strength (lower bound)"."""
     for statistic, text in (("_lower", "lower bound"), ("_upper", "upper bound"),
                             ("_mean", "predicted value")):
@@ -387,7 +387,7 @@ def _objective_text(label: str, sense: str | None) -> str:
 
 def _goal_text(label: str, sense: str) -> str:
     verb = {"maximize": "maximise", "minimize": "minimise"}.get(sense, sense)
-    return f"{verb} {_objective_text(label, sense)}"
+    return f"{verb} {_objective_text(label)}"
 
 
 def _binding_text(binding: BindingConstraint, units: Mapping[str, str]) -> str:
@@ -397,7 +397,7 @@ def _binding_text(binding: BindingConstraint, units: Mapping[str, str]) -> str:
     side = "lower" if binding.side == "min" else "upper"
     unit = units.get(binding.label, "") if binding.kind == "bound" else ""
     limit = f"{_fmt(binding.limit)} {unit}".strip()
-    label = (_objective_text(binding.label, None) if binding.kind == "output"
+    label = (_objective_text(binding.label) if binding.kind == "output"
              else binding.label)
     return f"{label} is at its {side} limit ({limit})"
 
