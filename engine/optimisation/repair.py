@@ -23,6 +23,7 @@ import numpy as np
 from pymoo.core.repair import Repair
 
 from engine.optimisation.constraints import CountSet, LinearSystem
+from engine.optimisation.coordinates import SearchCoordinates
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.projection import ConvexProjector
 from engine.optimisation.study import StudySpecError
@@ -121,11 +122,18 @@ class RecipeRepairer:
 
 
 class RecipeRepair(Repair):
-    """pymoo ``Repair`` around :class:`RecipeRepairer` for the decision-vector encoding."""
+    """pymoo ``Repair`` around :class:`RecipeRepairer`, for individuals in search coordinates
+    (:mod:`engine.optimisation.coordinates`)."""
 
-    def __init__(self, repairer: RecipeRepairer) -> None:
+    def __init__(self, repairer: RecipeRepairer, coordinates: SearchCoordinates) -> None:
         super().__init__()
         self.repairer = repairer
+        self.coordinates = coordinates
 
     def _do(self, problem: Any, X: np.ndarray, **kwargs: Any) -> np.ndarray:
-        return self.repairer.repair_decisions(np.asarray(X, dtype=float))
+        coordinates = self.coordinates
+        # Out-of-range shares or ratios are infeasible anyway: clip them before the projection.
+        decisions = coordinates.to_decisions(np.clip(X, coordinates.xl, coordinates.xu))
+        repaired = coordinates.from_decisions(self.repairer.repair_decisions(decisions))
+        # Rounding can put a share a hair outside its range, and SBX needs parents inside.
+        return np.clip(repaired, coordinates.xl, coordinates.xu)

@@ -4,6 +4,9 @@ Roles follow pymoo: :class:`~engine.optimisation.problem.RecipeProblem` only eva
 :class:`~engine.optimisation.repair.RecipeRepair` makes recipes satisfy the structural
 constraints, a generation-count ``Termination`` stops the run and
 :class:`~engine.optimisation.callback.ProgressCancelCallback` reports progress and cancels.
+Crossover and mutation vary :mod:`~engine.optimisation.coordinates` (binder total, shares and
+ratios when the study's ratios share a denominator); survival breaks ties by hypervolume
+contribution (:mod:`~engine.optimisation.survival`).
 Whatever NSGA-II ends with, only recipes that pass the exact feasibility check are returned.
 """
 
@@ -76,10 +79,10 @@ def optimise(
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.pm import PM
     from pymoo.operators.selection.tournament import TournamentSelection
-    from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
     from pymoo.termination.max_gen import MaximumGenerationTermination
 
     from engine.optimisation.callback import ProgressCancelCallback
+    from engine.optimisation.coordinates import SearchCoordinates
     from engine.optimisation.problem import RecipeProblem
     from engine.optimisation.repair import RecipeRepair
 
@@ -99,36 +102,34 @@ def optimise(
         seed = int(np.random.SeedSequence().entropy % 2**32)  # type: ignore[operator]
     population, generations = spec.algorithm.population, spec.algorithm.generations
     rng = np.random.default_rng(seed)
-    initial = initial_population(spec, space, population, rng, history)
+    coordinates = SearchCoordinates.for_study(spec, space, system)
+    initial = coordinates.from_decisions(
+        initial_population(spec, space, population, rng, history))
 
-    repair = RecipeRepair(repairer)
+    repair = RecipeRepair(repairer, coordinates)
     duplicates = DefaultDuplicateElimination()
     # pymoo retries mating up to 100 times to fill the offspring with unique recipes; when the
     # feasible set is tiny, repair maps most offspring onto the same recipes, so cap it at 20.
     mating = Mating(
         TournamentSelection(func_comp=binary_tournament),
         SBX(prob=0.9, eta=15),
-        _mutation(PM(eta=20), evaluator),
+        _mutation(PM(eta=10), evaluator, coordinates),
         repair=repair,
         eliminate_duplicates=duplicates,
         n_max_iterations=20,
     )
-    # With three objectives the classic crowding distance spreads the front poorly; the
-    # M-nearest-neighbour crowding (pymoo's "mnn") gave a 3-4 % larger final-front hypervolume
-    # on the demo study at the same budget (see engine/optimisation/bench.py).
-    crowding = "mnn" if len(evaluator.objective_terms) >= 3 else "cd"
     algorithm = NSGA2(
         pop_size=population,
         sampling=initial,
         mating=mating,
         repair=repair,
         eliminate_duplicates=duplicates,
-        survival=RankAndCrowding(crowding_func=crowding),
+        survival=_survival(len(evaluator.objective_terms)),
     )
     callback = ProgressCancelCallback(generations, evaluator.signs, progress, cancel,
                                       on_generation)
     algorithm.setup(
-        RecipeProblem(evaluator),
+        RecipeProblem(evaluator, coordinates),
         termination=MaximumGenerationTermination(generations),
         seed=seed,
         callback=callback,
@@ -136,7 +137,7 @@ def optimise(
     )
     algorithm.run()
 
-    final = evaluator.evaluate(algorithm.pop.get("X"), count=False)
+    final = evaluator.evaluate(coordinates.to_decisions(algorithm.pop.get("X")), count=False)
     keep = pareto_rows(final)
     front = _subset(final, keep)
     pareto = result_frame(evaluator, front)
@@ -171,15 +172,31 @@ def optimise(
     )
 
 
-def _mutation(base: Any, evaluator: StudyEvaluator) -> Any:
+def _survival(n_objectives: int) -> Any:
+    """Rank, then hypervolume contribution for three or more objectives; crowding distance
+    otherwise.
+
+    With three objectives the whole population is soon non-dominated and the tie-break decides
+    everything: hypervolume contribution beat pymoo's M-nearest-neighbour crowding on the demo
+    study (see :mod:`engine.optimisation.survival` and ``formix bench optimise``).
+    """
+    from pymoo.operators.survival.rank_and_crowding import RankAndCrowding
+
+    from engine.optimisation.survival import HypervolumeSurvival
+
+    return HypervolumeSurvival() if n_objectives >= 3 else RankAndCrowding(crowding_func="cd")
+
+
+def _mutation(base: Any, evaluator: StudyEvaluator, coordinates: Any) -> Any:
     """Polynomial mutation, plus steps down the exact cost/CO₂ gradients when those are
-    objectives (see :mod:`engine.optimisation.descent`)."""
+    objectives and the search runs in amounts (see :mod:`engine.optimisation.descent`; in
+    ratio coordinates the gradients are not constant and the steps did not help)."""
     from engine.optimisation.descent import DescentMutation, linear_directions
 
     factors = [factor for term in evaluator.objective_terms
                if term.kind in ("cost", "co2")
                and (factor := evaluator.linear_factor(term.kind)) is not None]
-    if not factors:
+    if not factors or not coordinates.is_identity:
         return base
     space = evaluator.space
     return DescentMutation(base, linear_directions(space, factors), space.xl, space.xu)
