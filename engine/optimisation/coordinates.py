@@ -74,7 +74,8 @@ class SearchCoordinates:
                     lo, hi = ratios.get(name, (0.0, np.inf))
                     ratios[name] = (max(lo, ratio.min or 0.0),
                                     min(hi, np.inf if ratio.max is None else ratio.max))
-        share_cols, ratio_cols = [], []
+        share_cols: list[int] = []
+        ratio_cols: list[int] = []
         for name, (lo, hi) in sorted(ratios.items(), key=lambda item: column[item[0]]):
             j, z = column[name], space.index(name)
             xl[j] = max(lo, space.lower[z] / high)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.optimisation.constraints import FEASIBILITY_TOL, LinearSystem
+from engine.optimisation.coordinates import SearchCoordinates
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.evaluation import Evaluation, StudyEvaluator
 from engine.optimisation.materials import MaterialTable
@@ -82,7 +83,6 @@ def optimise(
     from pymoo.termination.max_gen import MaximumGenerationTermination
 
     from engine.optimisation.callback import ProgressCancelCallback
-    from engine.optimisation.coordinates import SearchCoordinates
     from engine.optimisation.problem import RecipeProblem
     from engine.optimisation.repair import RecipeRepair
 
@@ -187,7 +187,7 @@ def _survival(n_objectives: int) -> Any:
     return HypervolumeSurvival() if n_objectives >= 3 else RankAndCrowding(crowding_func="cd")
 
 
-def _mutation(base: Any, evaluator: StudyEvaluator, coordinates: Any) -> Any:
+def _mutation(base: Any, evaluator: StudyEvaluator, coordinates: SearchCoordinates) -> Any:
     """Polynomial mutation, plus steps down the exact cost/CO₂ gradients when those are
     objectives and the search runs in amounts (see :mod:`engine.optimisation.descent`; in
     ratio coordinates the gradients are not constant and the steps did not help)."""
