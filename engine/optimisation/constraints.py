@@ -12,6 +12,7 @@ relative violation is ≤ :data:`FEASIBILITY_TOL`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,6 +114,22 @@ class LinearSystem:
             ineq_rhs=np.array(ineq_rhs, dtype=float),
             ineq_labels=tuple(ineq_labels),
             counts=tuple(counts),
+        )
+
+    def minimise(self, objective: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> Any:
+        """scipy's HiGHS linear program: minimise ``objective · z`` subject to these equalities
+        and inequalities within ``lower ≤ z ≤ upper`` (the ``OptimizeResult``; status 0 is
+        solved)."""
+        from scipy.optimize import linprog
+
+        return linprog(
+            objective,
+            A_ub=self.ineq_matrix if len(self.ineq_rhs) else None,
+            b_ub=self.ineq_rhs if len(self.ineq_rhs) else None,
+            A_eq=self.eq_matrix if len(self.eq_rhs) else None,
+            b_eq=self.eq_rhs if len(self.eq_rhs) else None,
+            bounds=list(zip(lower, upper, strict=True)),
+            method="highs",
         )
 
     def violations(self, space: DesignSpace, Z: np.ndarray,

@@ -76,18 +76,15 @@ class SearchCoordinates:
                                     min(hi, np.inf if ratio.max is None else ratio.max))
         share_cols: list[int] = []
         ratio_cols: list[int] = []
-        for name, (lo, hi) in sorted(ratios.items(), key=lambda item: column[item[0]]):
+        for name in sorted((group - {base}) | ratios.keys(), key=column.__getitem__):
+            lo, hi = ratios.get(name, (-np.inf, np.inf))
             j, z = column[name], space.index(name)
             xl[j] = max(lo, space.lower[z] / high)
             xu[j] = min(hi, space.upper[z] / low, 1.0 if name in group else np.inf)
             (share_cols if name in group else ratio_cols).append(j)
-        for name in sorted(group - {base} - ratios.keys()):
-            j, z = column[name], space.index(name)
-            xl[j], xu[j] = space.lower[z] / high, min(1.0, space.upper[z] / low)
-            share_cols.append(j)
         if np.any(xl > xu):
             return identity
-        return cls(xl, xu, total_col, tuple(sorted(share_cols)), tuple(ratio_cols))
+        return cls(xl, xu, total_col, tuple(share_cols), tuple(ratio_cols))
 
     @property
     def is_identity(self) -> bool:
@@ -115,11 +112,9 @@ class SearchCoordinates:
             return U
         members = [self.total_col, *self.share_cols]
         total = U[:, members].sum(axis=1)
+        scaled = [*self.share_cols, *self.ratio_cols]
         safe = np.where(total > 0, total, 1.0)[:, None]
-        U[:, list(self.share_cols)] = np.where(total[:, None] > 0,
-                                               U[:, list(self.share_cols)] / safe, 0.0)
-        U[:, list(self.ratio_cols)] = np.where(total[:, None] > 0,
-                                               U[:, list(self.ratio_cols)] / safe, 0.0)
+        U[:, scaled] = np.where(total[:, None] > 0, U[:, scaled] / safe, 0.0)
         U[:, self.total_col] = total
         return U
 
@@ -140,21 +135,11 @@ def _unit_weights(weights: dict[str, float]) -> bool:
 def _total_range(space: DesignSpace, system: LinearSystem,
                  members: list[int]) -> tuple[float, float]:
     """Smallest and largest Σ Z[members] the bounds, mixtures and linear constraints allow."""
-    from scipy.optimize import linprog
-
     objective = np.zeros(space.n_numeric)
     objective[members] = 1.0
     found = []
     for sign in (1.0, -1.0):
-        result = linprog(
-            sign * objective,
-            A_ub=system.ineq_matrix if len(system.ineq_rhs) else None,
-            b_ub=system.ineq_rhs if len(system.ineq_rhs) else None,
-            A_eq=system.eq_matrix if len(system.eq_rhs) else None,
-            b_eq=system.eq_rhs if len(system.eq_rhs) else None,
-            bounds=list(zip(space.lower, space.upper, strict=True)),
-            method="highs",
-        )
+        result = system.minimise(sign * objective, space.lower, space.upper)
         if result.status != 0:
             return 0.0, np.inf
         found.append(sign * result.fun)

@@ -96,22 +96,12 @@ class RecipeRepairer:
         return forced
 
     def _feasible_with_zero(self, column: int) -> bool:
-        from scipy.optimize import linprog
-
-        system, space = self.system, self.space
-        upper = space.upper.copy()
-        upper[column] = 0.0
+        space = self.space
         if space.lower[column] > 0:
             return False
-        result = linprog(
-            np.zeros(space.n_numeric),
-            A_ub=system.ineq_matrix if len(system.ineq_rhs) else None,
-            b_ub=system.ineq_rhs if len(system.ineq_rhs) else None,
-            A_eq=system.eq_matrix if len(system.eq_rhs) else None,
-            b_eq=system.eq_rhs if len(system.eq_rhs) else None,
-            bounds=list(zip(space.lower, upper, strict=True)),
-            method="highs",
-        )
+        upper = space.upper.copy()
+        upper[column] = 0.0
+        result = self.system.minimise(np.zeros(space.n_numeric), space.lower, upper)
         return bool(result.status == 0)
 
     def repair_decisions(self, X: np.ndarray) -> np.ndarray:
