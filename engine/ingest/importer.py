@@ -191,10 +191,11 @@ def _prepare(
         return _with(empty, error.finding)
     except FormixError as error:
         return _with(empty, Finding(name, None, None, str(error)))
-    notes: list[Finding] = []
+    notes: list[Finding] = list(table.notes)
     if profile is None:
         suggestion = suggest_mapping(table, kind)
-        chosen, notes = suggestion.profile, list(suggestion.findings)
+        chosen = suggestion.profile
+        notes += suggestion.findings
     else:
         chosen = profile
     if kind is not None and chosen.kind != kind:

@@ -5,8 +5,10 @@ Roles follow pymoo: :class:`~engine.optimisation.problem.RecipeProblem` only eva
 constraints, a generation-count ``Termination`` stops the run and
 :class:`~engine.optimisation.callback.ProgressCancelCallback` reports progress and cancels.
 Crossover and mutation vary :mod:`~engine.optimisation.coordinates` (binder total, shares and
-ratios when the study's ratios share a denominator); survival breaks ties by hypervolume
-contribution (:mod:`~engine.optimisation.survival`).
+ratios when the study's ratios share a denominator); with three or more objectives the second
+parent mostly comes from the first one's neighbourhood on the front
+(:mod:`~engine.optimisation.selection`) and survival breaks ties by hypervolume contribution
+(:mod:`~engine.optimisation.survival`).
 Whatever NSGA-II ends with, only recipes that pass the exact feasibility check are returned.
 """
 
@@ -74,12 +76,11 @@ def optimise(
         PredictorError: the predictor does not provide what the study needs.
         FormixError: a material has no price/CO₂ factor although cost/CO₂ is used.
     """
-    from pymoo.algorithms.moo.nsga2 import NSGA2, binary_tournament
+    from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.duplicate import DefaultDuplicateElimination
     from pymoo.core.mating import Mating
     from pymoo.operators.crossover.sbx import SBX
     from pymoo.operators.mutation.pm import PM
-    from pymoo.operators.selection.tournament import TournamentSelection
     from pymoo.termination.max_gen import MaximumGenerationTermination
 
     from engine.optimisation.callback import ProgressCancelCallback
@@ -111,7 +112,7 @@ def optimise(
     # pymoo retries mating up to 100 times to fill the offspring with unique recipes; when the
     # feasible set is tiny, repair maps most offspring onto the same recipes, so cap it at 20.
     mating = Mating(
-        TournamentSelection(func_comp=binary_tournament),
+        _selection(len(evaluator.objective_terms)),
         SBX(prob=0.9, eta=15),
         _mutation(PM(eta=10), evaluator, coordinates),
         repair=repair,
@@ -170,6 +171,20 @@ def optimise(
         message=_message(evaluator, final, len(keep), callback.cancelled),
         currency=table.currency,
     )
+
+
+def _selection(n_objectives: int) -> Any:
+    """Binary tournament; for three or more objectives the second parent mostly comes from the
+    first one's neighbourhood on the front (:mod:`engine.optimisation.selection`), which
+    converged faster on the demo study."""
+    from pymoo.algorithms.moo.nsga2 import binary_tournament
+    from pymoo.operators.selection.tournament import TournamentSelection
+
+    from engine.optimisation.selection import NeighbourhoodSelection
+
+    if n_objectives >= 3:
+        return NeighbourhoodSelection()
+    return TournamentSelection(func_comp=binary_tournament)
 
 
 def _survival(n_objectives: int) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import ReaderError
-from engine.ingest.reader import ReadResult, SourceTable
+from engine.ingest.reader import ReadResult, SourceTable, left_out
 from engine.progress import ProgressCallback, no_progress
 from engine.schema import DatasetKind
 from plugins.historian._sniff import UNDERSTOOD, head_lines, header_fields, role_of, simplify
@@ -41,7 +41,8 @@ class HistorianLongReader:
     "Uncertain" or "Bad" followed by the code (OPC codes: 192 and up is good), so bad and
     uncertain samples are left out, with a warning, when the file is imported. Rows whose
     value is a historian system state instead of a number ("I/O Timeout", "Bad Input",
-    "Shutdown" …) carry no measurement and are left out by the reader.
+    "Shutdown" …) carry no measurement and are left out by the reader, with a warning naming
+    each row.
 
     Args:
         delimiter: the field separator; None sniffs it.
@@ -77,7 +78,11 @@ class HistorianLongReader:
                               f"not a long historian export: no {', '.join(sorted(missing))} "
                               "column")
         by_role = {role: column for column, role in roles.items()}
-        keep = ~_system_state(frame[by_role["value"]])
+        values = frame[by_role["value"]]
+        keep = ~_system_state(values)
+        notes = left_out(path.name, table.row_numbers, ~keep, by_role["value"],
+                         lambda i: f"historian state {str(values.iloc[i]).strip()!r} instead of "
+                                   "a value: sample left out")
         frame = frame.loc[keep].copy()
         rows = table.row_numbers[keep]
         if frame.empty:
@@ -91,7 +96,7 @@ class HistorianLongReader:
         return ReadResult(tables=(SourceTable(
             name=table.name, frame=frame.reset_index(drop=True), row_numbers=np.asarray(rows),
             declared_units=units, produces=DatasetKind.PROCESS_SERIES,
-            header_row=table.header_row, decimal=table.decimal,
+            header_row=table.header_row, decimal=table.decimal, notes=notes,
         ),), source=path)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import ReaderError
-from engine.ingest.reader import ReadResult, SourceTable
+from engine.errors import Finding, ReaderError
+from engine.ingest.reader import ReadResult, SourceTable, left_out
 from engine.progress import ProgressCallback, no_progress
 from engine.schema import DatasetKind
 from plugins.historian._sniff import (
@@ -37,8 +37,8 @@ class HistorianWideReader:
     """Reads a wide historian export: the first column is the time, the others are tags.
 
     Cells holding a historian system state ("I/O Timeout", "Shutdown" …) instead of a number
-    become blank (no sample for that tag at that time). A first column whose header Formix does
-    not understand as a time is renamed "time".
+    become blank (no sample for that tag at that time), with a warning naming the cell. A
+    first column whose header Formix does not understand as a time is renamed "time".
 
     Args:
         delimiter: the field separator; None sniffs it.
@@ -86,16 +86,22 @@ class HistorianWideReader:
         if len(frame.columns) < 2:
             raise ReaderError(path.name, table.header_row, None, "no tag columns")
         frame = frame.copy()
+        notes: list[Finding] = []
         for column in frame.columns[1:]:
-            text = frame[column].astype("string").str.strip().str.lower()
+            cells = frame[column]
+            text = cells.astype("string").str.strip().str.lower()
             states = np.asarray(text.isin(SYSTEM_STATES).to_numpy(dtype=bool, na_value=False))
             if states.any():
-                frame[column] = frame[column].mask(pd.Series(states, index=frame.index), "")
+                notes += left_out(path.name, table.row_numbers, states, column,
+                                  lambda i, cells=cells: f"historian state "
+                                  f"{str(cells.iloc[i]).strip()!r} instead of a value: "
+                                  "sample left out")
+                frame[column] = cells.mask(pd.Series(states, index=frame.index), "")
         renames = {}
         if simplify(time_column) not in UNDERSTOOD["time"] and "time" not in frame.columns:
             renames[time_column] = "time"
         return ReadResult(tables=(SourceTable(
             name=table.name, frame=frame.rename(columns=renames), row_numbers=table.row_numbers,
             declared_units=dict(table.declared_units), produces=DatasetKind.PROCESS_SERIES,
-            header_row=table.header_row, decimal=table.decimal,
+            header_row=table.header_row, decimal=table.decimal, notes=tuple(notes),
         ),), source=path)

@@ -12,7 +12,7 @@ Results with a qualifier ("<0.1", ">100", "ND") are censored values, not numbers
 refuses the file with a ``ReaderError`` naming the first such row and the column and counting
 the others, so they are fixed in the LIMS export (reported as numbers or left out) rather than
 imported wrongly. Rows whose status says the result was rejected or cancelled are left out,
-and so are rows still pending without a result.
+and so are rows still pending without a result; each is listed as a warning of the import.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.errors import ReaderError
-from engine.ingest.reader import ReadResult, SourceTable
+from engine.errors import Finding, ReaderError
+from engine.ingest.reader import ReadResult, SourceTable, left_out
 from engine.progress import ProgressCallback, no_progress
 from engine.schema import DatasetKind
 from plugins.historian._sniff import head_lines, simplify
@@ -147,7 +147,7 @@ class LimsResultsReader:
         columns, records, rows = _parse(lines, header_line, delimiter, file)
         frame = pd.DataFrame(records, columns=columns, dtype=object)
         row_numbers = np.asarray(rows, dtype=np.int64)
-        frame, row_numbers = _keep_reportable(frame, row_numbers)
+        frame, row_numbers, notes = _keep_reportable(frame, row_numbers, file)
         if frame.empty:
             raise ReaderError(file, header_row, None,
                               f"the export has a header (row {header_row}) but no results")
@@ -163,6 +163,7 @@ class LimsResultsReader:
             name=path.stem, frame=frame.reset_index(drop=True), row_numbers=row_numbers,
             declared_units=declared_units(list(frame.columns)),
             produces=DatasetKind.LAB_RESULTS, header_row=header_row, decimal=decimal,
+            notes=notes,
         ),), source=path)
 
 
@@ -203,19 +204,28 @@ def _roles(columns: list[str]) -> dict[str, str]:
     return roles
 
 
-def _keep_reportable(frame: pd.DataFrame,
-                     rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def _keep_reportable(frame: pd.DataFrame, rows: np.ndarray,
+                     file: str) -> tuple[pd.DataFrame, np.ndarray, tuple[Finding, ...]]:
+    """The rows with a reportable result, and a warning for each row left out."""
     roles = _roles(list(frame.columns))
     by_role = {role: column for column, role in roles.items()}
     if "status" not in by_role:
-        return frame, rows
-    status = frame[by_role["status"]].astype(str).str.strip().str.lower()
-    keep = ~status.isin(_DROPPED_STATUS)
+        return frame, rows, ()
+    cells = frame[by_role["status"]].astype(str).str.strip()
+    status = cells.str.lower()
+    dropped = status.isin(_DROPPED_STATUS).to_numpy(dtype=bool)
+    pending = np.zeros(len(frame), dtype=bool)
     if "value" in by_role:
         empty = frame[by_role["value"]].astype(str).str.strip().eq("")
-        keep &= ~(empty & status.isin(_PENDING_STATUS))
-    mask = keep.to_numpy(dtype=bool)
-    return frame.loc[mask], rows[mask]
+        pending = (empty & status.isin(_PENDING_STATUS)).to_numpy(dtype=bool) & ~dropped
+    notes = (
+        left_out(file, rows, dropped, by_role["status"],
+                 lambda i: f"status {cells.iloc[i]!r}: result left out")
+        + left_out(file, rows, pending, by_role["status"],
+                   lambda i: f"status {cells.iloc[i]!r} and no result yet: row left out")
+    )
+    keep = ~(dropped | pending)
+    return frame.loc[keep], rows[keep], notes
 
 
 def _refuse_censored(frame: pd.DataFrame, rows: np.ndarray, roles: dict[str, str],

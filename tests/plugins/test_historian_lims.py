@@ -34,6 +34,9 @@ def test_pi_export_quality_and_system_states(registry: ReaderRegistry) -> None:
     assert name == "HistorianLongReader" and table.produces is DatasetKind.PROCESS_SERIES
     assert list(table.frame.columns) == ["Tag", "Timestamp", "Value", "quality"]
     assert list(table.row_numbers) == [2, 4, 5, 6, 7]  # "I/O Timeout", "Shutdown" left out
+    assert [(n.row, n.column, n.severity.value) for n in table.notes] == [
+        (3, "Value", "warning"), (8, "Value", "warning")]
+    assert "'I/O Timeout'" in table.notes[0].reason and "left out" in table.notes[0].reason
     assert list(table.frame["quality"]) == ["Good", "Uncertain (Questionable)", "Good",
                                             "Good", "Good"]
     suggestion = suggest_mapping(table)
@@ -66,6 +69,8 @@ def test_ignition_wide_export(registry: ReaderRegistry) -> None:
     name, table = _read(registry, DATA / "ignition_wide.csv")
     assert name == "HistorianWideReader"
     assert table.frame.iloc[1, 1] == ""  # "Shutdown" is no sample
+    assert [(n.row, n.column) for n in table.notes] == [(3, "[default]Mixer/Temp (degC)")]
+    assert "'Shutdown'" in table.notes[0].reason
     assert table.declared_units["[default]Mixer/Temp (degC)"] == "°C"
     result = normalise(table, suggest_mapping(table).profile, "ignition_wide.csv")
     assert result.ok and len(result.frames["process_series"]) == 10
@@ -129,6 +134,8 @@ def test_lims_export_skips_the_report_lines(registry: ReaderRegistry) -> None:
     assert name == "LimsResultsReader" and table.produces is DatasetKind.LAB_RESULTS
     assert table.header_row == 6
     assert list(table.row_numbers) == [7, 8, 9, 11, 12]  # rejected (10), pending (13) left out
+    assert [(n.row, n.column) for n in table.notes] == [(10, "Status"), (13, "Status")]
+    assert "'Rejected'" in table.notes[0].reason and "'Pending'" in table.notes[1].reason
     assert "property" in table.frame.columns and "Status" not in table.frame.columns
     mapping = {m.source: m.field for m in suggest_mapping(table).profile.columns}
     assert mapping["Batch"] == "batch_id" and mapping["Age (d)"] == "test_age"
@@ -170,3 +177,7 @@ def test_historian_and_lims_files_import_end_to_end(tmp_path: Path) -> None:
     assert counts["pi_long.csv"] == ("process_series", {"process_series": 4})
     assert counts["ignition_wide.csv"][1] == {"process_series": 10}
     assert counts["lims_labware.csv"] == ("lab_results", {"lab_results": 5})
+    left_out = {(w.file, w.row) for w in result.warnings
+                if "left out" in w.reason and w.row is not None}
+    assert left_out == {("pi_long.csv", 3), ("pi_long.csv", 8), ("ignition_wide.csv", 3),
+                        ("lims_labware.csv", 10), ("lims_labware.csv", 13)}
