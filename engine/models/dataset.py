@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -12,36 +11,35 @@ import pandas as pd
 
 from engine.errors import FormixError
 
-EXCEL_SUFFIXES = (".xls", ".xlsx", ".xlsm")
-
 
 def read_flat_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (delimiter sniffed) or Excel sheet into a DataFrame with stripped headers.
+    """Read a table file with the reader Formix picks for it, as for an import.
 
-    Args:
-        path: a .csv/.txt/.data file or an .xls/.xlsx workbook (first sheet).
+    Delimiter, decimal comma, encoding and header row are detected by the reader (CSV, Excel
+    workbooks, plugin formats); columns whose every filled cell is a number become float,
+    the others stay text (categorical inputs). Headers are stripped.
 
     Raises:
-        FormixError: the file is missing, unreadable or has duplicate headers after stripping.
+        FormixError: the file is missing; ReaderError (a FormixError naming file, row and
+            column) when the reader cannot read it.
     """
+    from engine.ingest._cells import Cells
+    from engine.ingest._findings import FindingCollector
+    from engine.ingest.importer import read_source
+    from engine.ingest.mapping import ImportProfile
+    from engine.schema import DatasetKind
+
     path = Path(path)
     if not path.is_file():
         raise FormixError(f"{path}: no such file")
-    try:
-        if path.suffix.lower() in EXCEL_SUFFIXES:
-            with warnings.catch_warnings():
-                # pandas 3 flags the xlrd engine as deprecated; it is still the .xls reader.
-                warnings.simplefilter("ignore")
-                frame = pd.read_excel(path)
-        else:
-            frame = pd.read_csv(path, sep=None, engine="python")
-    except (OSError, ValueError, ImportError, pd.errors.ParserError) as error:
-        raise FormixError(f"{path}: cannot read the table ({error})") from error
-    frame.columns = [str(c).strip() for c in frame.columns]
-    duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
-    if duplicated:
-        raise FormixError(f"{path}: duplicate column headers after stripping: {duplicated}")
-    return frame
+    table = read_source(path)
+    profile = ImportProfile(kind=DatasetKind.SAMPLES)
+    columns: dict[str, object] = {}
+    for name in table.frame.columns:
+        cells = Cells(table, profile, FindingCollector(path.name, table.row_numbers))
+        values = cells.numbers(name)
+        columns[name] = cells.text(name) if cells.findings.has_errors else values
+    return pd.DataFrame(columns).reset_index(drop=True)
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "column") -> None:

@@ -142,7 +142,7 @@ def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
     per = f" per {basis}" if basis else ""
     items = [
         f"<b>Predicted</b> values come from the models trained on the plant's own data. The "
-        f"<b>{coverage} interval</b> is the range in which about {_in_ten(coverage)} batches "
+        f"<b>{coverage:.0%} interval</b> is the range in which about {coverage * 10:.3g} batches "
         f"out of 10 made to the recipe are expected to test (calibrated on held-out batches).",
         "<b>Domain</b>: <span class=\"badge inside\">inside the data</span> the recipe is like "
         "those the model learned from; <span class=\"badge edge\">edge of the data</span> check "
@@ -203,7 +203,7 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str],
         rows.append(f"<tr>{''.join(cells)}</tr>")
     coverage = _coverage(recs)
     return ("<h2>Summary</h2>"
-            f"<p class=\"note\">Predicted value ({coverage} interval) of each property; cost "
+            f"<p class=\"note\">Predicted value ({coverage:.0%} interval) of each property; cost "
             "and CO₂ with their change against the current recipe. Details of each recipe "
             "follow below.</p>"
             f"<div class=\"scroll\"><table><tr>{''.join(head)}</tr>{''.join(rows)}</table></div>")
@@ -233,7 +233,7 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str], basis: str) -
         items = "".join(f"<li>{_e(d.text)}</li>" for d in attribution.drivers)
         if abs(attribution.other) >= 0.05:
             items += (f"<li>everything else together (other inputs and their interactions) "
-                      f"→ {_e(_signed_short(attribution.other))} {_e(attribution.unit)}</li>")
+                      f"→ {_e(_signed(attribution.other))} {_e(attribution.unit)}</li>")
         out.append(f"<h3>Why the predicted {_e(attribution.target)} changes by "
                    f"{_e(_signed(attribution.predicted_change))} {_e(attribution.unit)}"
                    "</h3><p class=\"note\">How much each change of an input (or of a quantity "
@@ -274,7 +274,7 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str],
             "</tr>")
     return ("<h3>Predicted properties, cost and CO₂</h3><div class=\"scroll\"><table><tr>"
             "<th></th><th>current recipe</th><th>this recipe</th><th>change</th>"
-            f"<th>{coverage} interval</th><th class=\"text\">unit</th></tr>{''.join(rows)}"
+            f"<th>{coverage:.0%} interval</th><th class=\"text\">unit</th></tr>{''.join(rows)}"
             "</table></div>")
 
 
@@ -452,19 +452,13 @@ def _unit_suffix(unit: str) -> str:
     return f" [{_e(unit)}]" if unit else ""
 
 
-def _coverage(recs: Sequence[ExplainedRecommendation]) -> str:
+def _coverage(recs: Sequence[ExplainedRecommendation]) -> float:
+    """The intervals' coverage (0.9 when no prediction carries one)."""
     for rec in recs:
         for p in rec.properties:
             if _finite(p.coverage):
-                return f"{p.coverage:.0%}"
-    return "90%"
-
-
-def _in_ten(coverage: str) -> str:
-    try:
-        return f"{float(coverage.rstrip('%')) / 10:g}"
-    except ValueError:
-        return "9"
+                return float(p.coverage)
+    return 0.9
 
 
 def _interval_text(mean: float | None, lower: float | None, upper: float | None) -> str:
@@ -490,14 +484,6 @@ def _fmt_opt(value: Any) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
     return _fmt(value)
-
-
-def _signed_short(value: float) -> str:
-    """A change as people round it: "+0.41", "−3.2", "+14.3", "+120"."""
-    size = abs(value)
-    text = f"{size:.0f}" if size >= 100 else f"{size:.1f}" if size >= 1 else f"{size:.2g}"
-    sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{text}"
 
 
 def _count(value: Any) -> str:

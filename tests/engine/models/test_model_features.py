@@ -73,6 +73,12 @@ def test_read_flat_table_sniffs_delimiter_and_strips_headers(tmp_path):
     frame = read_flat_table(path)
     assert list(frame.columns) == ["a", "b"]
     assert frame["b"].tolist() == [2, 4]
+    german = tmp_path / "rezepte.csv"
+    german.write_text("Zement;Wasser;Route\n300,5;150;A\n280,0;;B\n", encoding="cp1252")
+    frame = read_flat_table(german)
+    assert frame["Zement"].tolist() == [300.5, 280.0]  # decimal comma, as an import reads it
+    assert frame["Wasser"].iloc[0] == 150.0 and np.isnan(frame["Wasser"].iloc[1])
+    assert frame["Route"].tolist() == ["A", "B"]
     with pytest.raises(FormixError, match="no such file"):
         read_flat_table(tmp_path / "missing.csv")
 

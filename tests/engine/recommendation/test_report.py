@@ -105,6 +105,7 @@ def test_html_report_reads_well_for_a_plant_engineer(
     # the study's aim and how to read the figures come first
     assert demo_run.spec.description and html.escape(demo_run.spec.description) in text
     assert "How to read this report" in text and "90% interval" in text
+    assert "about 9 batches out of 10" in text
     # self-contained: no scripts, links, external fonts or images (the plant may be offline)
     for forbidden in ("<script", "<link", "src=", "url(", "@import", "http://", "https://"):
         assert forbidden not in text, forbidden
