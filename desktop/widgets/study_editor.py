@@ -523,8 +523,7 @@ def _catalogue_tip(info: Mapping[str, Any], value: Any, unit: str) -> str:
         return ""
     name = info.get("catalogue_name") or ""
     source = info.get("catalogue_source") or ""
-    about = "; ".join(part for part in (name, f"imported from {source}" if source else "")
-                      if part)
+    about = "; ".join(part for part in (name, f"source: {source}" if source else "") if part)
     return (f"{_number(value)} {unit}, from the project's materials catalogue"
             f"{f' ({about})' if about else ''}. Type a value to use another one in this "
             "study only.")

@@ -46,6 +46,7 @@ def demo_profiles() -> dict[DatasetKind, ImportProfile]:
                 ColumnMapping("currency", "currency"),
                 ColumnMapping("co2_per_unit", "co2_per_unit"),
                 ColumnMapping("density_kg_m3", "density", _DENSITY_UNIT),
+                ColumnMapping("source", "reference"),
             ],
         ),
         DatasetKind.RECIPES: ImportProfile(

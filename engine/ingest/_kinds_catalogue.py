@@ -97,9 +97,16 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
         "unit": units[keep], "price_per_unit": numbers["price_per_unit"][keep],
         "currency": optional_text(cells, mapped, "currency")[keep],
         "co2_per_unit": numbers["co2_per_unit"][keep], "density_kg_m3": density[keep],
-        "source": np.full(len(keep), cells.findings.file, dtype=object),
+        "source": _sources(cells, mapped)[keep],
     })
     return {"materials": frame}
+
+
+def _sources(cells: Cells, mapped: Mapped) -> np.ndarray:
+    """Where each row's figures come from: the catalogue's reference column (a citation), or
+    the file name when the row gives none."""
+    given = optional_text(cells, mapped, "reference")
+    return np.where(pd.isna(given), cells.findings.file, given).astype(object)
 
 
 def recipes(cells: Cells, mapped: Mapped) -> Frames:

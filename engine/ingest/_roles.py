@@ -38,6 +38,7 @@ MATERIAL_PATTERNS: tuple[tuple[str, str], ...] = (
     ("currency", r"currency|ccy|cur"),
     ("co2_per_unit", r"co2|co₂|gwp|carbon|co2 factor|co2 per unit|embodied carbon"),
     ("density", r"density|particle density|specific density"),
+    ("reference", r"source|sources|reference|references|citation|ref|data source"),
     ("unit", r"unit|units|uom|per"),
     ("name", r"name|description"),
 )

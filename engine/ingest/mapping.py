@@ -33,12 +33,14 @@ __all__ = [
 ]
 
 # Fields a column can map to. Materials catalogues add material, material_kind,
-# price_per_unit, currency, co2_per_unit and density; process logs may add quality.
+# price_per_unit, currency, co2_per_unit, density and reference (where the figures come
+# from); process logs may add quality.
 FIELDS = frozenset({
     "recipe_id", "version", "name", "family", "batch_id", "plant", "line", "start_time",
     "end_time", "time", "tag", "value", "unit", "property", "test_age", "replicate",
     "sample_id", "ignore", "quality",
     "material", "material_kind", "price_per_unit", "currency", "co2_per_unit", "density",
+    "reference",
 })
 PREFIXES = ("component", "setting", "property", "tag")
 

@@ -39,7 +39,8 @@ _HANDLERS: dict[DatasetKind, _Handler] = {
 # Fields (and prefixes, ending in ":") each kind uses; other mapped fields get a warning.
 KIND_FIELDS: dict[DatasetKind, frozenset[str]] = {
     DatasetKind.MATERIALS: frozenset({"material", "name", "material_kind", "unit",
-                                      "price_per_unit", "currency", "co2_per_unit", "density"}),
+                                      "price_per_unit", "currency", "co2_per_unit", "density",
+                                      "reference"}),
     DatasetKind.RECIPES: frozenset({"recipe_id", "version", "name", "family", "component:",
                                     "setting:"}),
     DatasetKind.BATCHES: frozenset({"batch_id", "recipe_id", "version", "plant", "line",

@@ -203,6 +203,7 @@ def test_the_price_and_co2_cells_show_the_catalogue_values(qtbot, demo_copy: str
             assert page.editor.variables.is_inherited(row, key)
             assert item.font().italic()  # told apart from the study's own values
             assert "from the project's materials catalogue" in item.toolTip()
+            assert f"source: {catalogue[name]['source']}" in item.toolTip()  # its citation
     assert "grey italics" in page.editor.materials_note.text()
     assert page.editor.missing_factors() == {"price": [], "co2": []}
     again, problems = page.editor.study()  # shown, but not written into the study

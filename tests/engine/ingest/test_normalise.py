@@ -192,6 +192,16 @@ def test_materials_catalogue(tmp_path: Path) -> None:
     assert frame["source"].tolist() == ["f.csv", "f.csv"]
 
 
+def test_materials_catalogue_keeps_where_its_figures_come_from(tmp_path: Path) -> None:
+    text = ("Material,Price,CO2 factor,Source\n"
+            "CEM I,0.11,0.85,\"USGS 2016 Minerals Yearbook; EPD 2021\"\nFly ash,0.04,0.01,\n")
+    result = _run(_csv(tmp_path, text), "materials")
+    assert result.ok, result.findings
+    frame = result.frames["materials"]
+    # the citation is stored; a row without one keeps the file it came from
+    assert frame["source"].tolist() == ["USGS 2016 Minerals Yearbook; EPD 2021", "f.csv"]
+
+
 def test_decimal_commas(tmp_path: Path) -> None:
     text = "Rezept;Zement (kg/m3);Wasser (kg/m3)\nR1;1.350,5;175,25\nR2;300;180\n"
     table = _csv(tmp_path, text)
