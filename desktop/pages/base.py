@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QLayout, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSplitter, QVBoxLayout, QWidget
 
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskRunner
@@ -44,6 +44,17 @@ class Page(QWidget):
         super().__init__(parent)
         self.runner = TaskRunner(self)
         self.location: str | None = None
+
+    def header(self, text: QLabel, *controls: QWidget) -> QHBoxLayout:
+        """The top row: the page's title, ``text`` (wrapped, taking the free width), then
+        ``controls``."""
+        row = QHBoxLayout()
+        row.addWidget(QLabel(f"<h2>{self.title}</h2>", self))
+        text.setWordWrap(True)
+        row.addWidget(text, 1)
+        for control in controls:
+            row.addWidget(control)
+        return row
 
     def assemble(
         self,

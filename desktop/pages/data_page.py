@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QTabWidget,
@@ -67,19 +66,13 @@ class DataPage(Page):
         self.table_task: Task | None = None
         self._plots: QWidget | None = None
 
-        heading = QLabel("<h2>Data</h2>", self)
         self.summary = QLabel("No project open.", self)
-        self.summary.setWordWrap(True)
         self.rebuild_button = QPushButton("Rebuild table", self)
         self.rebuild_button.setToolTip("Link the project's records into the modelling table again")
         self.rebuild_button.clicked.connect(self.build_table)
         self.export_button = QPushButton("Export table…", self)
         self.export_button.clicked.connect(self.choose_export)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addWidget(self.summary, 1)
-        top.addWidget(self.rebuild_button)
-        top.addWidget(self.export_button)
+        top = self.header(self.summary, self.rebuild_button, self.export_button)
 
         self.wizard = ImportWizard(self)
         self.wizard.imported.connect(self._on_imported)

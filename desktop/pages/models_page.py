@@ -87,13 +87,9 @@ class ModelsPage(Page):
         self.train_task: Task | None = None
         self.versions_records: list[dict[str, Any]] = []
 
-        heading = QLabel("<h2>Models</h2>", self)
-        intro = QLabel("Learn each measured property from the recipes, check it on recipes the "
-                       "model never saw, and keep every trained version.", self)
-        intro.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addWidget(intro, 1)
+        top = self.header(QLabel("Learn each measured property from the recipes, check it on "
+                                 "recipes the model never saw, and keep every trained version.",
+                                 self))
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
 

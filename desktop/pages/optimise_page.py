@@ -83,9 +83,7 @@ class OptimisePage(Page):
         self._factors_timer.setInterval(FACTORS_DELAY_MS)
         self._factors_timer.timeout.connect(self._refresh_factors_if_changed)
 
-        heading = QLabel("<h2>Optimise</h2>", self)
         self.study_label = QLabel(self)
-        self.study_label.setWordWrap(True)
         self.open_button = QPushButton("Open study…", self)
         self.open_button.clicked.connect(self.choose_study)
         self.save_button = QPushButton("Save study…", self)
@@ -96,11 +94,8 @@ class OptimisePage(Page):
         self.run_button = QPushButton("Run optimisation", self)
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addWidget(self.study_label, 1)
-        for button in (self.open_button, self.save_button, self.default_button, self.run_button):
-            top.addWidget(button)
+        top = self.header(self.study_label, self.open_button, self.save_button,
+                          self.default_button, self.run_button)
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
 

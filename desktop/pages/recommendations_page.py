@@ -16,7 +16,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
@@ -73,9 +72,7 @@ class RecommendationsPage(Page):
         self._syncing = False
         self.recommend_task: Task | None = None
 
-        heading = QLabel("<h2>Recommendations</h2>", self)
         self.summary = QLabel(self)
-        self.summary.setWordWrap(True)
         self.k_spin = QSpinBox(self)
         self.k_spin.setRange(1, 10)
         self.k_spin.setValue(3)
@@ -89,12 +86,8 @@ class RecommendationsPage(Page):
         self.export_button.clicked.connect(self.choose_export)
         self.trial_button = QPushButton("Record a trial →", self)
         self.trial_button.clicked.connect(lambda: self.navigate_requested.emit("Trials"))
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addWidget(self.summary, 1)
-        for widget in (self.k_spin, self.recommend_button, self.export_button,
-                       self.trial_button):
-            top.addWidget(widget)
+        top = self.header(self.summary, self.k_spin, self.recommend_button, self.export_button,
+                          self.trial_button)
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
 

@@ -87,14 +87,9 @@ class TrialsPage(Page):
         self.report: Any = None
         self.record_task: Task | None = None
 
-        heading = QLabel("<h2>Trials</h2>", self)
-        intro = QLabel("When the plant makes batches to a recommended recipe, record them here; "
-                       "once the lab results are imported, see whether they landed inside the "
-                       "predicted interval.", self)
-        intro.setWordWrap(True)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addWidget(intro, 1)
+        top = self.header(QLabel("When the plant makes batches to a recommended recipe, record "
+                                 "them here; once the lab results are imported, see whether they "
+                                 "landed inside the predicted interval.", self))
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
 
