@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.optimisation.result import OptimisationResult
+from engine.optimisation.result import OptimisationResult, unit_scaled
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def recommend(result: OptimisationResult, k: int = 3) -> tuple[Recommendation, .
     if n == 0 or k <= 0:
         return ()
     F = result.objective_matrix() * result.signs
-    normalised = _normalise(F)
+    normalised = unit_scaled(F)
     balanced = _asf(normalised)
     reasons: dict[int, list[str]] = {}
     for row, reason in _candidates(result, normalised, balanced):
@@ -94,12 +94,6 @@ def recommend(result: OptimisationResult, k: int = 3) -> tuple[Recommendation, .
     picks = [_recommendation(result, row, tuple(reasons[row])) for row in chosen]
     picks.sort(key=lambda r: (-(len(r.better_than_baseline or ())), balanced[r.row]))
     return tuple(replace(r, rank=i + 1) for i, r in enumerate(picks))
-
-
-def _normalise(F: np.ndarray) -> np.ndarray:
-    low, high = F.min(axis=0), F.max(axis=0)
-    span = np.where(high > low, high - low, 1.0)
-    return (F - low) / span
 
 
 def _asf(normalised: np.ndarray) -> np.ndarray:

@@ -17,6 +17,14 @@ objective (nadir plus 10 % of the range, the usual convention). Comparing runs n
 ``ideal``/``nadir`` for all of them: pass it to :func:`normalised_hypervolume`."""
 
 
+def unit_scaled(F: np.ndarray) -> np.ndarray:
+    """Each column of ``F`` scaled to [0, 1] by its own minimum and maximum (a constant column
+    becomes 0): objectives in different units made comparable."""
+    F = np.asarray(F, dtype=float)
+    low, high = F.min(axis=0), F.max(axis=0)
+    return (F - low) / np.where(high > low, high - low, 1.0)
+
+
 def normalised_hypervolume(F: np.ndarray, ideal: np.ndarray, nadir: np.ndarray,
                            reference: float = HV_REFERENCE) -> float:
     """Hypervolume of minimisation-form objectives ``F`` after scaling ideal→0, nadir→1.

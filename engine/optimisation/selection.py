@@ -17,6 +17,8 @@ from pymoo.algorithms.moo.nsga2 import binary_tournament
 from pymoo.core.selection import Selection
 from pymoo.operators.selection.tournament import TournamentSelection
 
+from engine.optimisation.result import unit_scaled
+
 
 class NeighbourhoodSelection(Selection):
     """Binary tournament; the second parent is, with ``probability``, one of the first parent's
@@ -41,9 +43,7 @@ class NeighbourhoodSelection(Selection):
         k = min(max(1, round(self.neighbourhood * len(pop))), len(feasible) - 1)
         if n_parents < 2 or k < 1:
             return parents
-        F = np.asarray(pop.get("F"), dtype=float)[feasible]
-        ideal, nadir = F.min(axis=0), F.max(axis=0)
-        scaled = (F - ideal) / np.where(nadir > ideal, nadir - ideal, 1.0)
+        scaled = unit_scaled(np.asarray(pop.get("F"), dtype=float)[feasible])
         distance = np.linalg.norm(scaled[:, None, :] - scaled[None, :, :], axis=2)
         np.fill_diagonal(distance, np.inf)
         nearest = feasible[np.argsort(distance, axis=1)[:, :k]]

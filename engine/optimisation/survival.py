@@ -18,6 +18,8 @@ from moocore import hv_contributions
 from pymoo.core.survival import Survival
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
+from engine.optimisation.result import unit_scaled
+
 
 class HypervolumeSurvival(Survival):
     """Non-dominated sorting, then least-hypervolume-contribution removal on the last front.
@@ -37,14 +39,13 @@ class HypervolumeSurvival(Survival):
             **kwargs: Any) -> Any:
         F = np.asarray(pop.get("F"), dtype=float)
         n_survive = len(pop) if n_survive is None else n_survive
-        ideal, nadir = F.min(axis=0), F.max(axis=0)
-        scale = np.where(nadir > ideal, nadir - ideal, 1.0)
+        unit = unit_scaled(F)
         reference = np.full(F.shape[1], self.reference)
         survivors: list[int] = []
         fronts = NonDominatedSorting().do(F, n_stop_if_ranked=n_survive)
         for rank, front in enumerate(fronts):
             members = np.asarray(front, dtype=int)
-            scaled = (F[members] - ideal) / scale
+            scaled = unit[members]
             while len(survivors) + len(members) > n_survive:
                 weakest = int(np.argmin(hv_contributions(scaled, ref=reference)))
                 scaled = np.delete(scaled, weakest, axis=0)

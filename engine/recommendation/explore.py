@@ -25,7 +25,7 @@ from engine.optimisation.decision import (
     standardised_inputs,
 )
 from engine.optimisation.predictor import EDGE_MAX
-from engine.optimisation.result import HV_REFERENCE, OptimisationResult
+from engine.optimisation.result import HV_REFERENCE, OptimisationResult, unit_scaled
 
 DEFAULT_KAPPA = 1.0  # half-widths: the optimistic point is the interval's favourable end
 
@@ -49,10 +49,8 @@ def exploration_batch(result: OptimisationResult, k: int = 3, kappa: float = DEF
     if n == 0 or k <= 0:
         return (), {}
     expected, optimistic = objective_bounds(result, kappa)
-    both = np.vstack([expected, optimistic])
-    ideal, nadir = both.min(axis=0), both.max(axis=0)
-    span = np.where(nadir > ideal, nadir - ideal, 1.0)
-    expected_n, optimistic_n = (expected - ideal) / span, (optimistic - ideal) / span
+    both = unit_scaled(np.vstack([expected, optimistic]))
+    expected_n, optimistic_n = both[:n], both[n:]
     damping = _domain_damping(result)
     points = standardised_inputs(result)
     front = expected_n.copy()
