@@ -273,6 +273,7 @@ class TaskRunner(QObject):
         job: Job,
         on_done: Callable[[TaskOutcome], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        replaces: Task | None = None,
     ) -> Task:
         """Run ``job(progress, cancel)`` on a pool thread.
 
@@ -281,11 +282,16 @@ class TaskRunner(QObject):
             job: calls one service; its return value becomes ``TaskOutcome.value``.
             on_done: called in the GUI thread with the outcome.
             on_progress: called in the GUI thread with (fraction, message).
+            replaces: an earlier task this one supersedes (a rebuild, a new pick): it is
+                cancelled and its outcome is never delivered, so a slow old job cannot
+                overwrite the new one's result or end its progress display.
 
         Returns:
             The task; connect to its signals or call ``cancel()``. After ``shutdown`` the
             job is not run and the task is already cancelled (``outcome.cancelled``).
         """
+        if replaces is not None:
+            replaces.discard()
         task_id = next(self._ids)
         task = Task(name, CancelToken())
         if self._closed:  # a late timer or click after the page closed: never runs

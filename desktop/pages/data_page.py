@@ -121,24 +121,19 @@ class DataPage(Page):
         if not self.location:
             return None
         location = self.location
-        if self.table_task is not None:
-            self.table_task.cancel()
         self.table_notice.set_text("Building the modelling table…")
-        started: list[Task] = []
         self.table_task = self.runner.start(
             "build modelling table",
             lambda progress, cancel: _services().modelling_table(
                 location, progress=progress, cancel=cancel),
-            lambda outcome: self._on_table(outcome, started[0]),
+            self._on_table,
+            replaces=self.table_task,
         )
-        started.append(self.table_task)
         self.progress.track(self.table_task, "Linking records…")
         self._update_buttons()
         return self.table_task
 
-    def _on_table(self, outcome: TaskOutcome, task: Task) -> None:
-        if task is not self.table_task:  # a newer build replaced this one
-            return
+    def _on_table(self, outcome: TaskOutcome) -> None:
         self.table_task = None
         self._update_buttons()
         if outcome.cancelled:

@@ -276,11 +276,7 @@ class ModelsPage(Page):
             return _services().train_models(location, progress=progress, cancel=cancel,
                                             **options)
 
-        started: list[Task] = []
-
         def done(outcome: TaskOutcome) -> None:
-            if not started or started[0] is not self.train_task:
-                return
             self.train_task = None
             self._update_buttons()
             if outcome.ok:
@@ -301,7 +297,6 @@ class ModelsPage(Page):
 
         self.message.clear()
         self.train_task = self.runner.start("train models", job, done)
-        started.append(self.train_task)
         self.progress.track(self.train_task, "Training…")
         self._update_buttons()
         return self.train_task

@@ -322,11 +322,7 @@ class OptimisePage(Page):
         def job(progress: Any, cancel: Any) -> Any:
             return optimise(location, progress=progress, cancel=cancel, **arguments)
 
-        started: list[Task] = []
-
         def done(outcome: TaskOutcome) -> None:
-            if not started or started[0] is not self.run_task:
-                return
             self.run_task = None
             self._timer.stop()
             self._poll_live()
@@ -347,7 +343,6 @@ class OptimisePage(Page):
         self.generation_slider.setEnabled(False)
         self.recommend_button.setEnabled(False)
         self.run_task = self.runner.start("optimise", job, done)
-        started.append(self.run_task)
         self.progress.track(self.run_task, "Optimising…")
         self.run_task.progress.connect(self._on_progress)
         self._timer.start()

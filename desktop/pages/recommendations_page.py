@@ -174,11 +174,7 @@ class RecommendationsPage(Page):
         def job(progress: Any, cancel: Any) -> list[Any]:
             return list(_services().recommend(location, run, k=k))
 
-        started: list[Task] = []
-
         def done(outcome: TaskOutcome) -> None:
-            if not started or started[0] is not self.recommend_task:
-                return
             self.recommend_task = None
             self._update_buttons()
             if not outcome.ok:
@@ -188,8 +184,8 @@ class RecommendationsPage(Page):
                 return
             self.show_recommendations(outcome.value)
 
-        self.recommend_task = self.runner.start("recommend", job, done)
-        started.append(self.recommend_task)
+        self.recommend_task = self.runner.start("recommend", job, done,
+                                                 replaces=self.recommend_task)
         self.progress.track(self.recommend_task, "Choosing and explaining recipes…")
         self._update_buttons()
         return self.recommend_task

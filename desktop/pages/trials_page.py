@@ -297,11 +297,7 @@ class TrialsPage(Page):
             recorded = record_trial(location, ident, batches, **extra)
             return recorded, _services().trials(location)
 
-        started: list[Task] = []
-
         def done(outcome: TaskOutcome) -> None:
-            if not started or started[0] is not self.record_task:
-                return
             self.record_task = None
             self._update_buttons()
             if not outcome.ok:
@@ -317,7 +313,6 @@ class TrialsPage(Page):
             self.status_message.emit(f"Trial recorded ({len(batches)} batch(es))")
 
         self.record_task = self.runner.start("record trial", job, done)
-        started.append(self.record_task)
         self.progress.track(self.record_task, "Recording the trial…")
         self._update_buttons()
         return self.record_task

@@ -242,6 +242,22 @@ def _read(path: Path) -> pd.DataFrame:
     return read_flat_table(path)
 
 
+def _read_training_file(args: argparse.Namespace) -> pd.DataFrame:
+    """The table of ``formix train/evaluate FILE``; says which columns default inputs skip."""
+    import sys
+
+    from engine.models.dataset import row_number_columns
+
+    frame = _read(args.table)
+    if args.inputs is None:
+        for column in row_number_columns(frame):
+            first, last = frame[column].iloc[[0, -1]]
+            print(f"note: {Path(args.table).name}: column {column!r} numbers the rows "
+                  f"({first:g}…{last:g}), so it is not an input (name it in --inputs to use "
+                  "it)", file=sys.stderr)
+    return frame
+
+
 def _is_project(path: Path) -> bool:
     from engine.storage import PROJECT_SUFFIX
 
@@ -269,7 +285,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     table = _project_table(args.table, args) if _is_project(args.table) else None
     if not args.target:
         raise FormixError("name at least one --target column")
-    frame = table.frame if table is not None else _read(args.table)
+    frame = table.frame if table is not None else _read_training_file(args)
     progress = TerminalProgress(enabled=not args.quiet)
     results = evaluate_models(
         table if table is not None else frame,
@@ -333,7 +349,7 @@ def run_train(args: argparse.Namespace) -> int:
         return _train_project(args)
     if args.out is None or not args.target:
         raise FormixError("training on a file needs --target and --out MODEL_DIR")
-    frame = _read(args.table)
+    frame = _read_training_file(args)
     group_column = None
     if len(args.group_by) == 1:
         group_column = args.group_by[0]
@@ -379,6 +395,7 @@ def run_train(args: argparse.Namespace) -> int:
         emit_json(summary)
     else:
         print(f"saved {len(model_set.targets)} model(s) to {args.out}")
+        print(f"  inputs ({len(model_set.inputs)}): {', '.join(model_set.inputs)}")
         for target, metrics in model_set.cv_metrics.items():
             print(
                 f"  {target}: grouped CV RMSE {metrics['rmse']:.3f}, coverage "

@@ -415,6 +415,8 @@ def _add_new_materials(item: _Prepared, known: set[str]) -> list[Finding]:
     )
     known.update(new)
     listing = ", ".join(f"{r['material']} ({r['kind']})" for r in rows[:12])
+    if len(rows) > 12:
+        listing += f" and {len(rows) - 12} more"
     others = [r for r in rows if r["kind"] == MaterialKind.OTHER.value]
     reason = (f"{len(rows)} material(s) added to the catalogue: {listing}; set prices, CO₂ "
               "factors and densities in the materials catalogue")

@@ -51,8 +51,8 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "co
 
 
 def default_inputs(frame: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
-    """All numeric columns of ``frame`` except ``exclude``, in table order."""
-    skip = set(exclude)
+    """All numeric columns of ``frame`` except ``exclude`` and row numbers, in table order."""
+    skip = {*exclude, *row_number_columns(frame)}
     return [
         c
         for c in frame.columns
@@ -60,6 +60,24 @@ def default_inputs(frame: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
         and pd.api.types.is_numeric_dtype(frame[c])
         and not pd.api.types.is_bool_dtype(frame[c])
     ]
+
+
+def row_number_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns that just number the rows: consecutive integers in row order (a saved pandas
+    index, "No.", "#"). As model inputs they would tie predictions to row order and make every
+    row its own recipe in grouped cross-validation."""
+    if len(frame) < 3:
+        return []
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        numbers = values.to_numpy(dtype=float)
+        if (np.isfinite(numbers).all() and numbers[0] == np.round(numbers[0])
+                and np.all(np.diff(numbers) == 1.0)):
+            found.append(column)
+    return found
 
 
 def recipe_groups(

@@ -119,6 +119,26 @@ def test_cancel_stops_a_job_at_its_next_check(qtbot, runner) -> None:
     assert outcome.cancelled and not outcome.ok and outcome.error is None
 
 
+def test_a_replaced_task_is_stopped_and_never_delivers(qtbot, runner) -> None:
+    """A rebuild started while the old one runs: only the new outcome reaches the page."""
+    started = threading.Event()
+
+    def slow(progress, cancel):
+        started.set()
+        while not cancel.cancelled:
+            time.sleep(0.005)
+        return "old"
+
+    delivered = []
+    old = runner.start("build", slow, delivered.append)
+    assert started.wait(5)
+    new = runner.start("build", lambda p, c: "new", delivered.append, replaces=old)
+    assert _finish(qtbot, new).value == "new"
+    qtbot.waitUntil(lambda: not runner.busy, timeout=5000)
+    assert [o.value for o in delivered] == ["new"]
+    assert old.token.cancelled and old.outcome.value == "old"
+
+
 def test_shutdown_cancels_and_waits(qtbot) -> None:
     runner = TaskRunner()
     started = threading.Event()

@@ -141,3 +141,24 @@ def test_train_then_predict(table, tmp_path, capsys):
     ):
         assert column in predictions.columns
     assert predictions["strength top contributions"].str.contains("MPa").all()
+
+
+def test_saved_row_index_is_not_an_input(tmp_path, capsys):
+    """A table written with its pandas index (blank header, 0…n-1) trains on the real inputs;
+    the row numbers would otherwise make every row its own recipe in grouped CV."""
+    frame = make_recipes(n_recipes=40, seed=5).drop(columns=["recipe", "slump", "route"])
+    path = tmp_path / "with_index.csv"
+    frame.to_csv(path)  # index column with an empty header
+    model_dir = tmp_path / "model"
+    code = main(["train", str(path), "--target", "strength", "--out", str(model_dir),
+                 "--cv-folds", "3", "--json", *FAST_ARGS])
+    assert code == 0
+    captured = capsys.readouterr()
+    summary = json.loads(captured.out)
+    assert summary["inputs"] == [c for c in frame.columns if c != "strength"]
+    assert "numbers the rows (0…119)" in captured.err
+
+    code = main(["train", str(path), "--target", "strength", "--out", str(tmp_path / "m2"),
+                 "--inputs", "column A", "cement", "--cv-folds", "0", "--json", *FAST_ARGS])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["inputs"] == ["column A", "cement"]
