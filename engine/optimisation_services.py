@@ -128,8 +128,9 @@ def optimise(
 
     Raises:
         StudySpecError: the study is invalid (every problem with its TOML key path).
-        FormixError: no study given for a non-demo project, no trained model ("train a model
-            first"), a study the models cannot serve, or missing prices/CO₂ factors.
+        FormixError: no trained model ("train a model first"; without a study, the
+            project's default study is used: the demo's, or a draft from the data), a study
+            the models cannot serve, or missing prices/CO₂ factors.
     """
     from engine.model_services import project_deriver
     from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
@@ -165,12 +166,31 @@ def optimise(
 
 
 def default_study(location: str | Path) -> dict[str, Any] | None:
-    """The project's default study as a dict mirroring the TOML (the demo's), or None."""
+    """The project's default study as a dict mirroring the TOML: the demo's own, else a draft
+    drawn from the data of the latest trained model (see :mod:`engine.optimisation.draft`);
+    None before any model is trained.
+
+    Raises:
+        StudySpecError: the draft is inconsistent (a bug: drafts are checked here).
+    """
+    from engine import services
     from engine.demo.project import is_demo_project
+    from engine.model_services import project_deriver
+    from engine.optimisation.draft import draft_study
+    from engine.optimisation.study import StudySpec
 
     if is_demo_project(location) or Path(str(location)).name == "demo.formix":
         return demo_study().model_dump(mode="json", exclude_none=True)
-    return None
+    try:
+        _version, model_set = trained_model(location)
+    except FormixError:
+        return None
+    table, _report = services.modelling_table(location)
+    draft = draft_study(table, list(model_set.inputs), list(model_set.targets),
+                        _read_catalogue(location), project_deriver(location))
+    spec = StudySpec.from_dict(draft)
+    spec.check()
+    return spec.model_dump(mode="json", exclude_none=True)
 
 
 def load_study(path: str | Path) -> dict[str, Any]:
@@ -549,12 +569,11 @@ def _study(location: str, study: StudySpec | Mapping[str, Any] | str | Path | No
         return StudySpec.from_dict(study)
     if study is not None:
         return StudySpec.from_toml(study)
-    from engine.demo.project import is_demo_project
-
-    if is_demo_project(location) or Path(location).name == "demo.formix":
-        return demo_study()
-    raise FormixError(f"{location}: give a study file (TOML); only the demo project has a "
-                      "default study")
+    default = default_study(location)
+    if default is None:
+        raise FormixError(f"{location}: no trained model to draft a study from: train a model "
+                          "first, or give a study file (TOML)")
+    return StudySpec.from_dict(default)
 
 
 def trained_model(location: str | Path, name: str = DEFAULT_MODEL_NAME,

@@ -433,9 +433,10 @@ def _train_project(args: argparse.Namespace) -> int:
         return 0
     print(f"saved model '{report.name}' version {report.version} in {args.table}")
     for row in rows:
-        print(f"  {row['target']}: grouped CV RMSE {row['rmse']:.3f}, coverage "
+        unit = f" {report.units[row['target']]}" if report.units.get(row["target"]) else ""
+        print(f"  {row['target']}: grouped CV RMSE {row['rmse']:.3f}{unit}, coverage "
               f"{row['coverage']:.3f} (nominal {report.nominal_coverage:.2f}), mean width "
-              f"{row['mean_interval_width']:.3f}, {row['n_groups']} recipes")
+              f"{row['mean_interval_width']:.3f}{unit}, {row['n_groups']} recipes")
     return 0
 
 

@@ -2,9 +2,11 @@
 
 ``formix optimize [STUDY.toml] --project P`` runs a study with the project's trained models and
 prints (or saves) explained recommendations; without a study file the demo project runs its
-demo study. ``--explore`` proposes next experiments instead. Runs and recommendations are
-stored in the project; ``formix trials record`` links a recommendation to the batches that
-tried it, and ``formix trials list`` compares their lab results with the predictions.
+demo study and any other project a draft drawn from its data (``--out`` saves it as
+``study.toml`` to edit). ``--explore`` proposes next experiments instead. Runs and
+recommendations are stored in the project; ``formix trials record`` links a recommendation
+to the batches that tried it, and ``formix trials list`` compares their lab results with the
+predictions.
 ``formix recommend --project P`` picks again from the latest stored run (or ``--run ID``);
 ``formix recommend DIR`` does so from a folder written by ``formix optimize --out DIR``.
 """
@@ -37,7 +39,8 @@ def register(subparsers: Any) -> None:
         "current generation and keeps the best recipes so far.",
     )
     parser.add_argument("study", type=Path, nargs="?",
-                        help="study file (TOML); the demo project's own study when left out")
+                        help="study file (TOML); left out: the demo's own study, or a draft "
+                        "drawn from the project's data (--out saves it as study.toml)")
     parser.add_argument("--project", type=Path, help="project whose trained models to use")
     parser.add_argument("--model", default="properties", help="model set name (default: "
                         "properties)")

@@ -30,12 +30,52 @@ def test_optimising_without_a_trained_model_says_train_first(demo_project: Path,
         optimisation_services.optimise(project, population=10, generations=2)
 
 
-def test_only_the_demo_project_has_a_default_study(trained_demo: Path, tmp_path: Path) -> None:
+def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
+                                                        tmp_path: Path) -> None:
+    """A plant project without a study of its own: the draft varies every ingredient within
+    the data, fixes the age at 28 days, fills 1 m³ and runs as it is."""
+    from engine import services
+    from engine.optimisation.study import StudySpec
+
     project = tmp_path / "plant.formix"
     shutil.copy(trained_demo, project)
     with ProjectStore.open(project) as store:
         store.set_setting("demo_project", None)
-    with pytest.raises(FormixError, match="give a study file"):
+    draft = optimisation_services.default_study(project)
+    assert draft is not None
+    spec = StudySpec.from_dict(draft)
+    table, _report = services.modelling_table(project)
+    frame = table.frame
+    variables = {v.name: v for v in spec.variables}
+    amounts = [name for name, v in variables.items() if v.material]
+    assert set(amounts) == {"cement", "blast_furnace_slag", "fly_ash", "water",
+                            "superplasticizer", "coarse_aggregate", "fine_aggregate"}
+    for name in amounts:
+        v = variables[name]
+        assert frame[name].min() <= v.lower < v.upper <= frame[name].max(), name
+    assert variables["test_age_days"].type == "fixed" and variables["test_age_days"].value == 28
+    (mixture,) = spec.mixture
+    assert mixture.basis == "volume" and mixture.total == 1.0 and 0 <= mixture.air < 0.1
+    assert [o.kind for o in spec.objectives] == ["target", "cost", "co2"]
+    assert spec.baseline is not None and set(spec.baseline.values) <= set(variables)
+
+    run = optimisation_services.optimise(project, population=20, generations=5, save=False)
+    pareto = run.result.pareto
+    assert len(pareto) and run.result.max_constraint_violation <= 1e-9
+    for name in amounts:
+        v = variables[name]
+        assert pareto[name].between(v.lower - 1e-9, v.upper + 1e-9).all(), name
+    volume = sum(pareto[c] / mixture.densities[c] for c in mixture.components)
+    assert (volume + mixture.air).sub(1.0).abs().max() < 1e-9
+
+
+def test_a_project_without_a_model_has_no_study(demo_project: Path, tmp_path: Path) -> None:
+    project = tmp_path / "plant.formix"
+    shutil.copy(demo_project, project)
+    with ProjectStore.open(project) as store:
+        store.set_setting("demo_project", None)
+    assert optimisation_services.default_study(project) is None
+    with pytest.raises(FormixError, match="train a model first"):
         optimisation_services.optimise(project, population=10, generations=2)
 
 

@@ -1,0 +1,176 @@
+"""A first study drawn from a project's own data, for projects without a study of their own.
+
+A plant engineer who has just imported and trained should not face an empty study: the draft
+varies every recipe amount and process setting the model uses between the 2nd and 98th
+percentiles of the data, fixes the test age at 28 days (or the most common age), fills 1 m³ by
+absolute volume when every amount is per m³ and has a density, maximises the lower interval
+bound of the first property, minimises cost and CO₂ (from the catalogue, which the user
+completes) and starts from the recipe made most often, whose values the limits always include.
+It is a starting point to edit, and says so in its description.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.materials import MaterialKind
+from engine.types import ModellingTable
+
+LOW_PERCENTILE, HIGH_PERCENTILE = 2.0, 98.0
+PER_CUBIC_METRE = "kg/m³"
+TEST_AGE_DAYS = 28.0
+AGGREGATE_KINDS = {MaterialKind.FINE_AGGREGATE.value, MaterialKind.COARSE_AGGREGATE.value}
+
+
+def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
+                catalogue: pd.DataFrame,
+                derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> dict[str, Any]:
+    """A study (as a dict mirroring the TOML) for the model trained on ``table``.
+
+    Args:
+        table: the modelling table the model learned from.
+        inputs: the model's inputs; derived ones (w/b, shares …) are left to ``derive``.
+        targets: the model's properties; the first is maximised (lower bound).
+        catalogue: the project's materials (material, kind, price, CO₂ factor, density).
+        derive: the project's deriver, to tell derived inputs from decided ones.
+    """
+    frame = table.frame
+    materials = set(catalogue["material"].astype(str)) if len(catalogue) else set()
+    decided = _decided_inputs(frame, [c for c in inputs if c in frame.columns], materials, derive)
+    primary = min(targets, key=_primary_rank)
+    current = _most_made_recipe(table)
+    variables = [_variable(frame, name, table, name in materials, current[name])
+                 for name in decided]
+    components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
+    study: dict[str, Any] = {
+        "name": f"Draft: {primary} from the project's data",
+        "description": (
+            f"Drawn from {frame[table.group_column].nunique()} recipes: every amount and setting "
+            f"within the data's {LOW_PERCENTILE:g}th–{HIGH_PERCENTILE:g}th percentiles, inside "
+            "the applicability domain. Add ratio limits (w/c, SCM share), output constraints "
+            "and prices before relying on it."),
+        "variables": variables,
+        "objectives": [{"target": primary, "statistic": "lower", "sense": "maximize"}],
+        "domain": {"mode": "inside"},
+        "algorithm": {"population": 100, "generations": 200, "seed": 0},
+    }
+    currencies = catalogue["currency"].dropna().astype(str).unique() if len(catalogue) else []
+    if len(currencies) == 1:
+        study["currency"] = currencies[0]
+    mixture = (_volume_mixture(frame, variables, components, catalogue)
+               or _mass_mixture(frame, variables))
+    if mixture:
+        study["mixture"] = [mixture]
+    if components:  # what the plant pays and emits; unpriced materials are named at run time
+        study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
+    balance = mixture["balance"] if mixture else None
+    values = {v["name"]: _plain(current[v["name"]]) for v in variables
+              if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
+    study["baseline"] = {"name": f"{current[table.group_column]} (made most often)",
+                         "values": values}
+    return study
+
+
+def _primary_rank(target: str) -> tuple[int, str]:
+    """Strength first (yield, then compressive, then any), else alphabetical."""
+    name = target.lower()
+    rank = next((i for i, word in enumerate(("yield", "compressive", "strength")) if word in name),
+                3)
+    return rank, name
+
+
+def _decided_inputs(frame: pd.DataFrame, inputs: list[str], materials: set[str],
+                    derive: Callable[[pd.DataFrame], pd.DataFrame] | None) -> list[str]:
+    """The inputs a recipe decides: those the project's deriver does not compute from the
+    others (w/b, shares, atomic fractions are derived; a balance element is decided)."""
+    if derive is None:
+        return inputs
+    sample = frame[inputs].head(5)
+    amounts = [c for c in inputs if c in materials]
+    derived = set(derive(sample[amounts]).columns) - set(amounts)
+    for column in [c for c in inputs if c not in materials and c not in derived]:
+        others = [c for c in inputs if c not in derived and c != column]
+        if column in derive(sample[others]).columns:
+            derived.add(column)
+    return [c for c in inputs if c not in derived]
+
+
+def _variable(frame: pd.DataFrame, name: str, table: ModellingTable, material: bool,
+              current: Any) -> dict[str, Any]:
+    values = frame[name].dropna()
+    unit = table.units.get(name, "")
+    if name in table.categorical_columns or not pd.api.types.is_numeric_dtype(values):
+        choices = [str(v) for v in values.astype(str).value_counts().index]
+        return {"name": name, "type": "categorical", "choices": choices}
+    if name == table.age_column:
+        ages = values.round(6)
+        age = TEST_AGE_DAYS if (ages == TEST_AGE_DAYS).any() else float(ages.mode().iloc[0])
+        return {"name": name, "type": "fixed", "value": age, "unit": unit or "d"}
+    lower, upper = (float(v) for v in np.percentile(values, [LOW_PERCENTILE, HIGH_PERCENTILE]))
+    lower, upper = _rounded(max(lower, 0.0) if material else lower), _rounded(upper)
+    if not pd.isna(current):
+        lower, upper = min(lower, float(current)), max(upper, float(current))
+    variable: dict[str, Any] = {"name": name, "unit": unit, "material": material}
+    if upper <= lower:
+        return {**variable, "type": "fixed", "value": lower}
+    integer = bool(np.all(values == np.round(values))) and not material
+    return {**variable, "type": "integer" if integer else "continuous",
+            "lower": lower, "upper": upper}
+
+
+def _rounded(value: float) -> float:
+    """Three significant figures: limits an engineer reads at a glance."""
+    return float(f"{value:.3g}") if value else 0.0
+
+
+def _volume_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]], components: list[str],
+                    catalogue: pd.DataFrame) -> dict[str, Any] | None:
+    """1 m³ by absolute volume, when every amount is in kg/m³ and has a density; the balance
+    is the aggregate (else the component) with most room between its limits, ``air`` the
+    data's median gap."""
+    units = {v["name"]: v.get("unit") for v in variables}
+    if len(components) < 2 or any(units[c] != PER_CUBIC_METRE for c in components):
+        return None
+    densities = catalogue.set_index(catalogue["material"].astype(str))["density_kg_m3"]
+    densities = densities.reindex(components)
+    if densities.isna().any() or (densities <= 0).any():
+        return None
+    filled = (frame[components] / densities.to_numpy()).sum(axis=1)
+    air = round(float(1.0 - filled.median()), 3)
+    if not 0.0 <= air < 0.2:
+        return None
+    kinds = catalogue.set_index(catalogue["material"].astype(str))["kind"].reindex(components)
+    room = {v["name"]: ((v["upper"] - v["lower"]) / densities[v["name"]],
+                        kinds[v["name"]] in AGGREGATE_KINDS)
+            for v in variables if v["name"] in components}
+    balance = max(room, key=lambda name: (room[name][1], room[name][0]))
+    return {"name": "one cubic metre", "basis": "volume", "components": components,
+            "balance": balance, "total": 1.0, "air": air,
+            "densities": {c: float(densities[c]) for c in components}}
+
+
+def _mass_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Components in wt % that add up to 100 in every row: a composition with its balance
+    element (the one with the highest median)."""
+    components = [v["name"] for v in variables
+                  if v.get("unit", "").replace(" ", "") == "wt%" and v["type"] != "fixed"]
+    if len(components) < 2 or not np.allclose(frame[components].sum(axis=1), 100.0, atol=0.01):
+        return None
+    balance = str(frame[components].median().idxmax())
+    return {"name": "composition", "components": components, "balance": balance,
+            "total": 100.0}
+
+
+def _most_made_recipe(table: ModellingTable) -> pd.Series:
+    """A row of the recipe with the most rows (batches, tests): the current production."""
+    frame = table.frame
+    group = frame[table.group_column].value_counts().index[0]
+    return frame[frame[table.group_column] == group].iloc[-1]
+
+
+def _plain(value: Any) -> float | str:
+    return value if isinstance(value, str) else float(value)

@@ -1,0 +1,61 @@
+"""Draft studies from a project's data: an alloy composition with its balance element."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.optimisation.draft import draft_study
+from engine.optimisation.study import StudySpec
+from engine.types import ModellingTable
+
+
+def _alloy_table(rows: int = 60) -> ModellingTable:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "recipe_id": [f"heat-{i % 40}" for i in range(rows)],
+        "C": rng.uniform(0.05, 0.4, rows).round(3),
+        "Ni": rng.uniform(0.0, 18.0, rows).round(2),
+        "Co": rng.uniform(0.0, 12.0, rows).round(2),
+        "route": rng.choice(["solution_annealed", "aged"], rows),
+    })
+    frame["Fe"] = 100.0 - frame[["C", "Ni", "Co"]].sum(axis=1)
+    frame["yield_strength"] = 900 + 40 * frame["Ni"]
+    frame["elongation"] = 25 - frame["Co"]
+    units = {"C": "wt%", "Ni": "wt%", "Co": "wt%", "Fe": "wt%", "yield_strength": "MPa"}
+    return ModellingTable(frame=frame, id_columns=("recipe_id",), group_column="recipe_id",
+                          age_column=None, time_column=None,
+                          input_columns=("C", "Ni", "Co", "Fe", "Ni_at_frac", "route"),
+                          categorical_columns=("route",),
+                          target_columns=("elongation", "yield_strength"), units=units)
+
+
+def _derive(frame: pd.DataFrame) -> pd.DataFrame:
+    """Like the project deriver: fractions of what is there (here Ni over all wt %)."""
+    present = [c for c in ("C", "Ni", "Co", "Fe") if c in frame.columns]
+    return frame.assign(Ni_at_frac=frame["Ni"] / frame[present].sum(axis=1))
+
+
+def test_alloy_draft_keeps_the_balance_element_and_leaves_derived_inputs_out() -> None:
+    table = _alloy_table()
+    table.frame["Ni_at_frac"] = _derive(table.frame)["Ni_at_frac"]
+    catalogue = pd.DataFrame({"material": ["C", "Ni", "Co"], "kind": "element",
+                              "currency": "USD", "density_kg_m3": np.nan})
+    draft = draft_study(table, list(table.input_columns), list(table.target_columns),
+                        catalogue, _derive)
+    spec = StudySpec.from_dict(draft)
+    spec.check()
+    names = [v.name for v in spec.variables]
+    assert names == ["C", "Ni", "Co", "Fe", "route"]  # Ni_at_frac is derived
+    (mixture,) = spec.mixture
+    assert mixture.basis == "mass" and mixture.total == 100.0 and mixture.balance == "Fe"
+    assert spec.objectives[0].target == "yield_strength"  # strength before elongation
+    route = next(v for v in spec.variables if v.name == "route")
+    assert route.type == "categorical" and set(route.choices) == {"solution_annealed", "aged"}
+    assert spec.currency == "USD"
+    made_most = table.frame["recipe_id"].value_counts().index[0]
+    assert spec.baseline is not None and spec.baseline.name.startswith(made_most)
+    for variable in spec.variables:
+        if variable.type == "continuous":
+            value = spec.baseline.values.get(variable.name)
+            assert value is None or variable.lower <= value <= variable.upper
