@@ -212,8 +212,9 @@ class OptimisePage(Page):
             elif outcome.ok:  # the project has no study of its own
                 self.notice.set_text(
                     "Open a study",
-                    "This project has no default study: open a study file (TOML) describing "
-                    "what may vary, what must hold and what to optimise.")
+                    "No study yet: once a model is trained (Models page), Formix drafts one "
+                    "from the project's data. Or open a study file (TOML) describing what may "
+                    "vary, what must hold and what to optimise.")
                 self.notice.setVisible(True)
             else:
                 self.message.show_outcome(outcome)
