@@ -109,10 +109,11 @@ def _run(args: argparse.Namespace) -> int:
     from engine import optimisation_services as services
     from engine.progress import CancelToken
 
+    study = args.study if args.out is None else _study_into(args.out, args.project, args.study)
     cancel = CancelToken()
     with _CancelOnInterrupt(cancel):
         run = services.optimise(
-            args.project, args.study, seed=args.seed, model_name=args.model,
+            args.project, study, seed=args.seed, model_name=args.model,
             population=args.population, generations=args.generations,
             explore=True if args.explore else None,
             progress=TerminalProgress(enabled=not args.json), cancel=cancel,
@@ -298,6 +299,24 @@ class _CancelOnInterrupt:
     def __exit__(self, *exc: object) -> None:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
+
+
+def _study_into(out: Path, project: str, study: Path | None) -> Any:
+    """The study to run, written to ``out/study.toml`` first: a drafted study can then be
+    edited even when the run stops (e.g. for missing prices)."""
+    from engine import optimisation_services as services
+    from engine.optimisation.study import StudySpec
+    from engine.recommendation.report import write_text_atomic
+
+    spec = StudySpec.from_toml(study) if study is not None else None
+    if spec is None:
+        draft = services.default_study(project)
+        if draft is None:
+            return None  # optimise names what is missing
+        spec = StudySpec.from_dict(draft)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / "study.toml", spec.to_toml())
+    return spec
 
 
 def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any]) -> None:

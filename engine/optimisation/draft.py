@@ -50,9 +50,8 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         "name": f"Draft: {primary} from the project's data",
         "description": (
             f"Drawn from {frame[table.group_column].nunique()} recipes: every amount and setting "
-            f"within the data's {LOW_PERCENTILE:g}th–{HIGH_PERCENTILE:g}th percentiles, inside "
-            "the applicability domain. Add ratio limits (w/c, SCM share), output constraints "
-            "and prices before relying on it."),
+            "within the data's 2nd–98th percentiles, inside the applicability domain. Add "
+            "ratio limits (w/c, SCM share), output constraints and prices before relying on it."),
         "variables": variables,
         "objectives": [{"target": primary, "statistic": "lower", "sense": "maximize"}],
         "domain": {"mode": "inside"},

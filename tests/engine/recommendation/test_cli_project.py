@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from engine.cli import optimise_commands
+from engine.errors import FormixError
 
 
 def _run(*argv: str) -> int:
@@ -55,3 +57,29 @@ def test_optimize_recommend_and_trials_on_the_demo_project(
     assert listed["trials"][0]["batch_id"] == "B00001"
     assert _run("trials", "list", "--project", str(project)) == 0
     assert "inside the predicted interval" in capsys.readouterr().out
+
+
+def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture) -> None:
+    """A plant project (not the demo) and no study file: the draft is written to --out before
+    the run, so it can be edited even when the run stops for missing prices."""
+    from engine.storage import ProjectStore
+
+    project = tmp_path / "plant.formix"
+    shutil.copy(trained_demo, project)
+    with ProjectStore.open(project) as store:
+        store.set_setting("demo_project", None)
+    out = tmp_path / "run"
+    assert _run("optimize", "--project", str(project), "--population", "10",
+                "--generations", "2", "--json", "--out", str(out)) == 0
+    study = (out / "study.toml").read_text(encoding="utf-8")
+    assert study.startswith('name = "Draft: compressive_strength')
+    assert json.loads(capsys.readouterr().out)["n_evaluations"] > 0
+
+    with sqlite3.connect(project) as connection:  # a catalogue without prices
+        connection.execute("UPDATE materials SET price_per_unit = NULL")
+    connection.close()
+    (out / "study.toml").unlink()
+    with pytest.raises(FormixError, match=r"no price for material\(s\) blast_furnace_slag"):
+        _run("optimize", "--project", str(project), "--out", str(out))
+    assert (out / "study.toml").is_file()
