@@ -3,8 +3,8 @@
 A plant engineer who has just imported and trained should not face an empty study: the draft
 varies every recipe amount and process setting the model uses between the 2nd and 98th
 percentiles of the data, fixes the test age at 28 days (or the most common age), fills 1 m³ by
-absolute volume when every amount is per m³ and has a density, maximises the lower interval
-bound of the first property, minimises cost and CO₂ (from the catalogue, which the user
+absolute volume (or a wt % composition with its balance element), maximises the lower
+interval bound of the strength, minimises cost and CO₂ (from the catalogue, which the user
 completes) and starts from the recipe made most often, whose values the limits always include.
 It is a starting point to edit, and says so in its description.
 """
@@ -34,7 +34,8 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     Args:
         table: the modelling table the model learned from.
         inputs: the model's inputs; derived ones (w/b, shares …) are left to ``derive``.
-        targets: the model's properties; the first is maximised (lower bound).
+        targets: the model's properties; a strength (yield, compressive …), else the first
+            by name, is maximised (its lower interval bound).
         catalogue: the project's materials (material, kind, price, CO₂ factor, density).
         derive: the project's deriver, to tell derived inputs from decided ones.
     """
@@ -67,7 +68,7 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     if components:  # what the plant pays and emits; unpriced materials are named at run time
         study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
     balance = mixture["balance"] if mixture else None
-    values = {v["name"]: _plain(current[v["name"]]) for v in variables
+    values = {v["name"]: _plain(current[v["name"]], v["type"]) for v in variables
               if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
     study["baseline"] = {"name": f"{current[table.group_column]} (made most often)",
                          "values": values}
@@ -171,5 +172,6 @@ def _most_made_recipe(table: ModellingTable) -> pd.Series:
     return frame[frame[table.group_column] == group].iloc[-1]
 
 
-def _plain(value: Any) -> float | str:
-    return value if isinstance(value, str) else float(value)
+def _plain(value: Any, kind: str) -> float | str:
+    """A baseline value as the study writes it: categories by name, numbers as floats."""
+    return str(value) if kind == "categorical" else float(value)
