@@ -1,11 +1,15 @@
 """A first study drawn from a project's own data, for projects without a study of their own.
 
-A plant engineer who has just imported and trained should not face an empty study: the draft
-varies every recipe amount and process setting the model uses between the 2nd and 98th
-percentiles of the data, fixes the test age at 28 days (or the most common age), fills 1 m³ by
-absolute volume (or a wt % composition with its balance element), maximises the lower
-interval bound of the strength, minimises cost and CO₂ (from the catalogue, which the user
-completes) and starts from the recipe made most often, whose values the limits always include.
+A plant engineer who has just imported and trained should not face an empty study. The draft
+
+* varies every recipe amount and process setting the model uses between the 2nd and 98th
+  percentiles of the data (always including the recipe made most often, its baseline);
+* fixes the test age at 28 days (or the most common age);
+* fills 1 m³ by absolute volume, or keeps a wt % composition with its balance element;
+* allows no token doses of materials the data sometimes leaves out;
+* maximises the lower interval bound of the strength, kept at least at the data's lower
+  quartile, and minimises cost and CO₂ (from the catalogue, which the user completes).
+
 It is a starting point to edit, and says so in its description.
 """
 
@@ -65,9 +69,15 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
                or _mass_mixture(frame, variables))
     if mixture:
         study["mixture"] = [mixture]
+    floor = _useful_floor(table, primary, variables)
+    if floor is not None:
+        study["constraints"] = [floor]
+    balance = mixture["balance"] if mixture else None
+    doses = _dose_limits(frame, [v for v in variables if v["name"] != balance])
+    if doses:
+        study["count"] = doses
     if components:  # what the plant pays and emits; unpriced materials are named at run time
         study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
-    balance = mixture["balance"] if mixture else None
     values = {v["name"]: _plain(current[v["name"]], v["type"]) for v in variables
               if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
     study["baseline"] = {"name": f"{current[table.group_column]} (made most often)",
@@ -163,6 +173,46 @@ def _mass_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> dict[
     balance = str(frame[components].median().idxmax())
     return {"name": "composition", "components": components, "balance": balance,
             "total": 100.0}
+
+
+def _useful_floor(table: ModellingTable, target: str,
+                  variables: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Lower bound ≥ the lower quartile of what was measured (at the drafted test age), so
+    the cheapest recipes on the front are still ones the plant would make."""
+    frame = table.frame
+    age = next((v["value"] for v in variables if v["name"] == table.age_column), None)
+    measured = frame[target] if age is None else frame.loc[frame[table.age_column] == age,
+                                                            target]
+    measured = measured.dropna()
+    if len(measured) < 10:
+        return None
+    floor = _rounded(float(np.percentile(measured, 25)))
+    unit = f" {table.units[target]}" if table.units.get(target) else ""
+    return {"name": f"useful {target}: lower bound ≥ {floor:g}{unit}, the data's lower quartile",
+            "target": target, "statistic": "lower", "min": floor}
+
+
+def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """No token doses: a material the data sometimes leaves out is either 0 or at least the
+    smallest dose the data uses (2nd percentile of its non-zero amounts). Without this the
+    optimiser can add a trace (0.02 kg/m³ of fly ash) just to land on the trees' "contains
+    fly ash" branch."""
+    limits = []
+    for variable in variables:
+        if not variable.get("material") or variable["type"] != "continuous" \
+                or variable["lower"] != 0:
+            continue
+        values = frame[variable["name"]].dropna()
+        used = values[values > 0]
+        if not len(used) or not (values == 0).any():
+            continue
+        dose = _rounded(float(np.percentile(used, LOW_PERCENTILE)))
+        if 0 < dose < variable["upper"]:
+            unit = f" {variable['unit']}" if variable.get("unit") else ""
+            limits.append({"name": f"{variable['name']}: none, or at least {dose:g}{unit}",
+                           "components": [variable["name"]], "max_nonzero": 1,
+                           "min_amount": dose})
+    return limits
 
 
 def _most_made_recipe(table: ModellingTable) -> pd.Series:

@@ -57,16 +57,25 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     (mixture,) = spec.mixture
     assert mixture.basis == "volume" and mixture.total == 1.0 and 0 <= mixture.air < 0.1
     assert [o.kind for o in spec.objectives] == ["target", "cost", "co2"]
+    (floor,) = spec.constraints
+    at_28 = frame.loc[frame["test_age_days"] == 28, "compressive_strength"]
+    assert floor.statistic == "lower" and at_28.quantile(0.2) < floor.min < at_28.quantile(0.3)
     assert spec.baseline is not None and set(spec.baseline.values) <= set(variables)
 
     run = optimisation_services.optimise(project, population=20, generations=5, save=False)
     pareto = run.result.pareto
     assert len(pareto) and run.result.max_constraint_violation <= 1e-9
+    assert (pareto["compressive_strength_lower"] >= floor.min - 1e-9).all()
     for name in amounts:
         v = variables[name]
         assert pareto[name].between(v.lower - 1e-9, v.upper + 1e-9).all(), name
     volume = sum(pareto[c] / mixture.densities[c] for c in mixture.components)
     assert (volume + mixture.air).sub(1.0).abs().max() < 1e-9
+    doses = {count.components[0]: count.min_amount for count in spec.count}
+    assert {"fly_ash", "blast_furnace_slag", "superplasticizer"} <= set(doses)  # no token doses
+    for name, dose in doses.items():
+        used = pareto[name]
+        assert ((used == 0) | (used >= dose - 1e-9)).all(), name
 
 
 def test_a_project_without_a_model_has_no_study(demo_project: Path, tmp_path: Path) -> None:
