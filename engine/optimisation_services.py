@@ -45,6 +45,7 @@ __all__ = [
     "project_recipes",
     "recommend",
     "record_trial",
+    "resolve_study",
     "save_study",
     "saved_recommendations",
     "trained_model",
@@ -137,7 +138,7 @@ def optimise(
     from engine.optimisation.run import optimise as run_optimisation
 
     location = str(location)
-    spec = _study(location, study)
+    spec = resolve_study(location, study)
     overrides = {k: v for k, v in (("population", population), ("generations", generations))
                  if v is not None}
     if overrides:
@@ -559,8 +560,15 @@ def _front_frames(spec: StudySpec, callback: Callable[[int, pd.DataFrame], None]
     return relay
 
 
-def _study(location: str, study: StudySpec | Mapping[str, Any] | str | Path | None,
-           ) -> StudySpec:
+def resolve_study(location: str | Path,
+                  study: StudySpec | Mapping[str, Any] | str | Path | None) -> StudySpec:
+    """The study a run of ``location`` uses: a copy of ``study``, the study read from its TOML
+    file, or (None) the project's default study (see :func:`default_study`).
+
+    Raises:
+        StudySpecError: the study is invalid.
+        FormixError: no study given and no trained model to draft one from.
+    """
     from engine.optimisation.study import StudySpec
 
     if isinstance(study, StudySpec):

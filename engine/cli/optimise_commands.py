@@ -301,19 +301,13 @@ class _CancelOnInterrupt:
             signal.signal(signal.SIGINT, self.previous)
 
 
-def _study_into(out: Path, project: str, study: Path | None) -> Any:
+def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     """The study to run, written to ``out/study.toml`` first: a drafted study can then be
     edited even when the run stops (e.g. for missing prices)."""
     from engine import optimisation_services as services
-    from engine.optimisation.study import StudySpec
     from engine.recommendation.report import write_text_atomic
 
-    spec = StudySpec.from_toml(study) if study is not None else None
-    if spec is None:
-        draft = services.default_study(project)
-        if draft is None:
-            return None  # optimise names what is missing
-        spec = StudySpec.from_dict(draft)
+    spec = services.resolve_study(project, study)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "study.toml", spec.to_toml())
     return spec

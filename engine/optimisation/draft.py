@@ -145,17 +145,16 @@ def _volume_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]], compon
     units = {v["name"]: v.get("unit") for v in variables}
     if len(components) < 2 or any(units[c] != PER_CUBIC_METRE for c in components):
         return None
-    densities = catalogue.set_index(catalogue["material"].astype(str))["density_kg_m3"]
-    densities = densities.reindex(components)
+    listed = catalogue.set_index(catalogue["material"].astype(str)).reindex(components)
+    densities = listed["density_kg_m3"]
     if densities.isna().any() or (densities <= 0).any():
         return None
     filled = (frame[components] / densities.to_numpy()).sum(axis=1)
     air = round(float(1.0 - filled.median()), 3)
     if not 0.0 <= air < 0.2:
         return None
-    kinds = catalogue.set_index(catalogue["material"].astype(str))["kind"].reindex(components)
     room = {v["name"]: ((v["upper"] - v["lower"]) / densities[v["name"]],
-                        kinds[v["name"]] in AGGREGATE_KINDS)
+                        listed.at[v["name"], "kind"] in AGGREGATE_KINDS)
             for v in variables if v["name"] in components}
     balance = max(room, key=lambda name: (room[name][1], room[name][0]))
     return {"name": "one cubic metre", "basis": "volume", "components": components,
