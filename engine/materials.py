@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+import pandas as pd
+
 
 class MaterialKind(StrEnum):
     """Role of a material in a recipe; drives derived features such as water/binder."""
@@ -126,3 +128,36 @@ def guess_kind(name: str) -> MaterialKind:
         if re.search(pattern, simple):
             return kind
     return MaterialKind.OTHER
+
+
+def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
+    """The catalogue rows an import stores: incoming rows, where a blank cell (or a column the
+    file does not have) keeps what the catalogue already holds, so a price list does not wipe
+    densities or kinds set before. A material still without a kind gets one guessed from its
+    name, without a density the typical one of its kind; ``source`` names both files when
+    figures of the earlier one are kept."""
+    merged = incoming.reset_index(drop=True).copy()
+    codes = merged["material"].astype(str)
+    kept = pd.Series(False, index=merged.index)
+    if len(existing):
+        old = existing.drop_duplicates("material").set_index(
+            existing["material"].drop_duplicates().astype(str)).reindex(codes)
+        for column in merged.columns:
+            if column in ("material", "source") or column not in old.columns:
+                continue
+            previous = pd.Series(old[column].to_numpy(), index=merged.index)
+            fill = merged[column].isna() & previous.notna()
+            merged[column] = merged[column].astype(object).where(~fill, previous)
+            kept |= fill & (column != "kind")
+        earlier = pd.Series(old["source"].to_numpy(), index=merged.index)
+        both = kept & earlier.notna() & (earlier != merged["source"])
+        merged.loc[both, "source"] = merged.loc[both, "source"] + "; " + earlier[both]
+    unknown = merged["kind"].isna()
+    merged.loc[unknown, "kind"] = [guess_kind(str(name)).value
+                                   for name in merged.loc[unknown, "name"]]
+    no_density = merged["density_kg_m3"].isna()
+    merged.loc[no_density, "density_kg_m3"] = [
+        DEFAULT_DENSITY_KG_M3.get(MaterialKind(kind)) for kind in merged.loc[no_density, "kind"]]
+    for column in ("price_per_unit", "co2_per_unit", "density_kg_m3"):
+        merged[column] = pd.to_numeric(merged[column], errors="coerce")
+    return merged

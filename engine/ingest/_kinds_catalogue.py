@@ -10,7 +10,7 @@ from engine.ingest._cells import Cells
 from engine.ingest._convert import convert_column
 from engine.ingest._mapped import Mapped
 from engine.ingest._parts import components_long, duplicates, settings_long
-from engine.materials import MaterialKind, guess_kind, material_code
+from engine.materials import MaterialKind, material_code
 from engine.units import UnitError, display_unit, parse_unit
 
 Frames = dict[str, pd.DataFrame]
@@ -50,9 +50,9 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
     codes = names.map(codes_of).astype(object).to_numpy()
     display = optional_text(cells, mapped, "name")
     display = np.where(pd.isna(display), names.to_numpy(dtype=object), display)
-    shown = pd.Series(display, dtype=object)
-    kinds = shown.map({n: guess_kind(n).value for n in pd.unique(shown.dropna())},
-                      na_action="ignore").astype(object).to_numpy()
+    # no kind (no column, or a blank cell): the catalogue's kind, else guessed from the name
+    # when stored (engine.materials.merge_catalogue)
+    kinds = np.full(cells.n, None, dtype=object)
     kind_map = mapped.one("material_kind")
     if kind_map is not None:
         given = cells.text(kind_map.source)

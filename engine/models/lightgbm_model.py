@@ -301,7 +301,9 @@ class PropertyModel:
             spread_oof[te] = booster.predict(spread_matrix[te], num_threads=threads)
             done += 1
             progress(done / steps, f"{target}: spread fold")
-        calibration = calibrate(y - oof, spread_oof, self.coverage)
+        # a property never measured below 0 (slump, strength) gets no negative lower bounds
+        never_negative = 0.0 if bool(np.all(y >= 0)) else None
+        calibration = calibrate(y - oof, spread_oof, self.coverage, lower_limit=never_negative)
         booster, linear = train(point, matrix, y, self.num_boost_round)
         progress((done + 1) / steps, f"{target}: final model")
         spread_booster = spread_train(spread, spread_matrix, abs_residual, self.spread_boost_round)

@@ -56,10 +56,12 @@ def resolve_roles(
     if isinstance(table, ModellingTable):
         frame = table.frame
         targets = targets or table.target_columns
+        if age_column is None and (not inputs or table.age_column in inputs):
+            # the table's age column, unless the chosen inputs leave it out (one test age only)
+            age_column = table.age_column
         inputs = inputs or table.input_columns
         categorical = table.categorical_columns if categorical is None else categorical
         group_column = group_column or table.group_column
-        age_column = age_column or table.age_column
         time_column = time_column or table.time_column
         units = {**table.units, **dict(units or {})}
     else:

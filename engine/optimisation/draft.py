@@ -6,6 +6,8 @@ A plant engineer who has just imported and trained should not face an empty stud
   percentiles of the data (always including the recipe made most often, its baseline);
 * fixes the test age at 28 days (or the most common age);
 * fills 1 m³ by absolute volume, or keeps a wt % composition with its balance element;
+* keeps water/binder, binder content and SCM shares of concrete within the data's 2nd–98th
+  percentiles;
 * allows no token doses of materials the data sometimes leaves out;
 * maximises the lower interval bound of the strength, kept at least at the data's lower
   quartile, and minimises cost and CO₂ (from the catalogue, which the user completes).
@@ -21,12 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.materials import MaterialKind
+from engine.materials import BINDER_KINDS, SCM_KINDS, MaterialKind
 from engine.types import ModellingTable
 
 LOW_PERCENTILE, HIGH_PERCENTILE = 2.0, 98.0
 PER_CUBIC_METRE = "kg/m³"
 TEST_AGE_DAYS = 28.0
+MIN_DOSE_OF_MEDIAN = 0.1
 AGGREGATE_KINDS = {MaterialKind.FINE_AGGREGATE.value, MaterialKind.COARSE_AGGREGATE.value}
 
 
@@ -47,7 +50,7 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     materials = set(catalogue["material"].astype(str)) if len(catalogue) else set()
     decided = _decided_inputs(frame, [c for c in inputs if c in frame.columns], materials, derive)
     primary = min(targets, key=_primary_rank)
-    current = _most_made_recipe(table)
+    current, how = _baseline_recipe(table, decided)
     variables = [_variable(frame, name, table, name in materials, current[name])
                  for name in decided]
     components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
@@ -55,8 +58,9 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         "name": f"Draft: {primary} from the project's data",
         "description": (
             f"Drawn from {frame[table.group_column].nunique()} recipes: every amount and setting "
-            "within the data's 2nd–98th percentiles, inside the applicability domain. Add "
-            "ratio limits (w/c, SCM share), output constraints and prices before relying on it."),
+            "(and, for concrete, w/b, binder content and SCM shares) within the data's 2nd–98th "
+            "percentiles, inside the applicability domain. Check the limits, add your "
+            "specifications (slump, exposure class …) and prices before relying on it."),
         "variables": variables,
         "objectives": [{"target": primary, "statistic": "lower", "sense": "maximize"}],
         "domain": {"mode": "inside"},
@@ -69,10 +73,16 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
                or _mass_mixture(frame, variables))
     if mixture:
         study["mixture"] = [mixture]
-    floor = _useful_floor(table, primary, variables)
-    if floor is not None:
-        study["constraints"] = [floor]
+    floors = [_useful_floor(table, target, variables, "lower" if target == primary else "mean")
+              for target in [primary, *sorted(t for t in targets if t != primary)]]
+    if any(floors):
+        study["constraints"] = [floor for floor in floors if floor]
     balance = mixture["balance"] if mixture else None
+    ratios, binder = _binder_limits(frame, components, catalogue, current)
+    if ratios:
+        study["ratio"] = ratios
+    if binder:
+        study["linear"] = [binder]
     doses = _dose_limits(frame, [v for v in variables if v["name"] != balance])
     if doses:
         study["count"] = doses
@@ -80,8 +90,7 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
     values = {v["name"]: _plain(current[v["name"]], v["type"]) for v in variables
               if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
-    study["baseline"] = {"name": f"{current[table.group_column]} (made most often)",
-                         "values": values}
+    study["baseline"] = {"name": f"{current[table.group_column]} ({how})", "values": values}
     return study
 
 
@@ -174,10 +183,11 @@ def _mass_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> dict[
             "total": 100.0}
 
 
-def _useful_floor(table: ModellingTable, target: str,
-                  variables: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Lower bound ≥ the lower quartile of what was measured (at the drafted test age), so
-    the cheapest recipes on the front are still ones the plant would make."""
+def _useful_floor(table: ModellingTable, target: str, variables: list[dict[str, Any]],
+                  statistic: str) -> dict[str, Any] | None:
+    """``statistic`` (the strength's lower bound, other properties' mean) ≥ the lower quartile
+    of what was measured (at the drafted test age), so the cheapest recipes on the front are
+    still ones the plant would make: strong enough, and as workable or ductile as most."""
     frame = table.frame
     age = next((v["value"] for v in variables if v["name"] == table.age_column), None)
     measured = frame[target] if age is None else frame.loc[frame[table.age_column] == age,
@@ -187,15 +197,68 @@ def _useful_floor(table: ModellingTable, target: str,
         return None
     floor = _rounded(float(np.percentile(measured, 25)))
     unit = f" {table.units[target]}" if table.units.get(target) else ""
-    return {"name": f"useful {target}: lower bound ≥ {floor:g}{unit}, the data's lower quartile",
-            "target": target, "statistic": "lower", "min": floor}
+    what = "lower bound" if statistic == "lower" else "predicted mean"
+    return {"name": f"useful {target}: {what} ≥ {floor:g}{unit}, the data's lower quartile",
+            "target": target, "statistic": statistic, "min": floor}
+
+
+def _binder_limits(frame: pd.DataFrame, components: list[str], catalogue: pd.DataFrame,
+                   current: pd.Series) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Concrete's ratio limits from the data: water/binder, binder content and the share of
+    each supplementary material (and of all of them) in the binder, each within the data's
+    2nd–98th percentiles and widened to include the baseline recipe."""
+    kinds = (catalogue.set_index(catalogue["material"].astype(str))["kind"].astype(str)
+             .reindex(components))
+    binder = [c for c in components if kinds[c] in BINDER_KINDS]
+    scms = [c for c in binder if kinds[c] in SCM_KINDS]
+    water = [c for c in components if kinds[c] == MaterialKind.WATER]
+    if not binder:
+        return [], None
+    total = frame[binder].sum(axis=1)
+    rows = total > 0
+    ratios = []
+    if water:
+        ratios.append(_ratio_limit(f"{'+'.join(water)} / binder", water, binder, frame[rows],
+                                   current, both=True))
+    for share in ([scms] if len(scms) > 1 else []) + [[c] for c in scms]:
+        name = "SCM" if len(share) > 1 else share[0]
+        ratios.append(_ratio_limit(f"{name} share of binder", share, binder, frame[rows],
+                                   current, both=False))
+    low, high = _data_range(total[rows], float(current[binder].sum()))
+    content = {"name": "binder content", "coefficients": dict.fromkeys(binder, 1.0),
+               "min": low, "max": high}
+    return [r for r in ratios if r], content
+
+
+def _ratio_limit(name: str, numerator: list[str], denominator: list[str], frame: pd.DataFrame,
+                 current: pd.Series, both: bool) -> dict[str, Any] | None:
+    values = frame[numerator].sum(axis=1) / frame[denominator].sum(axis=1)
+    value = float(current[numerator].sum() / current[denominator].sum())
+    low, high = _data_range(values, value)
+    if high <= 0:
+        return None
+    ratio = {"name": name, "numerator": numerator, "denominator": denominator, "max": high}
+    if both and low > 0:
+        ratio["min"] = low
+    return ratio
+
+
+def _data_range(values: pd.Series, current: float) -> tuple[float, float]:
+    """The 2nd and 98th percentiles (three significant figures), widened to ``current``."""
+    low, high = np.percentile(values.dropna(), [LOW_PERCENTILE, HIGH_PERCENTILE])
+    low = float(f"{low:.3g}") if low else 0.0
+    high = float(f"{high:.3g}") if high else 0.0
+    if np.isfinite(current):
+        low, high = min(low, current), max(high, current)
+    return low, high
 
 
 def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """No token doses: a material the data sometimes leaves out is either 0 or at least the
-    smallest dose the data uses (2nd percentile of its non-zero amounts). Without this the
-    optimiser can add a trace (0.02 kg/m³ of fly ash) just to land on the trees' "contains
-    fly ash" branch."""
+    smallest dose the data uses (2nd percentile of its non-zero amounts), and never less than
+    a tenth of its median dose (the data's own traces, 0.1 kg/m³ of slag, are not doses).
+    Without this the optimiser can add a trace (0.02 kg/m³ of fly ash) just to land on the
+    trees' "contains fly ash" branch."""
     limits = []
     for variable in variables:
         if not variable.get("material") or variable["type"] != "continuous" \
@@ -205,7 +268,8 @@ def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[d
         used = values[values > 0]
         if not len(used) or not (values == 0).any():
             continue
-        dose = _rounded(float(np.percentile(used, LOW_PERCENTILE)))
+        dose = _rounded(max(float(np.percentile(used, LOW_PERCENTILE)),
+                            MIN_DOSE_OF_MEDIAN * float(used.median())))
         if 0 < dose < variable["upper"]:
             unit = f" {variable['unit']}" if variable.get("unit") else ""
             limits.append({"name": f"{variable['name']}: none, or at least {dose:g}{unit}",
@@ -214,11 +278,22 @@ def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[d
     return limits
 
 
-def _most_made_recipe(table: ModellingTable) -> pd.Series:
-    """A row of the recipe with the most rows (batches, tests): the current production."""
+def _baseline_recipe(table: ModellingTable, decided: list[str]) -> tuple[pd.Series, str]:
+    """A row of the current production recipe and how it was chosen: the recipe made in most
+    batches, or, when every recipe was made equally often, the one closest to the data's
+    median of every numeric input (standardised)."""
     frame = table.frame
-    group = frame[table.group_column].value_counts().index[0]
-    return frame[frame[table.group_column] == group].iloc[-1]
+    made = (frame.groupby(table.group_column)["batch_id"].nunique() if "batch_id" in frame
+            else frame[table.group_column].value_counts())
+    most = made[made == made.max()].index
+    if len(most) == 1:
+        return frame[frame[table.group_column] == most[0]].iloc[-1], "made most often"
+    candidates = frame[frame[table.group_column].isin(most)]
+    numeric = [c for c in decided if pd.api.types.is_numeric_dtype(frame[c])
+               and c != table.age_column]
+    spread = frame[numeric].std().replace(0.0, 1.0)
+    distance = ((candidates[numeric] - frame[numeric].median()) / spread).pow(2).sum(axis=1)
+    return frame.loc[distance.idxmin()], "typical recipe: closest to the data's medians"
 
 
 def _plain(value: Any, kind: str) -> float | str:

@@ -26,6 +26,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
 
 from engine.errors import FormixError
+from engine.materials import merge_catalogue
 from engine.schema import FRAME_COLUMNS
 from engine.storage import _tables as t
 from engine.storage._series_chunks import decode_chunks, encode_chunks
@@ -575,6 +576,8 @@ def _insert_keyed(
 def _upsert_materials(connection: Connection, import_id: int, materials: pd.DataFrame) -> None:
     table = t.MaterialRow.__table__
     codes = materials["material"].astype(str).tolist()
+    existing = pd.read_sql_query(select(table).where(table.c.material.in_(codes)), connection)
+    materials = merge_catalogue(existing, materials)
     connection.execute(table.delete().where(table.c.material.in_(codes)))
     columns = list(FRAME_COLUMNS["materials"])
     _insert_rows(connection, table, materials.assign(import_id=import_id),

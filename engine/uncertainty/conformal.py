@@ -52,6 +52,8 @@ class IntervalCalibration:
         constant_halfwidth: half-width of the constant-width conformal interval calibrated on
             the same residuals (the non-adaptive reference).
         n_calibration: number of out-of-fold residuals used.
+        lower_limit: the least value the target takes (0 for a property that was never
+            negative, such as slump or strength); lower bounds are clipped to it. None: none.
     """
 
     coverage: float
@@ -59,11 +61,17 @@ class IntervalCalibration:
     spread_floor: float
     constant_halfwidth: float
     n_calibration: int
+    lower_limit: float | None = None
 
     def interval(self, prediction: np.ndarray, spread: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Lower and upper bounds for predictions with spread-model outputs ``spread``."""
+        """Lower and upper bounds for predictions with spread-model outputs ``spread``.
+
+        Clipping at ``lower_limit`` keeps coverage: no measurement lies below it."""
         half = self.quantile * np.maximum(spread, self.spread_floor)
-        return prediction - half, prediction + half
+        lower, upper = prediction - half, prediction + half
+        if self.lower_limit is not None:
+            lower = np.minimum(np.maximum(lower, self.lower_limit), upper)
+        return lower, upper
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (floats round-trip exactly through json)."""
@@ -78,6 +86,7 @@ class IntervalCalibration:
             spread_floor=float(data["spread_floor"]),
             constant_halfwidth=float(data["constant_halfwidth"]),
             n_calibration=int(data["n_calibration"]),
+            lower_limit=None if data.get("lower_limit") is None else float(data["lower_limit"]),
         )
 
 
@@ -86,6 +95,7 @@ def calibrate(
     spread: np.ndarray,
     coverage: float,
     floor_fraction: float = 0.25,
+    lower_limit: float | None = None,
 ) -> IntervalCalibration:
     """Calibration constants from out-of-fold residuals and cross-fitted spreads.
 
@@ -94,6 +104,7 @@ def calibrate(
         spread: the spread model's out-of-fold prediction for the same rows.
         coverage: nominal coverage.
         floor_fraction: spread floor as a fraction of mean |residual|.
+        lower_limit: the least value the target can take (see ``IntervalCalibration``).
     """
     abs_res = np.abs(np.asarray(residuals, dtype=np.float64))
     keep = np.isfinite(abs_res) & np.isfinite(spread)
@@ -107,6 +118,7 @@ def calibrate(
         spread_floor=floor,
         constant_halfwidth=conformal_quantile(abs_res, coverage),
         n_calibration=int(abs_res.size),
+        lower_limit=lower_limit,
     )
 
 

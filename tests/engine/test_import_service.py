@@ -128,3 +128,24 @@ def test_a_flat_mix_table_can_be_imported_in_two_parts(project: Path, tmp_path: 
         assert len(store.read("recipes")) == 2
         assert len(store.read("batches")) == 2
         assert len(store.read("lab_results")) == 4
+
+
+def test_a_price_list_keeps_the_catalogue_s_densities_and_kinds(project: Path,
+                                                                 tmp_path: Path) -> None:
+    """Blank cells and missing columns keep what the catalogue holds: importing prices must not
+    wipe densities (which 1 m³ studies need) or kinds corrected before."""
+    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    kinds = _write(tmp_path / "kinds.csv", "material,kind,density (kg/m3)\nfly_ash,slag,2500\n")
+    services.import_files(project, [kinds], kind="materials")
+    prices = _write(tmp_path / "prices.csv",
+                    "material,price_per_unit,currency,unit\ncement,0.11,USD,kg\n"
+                    "fly_ash,0.05,USD,kg\nwater,,USD,kg\n")
+    services.import_files(project, [prices], kind="materials")
+    with ProjectStore.open(project) as store:
+        catalogue = store.read("materials").set_index("material")
+    assert catalogue.loc["cement", "price_per_unit"] == pytest.approx(0.11)
+    assert catalogue.loc["cement", "density_kg_m3"] == pytest.approx(3150.0)  # kind default
+    assert catalogue.loc["fly_ash", "kind"] == "slag"  # as corrected, not guessed again
+    assert catalogue.loc["fly_ash", "density_kg_m3"] == pytest.approx(2500.0)
+    assert catalogue.loc["fly_ash", "source"].startswith("prices.csv; kinds.csv")
+    assert catalogue.loc["water", "density_kg_m3"] == pytest.approx(1000.0)

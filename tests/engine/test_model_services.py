@@ -81,3 +81,32 @@ def test_cli_predicts_from_a_project_file(trained: tuple, tmp_path: Path) -> Non
     assert len(table) == 2
     assert (table["compressive_strength lower"] < table["compressive_strength"]).all()
     assert table["compressive_strength top contributions"].str.contains("MPa").all()
+
+
+def test_a_mix_table_tested_at_one_age_trains_without_negative_slumps(tmp_path: Path) -> None:
+    """Like the UCI slump data: one test age (in the strength header), so age is no input;
+    slump is never negative, so neither are its lower bounds, and coverage is unchanged."""
+    rng = np.random.default_rng(5)
+    n = 60
+    cement, fly_ash = rng.uniform(150, 380, n).round(), rng.choice([0, 120, 180], n)
+    water, sp = rng.uniform(160, 240, n).round(), rng.uniform(4, 16, n).round(1)
+    slump = np.clip(8 * (water - 180) + 6 * sp - 20 + rng.normal(0, 25, n), 0, 280).round()
+    strength = (0.12 * cement + 0.05 * fly_ash - 0.1 * water + 35 + rng.normal(0, 2, n)).round(2)
+    table = pd.DataFrame({"No": np.arange(1, n + 1), "Cement": cement, "Fly ash": fly_ash,
+                          "Water": water, "SP": sp, "Coarse Aggr.": 900.0, "Fine Aggr.": 750.0,
+                          "SLUMP(cm)": slump / 10, "Compressive Strength (28-day)(Mpa)": strength})
+    source = tmp_path / "slump.csv"
+    table.to_csv(source, index=False)
+    project = tmp_path / "plant.formix"
+    services.create_project(project)
+    services.import_files(project, [source])
+
+    report = services.train_models(project, cv_folds=3)
+
+    assert "test_age_days" not in report.inputs  # every mix was tested at 28 days
+    assert set(report.targets) == {"compressive_strength", "slump"}
+    parity = report.predictions["slump"]
+    assert (parity["lower"] >= 0).all() and (parity["lower"] == 0).any()
+    inside = (parity["measured"] >= parity["lower"]) & (parity["measured"] <= parity["upper"])
+    row = report.cv.set_index("target").loc["slump"]
+    assert inside.mean() == pytest.approx(row["coverage"])

@@ -33,7 +33,8 @@ def test_optimising_without_a_trained_model_says_train_first(demo_project: Path,
 def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
                                                         tmp_path: Path) -> None:
     """A plant project without a study of its own: the draft varies every ingredient within
-    the data, fixes the age at 28 days, fills 1 m³ and runs as it is."""
+    the data, keeps w/b, binder content and SCM shares within the data's range, fixes the age
+    at 28 days, fills 1 m³ and runs as it is."""
     from engine import services
     from engine.optimisation.study import StudySpec
 
@@ -57,6 +58,16 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     (mixture,) = spec.mixture
     assert mixture.basis == "volume" and mixture.total == 1.0 and 0 <= mixture.air < 0.1
     assert [o.kind for o in spec.objectives] == ["target", "cost", "co2"]
+    binder = ["cement", "blast_furnace_slag", "fly_ash"]
+    ratios = {r.name: r for r in spec.ratio}
+    assert set(ratios) == {"water / binder", "SCM share of binder",
+                           "blast_furnace_slag share of binder", "fly_ash share of binder"}
+    assert all(sorted(r.denominator) == sorted(binder) for r in ratios.values())
+    w_b = frame["water"] / frame[binder].sum(axis=1)
+    assert w_b.min() <= ratios["water / binder"].min < ratios["water / binder"].max <= w_b.max()
+    (content,) = spec.linear
+    assert set(content.coefficients) == set(binder)
+    assert frame[binder].sum(axis=1).min() <= content.min < content.max
     (floor,) = spec.constraints
     at_28 = frame.loc[frame["test_age_days"] == 28, "compressive_strength"]
     assert floor.statistic == "lower" and at_28.quantile(0.2) < floor.min < at_28.quantile(0.3)
@@ -69,6 +80,9 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     for name in amounts:
         v = variables[name]
         assert pareto[name].between(v.lower - 1e-9, v.upper + 1e-9).all(), name
+    run_w_b = pareto["water"] / pareto[binder].sum(axis=1)
+    assert run_w_b.between(ratios["water / binder"].min - 1e-9,
+                           ratios["water / binder"].max + 1e-9).all()
     volume = sum(pareto[c] / mixture.densities[c] for c in mixture.components)
     assert (volume + mixture.air).sub(1.0).abs().max() < 1e-9
     doses = {count.components[0]: count.min_amount for count in spec.count}

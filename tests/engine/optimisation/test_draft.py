@@ -10,10 +10,10 @@ from engine.optimisation.study import StudySpec
 from engine.types import ModellingTable
 
 
-def _alloy_table(rows: int = 60) -> ModellingTable:
+def _alloy_table(rows: int = 60, heats: int = 40) -> ModellingTable:
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({
-        "recipe_id": [f"heat-{i % 40}" for i in range(rows)],
+        "recipe_id": [f"heat-{i % heats}" for i in range(rows)],
         "C": rng.uniform(0.05, 0.4, rows).round(3),
         "Ni": rng.uniform(0.0, 18.0, rows).round(2),
         "Co": rng.uniform(0.0, 12.0, rows).round(2),
@@ -38,6 +38,7 @@ def _derive(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_alloy_draft_keeps_the_balance_element_and_leaves_derived_inputs_out() -> None:
     table = _alloy_table()
+    table.frame.loc[59, "recipe_id"] = "heat-5"  # made three times, every other heat ≤ twice
     table.frame["Ni_at_frac"] = _derive(table.frame)["Ni_at_frac"]
     catalogue = pd.DataFrame({"material": ["C", "Ni", "Co"], "kind": "element",
                               "currency": "USD", "density_kg_m3": np.nan})
@@ -53,9 +54,23 @@ def test_alloy_draft_keeps_the_balance_element_and_leaves_derived_inputs_out() -
     route = next(v for v in spec.variables if v.name == "route")
     assert route.type == "categorical" and set(route.choices) == {"solution_annealed", "aged"}
     assert spec.currency == "USD"
-    made_most = table.frame["recipe_id"].value_counts().index[0]
-    assert spec.baseline is not None and spec.baseline.name.startswith(made_most)
+    assert spec.baseline is not None and spec.baseline.name == "heat-5 (made most often)"
     for variable in spec.variables:
         if variable.type == "continuous":
             value = spec.baseline.values.get(variable.name)
             assert value is None or variable.lower <= value <= variable.upper
+
+
+def test_without_a_most_made_recipe_the_baseline_is_the_most_typical_one() -> None:
+    table = _alloy_table(rows=40)  # every heat made once
+    table.frame["Ni_at_frac"] = _derive(table.frame)["Ni_at_frac"]
+    catalogue = pd.DataFrame({"material": ["C", "Ni", "Co"], "kind": "element",
+                              "currency": "USD", "density_kg_m3": np.nan})
+    spec = StudySpec.from_dict(draft_study(table, list(table.input_columns),
+                                           list(table.target_columns), catalogue, _derive))
+    frame = table.frame
+    amounts = frame[["C", "Ni", "Co", "Fe"]]
+    distance = ((amounts - amounts.median()) / amounts.std()).pow(2).sum(axis=1)
+    typical = frame.at[distance.idxmin(), "recipe_id"]
+    assert spec.baseline is not None
+    assert spec.baseline.name == f"{typical} (typical recipe: closest to the data's medians)"
