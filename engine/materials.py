@@ -140,8 +140,8 @@ def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFr
     codes = merged["material"].astype(str)
     kept = pd.Series(False, index=merged.index)
     if len(existing):
-        old = existing.drop_duplicates("material").set_index(
-            existing["material"].drop_duplicates().astype(str)).reindex(codes)
+        old = existing.drop_duplicates("material")
+        old = old.set_index(old["material"].astype(str)).reindex(codes)
         for column in merged.columns:
             if column in ("material", "source") or column not in old.columns:
                 continue

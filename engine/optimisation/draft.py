@@ -54,13 +54,15 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     variables = [_variable(frame, name, table, name in materials, current[name])
                  for name in decided]
     components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
+    ratios, content = _binder_limits(frame, components, catalogue, current)
+    limited = "every amount and setting" + (", w/b, binder content and SCM shares" if content
+                                            else "")
     study: dict[str, Any] = {
         "name": f"Draft: {primary} from the project's data",
         "description": (
-            f"Drawn from {frame[table.group_column].nunique()} recipes: every amount and setting "
-            "(and, for concrete, w/b, binder content and SCM shares) within the data's 2nd–98th "
-            "percentiles, inside the applicability domain. Check the limits, add your "
-            "specifications (slump, exposure class …) and prices before relying on it."),
+            f"Drawn from {frame[table.group_column].nunique()} recipes: {limited} within the "
+            "data's 2nd–98th percentiles, inside the applicability domain. Check "
+            "the limits, add your specifications and prices before relying on it."),
         "variables": variables,
         "objectives": [{"target": primary, "statistic": "lower", "sense": "maximize"}],
         "domain": {"mode": "inside"},
@@ -78,11 +80,10 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     if any(floors):
         study["constraints"] = [floor for floor in floors if floor]
     balance = mixture["balance"] if mixture else None
-    ratios, binder = _binder_limits(frame, components, catalogue, current)
     if ratios:
         study["ratio"] = ratios
-    if binder:
-        study["linear"] = [binder]
+    if content:
+        study["linear"] = [content]
     doses = _dose_limits(frame, [v for v in variables if v["name"] != balance])
     if doses:
         study["count"] = doses
