@@ -3,14 +3,16 @@
 A plant engineer who has just imported and trained should not face an empty study. The draft
 
 * varies every recipe amount and process setting the model uses between the 2nd and 98th
-  percentiles of the data (always including the recipe made most often, its baseline);
+  percentiles of the data (always including the baseline: the recipe made most often, or the
+  most typical one);
 * fixes the test age at 28 days (or the most common age);
 * fills 1 m³ by absolute volume, or keeps a wt % composition with its balance element;
 * keeps water/binder, binder content and SCM shares of concrete within the data's 2nd–98th
   percentiles;
 * allows no token doses of materials the data sometimes leaves out;
 * maximises the lower interval bound of the strength, kept at least at the data's lower
-  quartile, and minimises cost and CO₂ (from the catalogue, which the user completes).
+  quartile (other properties' predicted means too), and minimises cost and CO₂ (from the
+  catalogue, which the user completes).
 
 It is a starting point to edit, and says so in its description.
 """
@@ -246,9 +248,8 @@ def _ratio_limit(name: str, numerator: list[str], denominator: list[str], frame:
 
 def _data_range(values: pd.Series, current: float) -> tuple[float, float]:
     """The 2nd and 98th percentiles (three significant figures), widened to ``current``."""
-    low, high = np.percentile(values.dropna(), [LOW_PERCENTILE, HIGH_PERCENTILE])
-    low = float(f"{low:.3g}") if low else 0.0
-    high = float(f"{high:.3g}") if high else 0.0
+    low, high = (_rounded(float(v))
+                 for v in np.percentile(values.dropna(), [LOW_PERCENTILE, HIGH_PERCENTILE]))
     if np.isfinite(current):
         low, high = min(low, current), max(high, current)
     return low, high
