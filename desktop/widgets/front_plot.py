@@ -175,26 +175,47 @@ class FrontPlot(QWidget):
                                                 self._senses.get(x_label)))
         self.plot.setLabel("left", axis_title(y_label, self._units.get(y_label),
                                               self._senses.get(y_label)))
-        self._place_legend(x_label, y_label)
         colors = plot_colors()
+        shown: tuple[np.ndarray, np.ndarray] | None = None
         if self._fronts:
             self._draw_fronts(colors)
         elif self._frame is not None:
-            self._draw_frame(colors)
+            shown = self._draw_frame(colors)
         elif self.placeholder:
             text = pg.TextItem(self.placeholder, color=colors["muted"], anchor=(0.5, 0.5))
             text.setPos(0.5, 0.5)
             self.plot.addItem(text)
         self.plot.autoRange()
+        self._place_legend(x_label, y_label, shown)
 
-    def _place_legend(self, x_label: str, y_label: str) -> None:
-        """Put the legend in the corner that is worse on both axes: the front never goes
-        there (e.g. top left for "maximise x, minimise y")."""
+    def _place_legend(self, x_label: str, y_label: str,
+                      shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Put the legend in the corner that hides fewest of the ``shown`` points (the front
+        and the current recipe); on a tie, the corner that is worse on both axes, where the
+        front never goes (e.g. top left for "maximise x, minimise y")."""
         left = self._senses.get(x_label) != "minimize"
         top = self._senses.get(y_label) != "maximize"
-        corner = (0.0 if left else 1.0, 0.0 if top else 1.0)
+        corners = [(left, top), (not left, not top), (left, not top), (not left, top)]
+        if shown is not None and len(shown[0]):
+            box = self.plot.getViewBox()
+            (x0, x1), (y0, y1) = box.viewRange()
+            u = (shown[0] - x0) / ((x1 - x0) or 1.0)
+            v = (shown[1] - y0) / ((y1 - y0) or 1.0)
+            size = self.legend.boundingRect()
+            width = min(1.0, (size.width() + 20) / max(box.width(), 1.0))
+            height = min(1.0, (size.height() + 20) / max(box.height(), 1.0))
+
+            def hidden(corner: tuple[bool, bool]) -> int:
+                on_left, on_top = corner
+                across = u < width if on_left else u > 1 - width
+                up = v > 1 - height if on_top else v < height
+                return int(np.sum(across & up))
+
+            corners.sort(key=hidden)  # stable: ties keep the preferred order
+        on_left, on_top = corners[0]
+        corner = (0.0 if on_left else 1.0, 0.0 if on_top else 1.0)
         self.legend.anchor(itemPos=corner, parentPos=corner,
-                           offset=(10 if left else -10, 10 if top else -10))
+                           offset=(10 if on_left else -10, 10 if on_top else -10))
 
     def _draw_fronts(self, colors: dict[str, QColor]) -> None:
         earlier_colour = QColor(colors["muted"])
@@ -222,12 +243,13 @@ class FrontPlot(QWidget):
                         y=np.concatenate([p[1] for p in points[:-1]] or [np.empty(0)]))
         self.plot.autoRange()
 
-    def _draw_frame(self, colors: dict[str, QColor]) -> None:
+    def _draw_frame(self, colors: dict[str, QColor]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Draw the result's recipes and the current one; return every point drawn."""
         assert self._frame is not None
         frame = self._frame
         xy = self._xy(frame)
         if xy is None:
-            return
+            return None
         x, y = xy
         by_domain = domain_colors()
         domain = (frame["domain_label"].astype(str).to_numpy() if "domain_label" in frame
@@ -257,7 +279,9 @@ class FrontPlot(QWidget):
                                           brush=colors["highlight"], pen=pg.mkPen("k"))
                 self.plot.addItem(star)
                 self.legend.addItem(star, "current recipe")
+                x, y = np.append(x, base[0][:1]), np.append(y, base[1][:1])
         self._draw_ring()
+        return x, y
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         mark = self._marks.get(int(data), "")

@@ -46,3 +46,29 @@ def test_batch_series_plot_shades_the_window_and_draws_the_tag(qtbot) -> None:
     curves = [i for i in items if isinstance(i, pg.PlotDataItem)]
     assert len(curves) == 1 and len(curves[0].xData) == 40
     assert plot.plot.isVisibleTo(plot) and not plot.empty.isVisibleTo(plot)
+
+
+def test_the_front_plot_legend_does_not_hide_the_current_recipe(qtbot) -> None:
+    """The legend goes to the corner worse on both axes, unless the current recipe (a
+    dominated point) sits there: then to a corner with nothing under it."""
+    from desktop.widgets.front_plot import FrontPlot
+
+    plot = FrontPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 500)
+    plot.show()
+    strength = np.linspace(40, 60, 12)
+    front = pd.DataFrame({"strength": strength, "cost": 60 + (strength - 40),
+                          "domain_label": "inside"})
+    plot.set_axes(["strength", "cost"], senses={"strength": "maximize", "cost": "minimize"})
+
+    def legend_corner(baseline: pd.DataFrame) -> tuple[bool, bool]:
+        plot.show_frame(front, baseline=baseline)
+        legend = plot.legend.sceneBoundingRect()
+        box = plot.plot.getViewBox().sceneBoundingRect()
+        return legend.center().x() < box.center().x(), legend.center().y() < box.center().y()
+
+    # weak and dear (top left, the corner worse on both axes): the legend leaves it
+    assert legend_corner(pd.DataFrame({"strength": [40.5], "cost": [80.0]})) != (True, True)
+    # weak but cheap: top left stays free, the legend goes there
+    assert legend_corner(pd.DataFrame({"strength": [41.0], "cost": [59.0]})) == (True, True)
