@@ -189,7 +189,7 @@ class FrontPlot(QWidget):
         self._place_legend(x_label, y_label, shown)
 
     def _place_legend(self, x_label: str, y_label: str,
-                      shown: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                      shown: tuple[np.ndarray, np.ndarray] | None) -> None:
         """Put the legend in the corner that hides fewest of the ``shown`` points (the front
         and the current recipe); on a tie, the corner that is worse on both axes, where the
         front never goes (e.g. top left for "maximise x, minimise y")."""

@@ -56,7 +56,8 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     variables = [_variable(frame, name, table, name in materials, current[name])
                  for name in decided]
     components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
-    ratios, content = _binder_limits(frame, components, catalogue, current)
+    listed = catalogue.set_index(catalogue["material"].astype(str)).reindex(components)
+    ratios, content = _binder_limits(frame, components, listed["kind"].astype(str), current)
     limited = "every amount and setting" + (", w/b, binder content and SCM shares" if content
                                             else "")
     study: dict[str, Any] = {
@@ -73,7 +74,7 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
     currencies = catalogue["currency"].dropna().astype(str).unique() if len(catalogue) else []
     if len(currencies) == 1:
         study["currency"] = currencies[0]
-    mixture = (_volume_mixture(frame, variables, components, catalogue)
+    mixture = (_volume_mixture(frame, variables, components, listed)
                or _mass_mixture(frame, variables))
     if mixture:
         study["mixture"] = [mixture]
@@ -150,14 +151,13 @@ def _rounded(value: float) -> float:
 
 
 def _volume_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]], components: list[str],
-                    catalogue: pd.DataFrame) -> dict[str, Any] | None:
-    """1 m³ by absolute volume, when every amount is in kg/m³ and has a density; the balance
-    is the aggregate (else the component) with most room between its limits, ``air`` the
-    data's median gap."""
+                    listed: pd.DataFrame) -> dict[str, Any] | None:
+    """1 m³ by absolute volume, when every amount is in kg/m³ and has a density (``listed``:
+    the catalogue's rows of ``components``); the balance is the aggregate (else the component)
+    with most room between its limits, ``air`` the data's median gap."""
     units = {v["name"]: v.get("unit") for v in variables}
     if len(components) < 2 or any(units[c] != PER_CUBIC_METRE for c in components):
         return None
-    listed = catalogue.set_index(catalogue["material"].astype(str)).reindex(components)
     densities = listed["density_kg_m3"]
     if densities.isna().any() or (densities <= 0).any():
         return None
@@ -205,13 +205,12 @@ def _useful_floor(table: ModellingTable, target: str, variables: list[dict[str, 
             "target": target, "statistic": statistic, "min": floor}
 
 
-def _binder_limits(frame: pd.DataFrame, components: list[str], catalogue: pd.DataFrame,
+def _binder_limits(frame: pd.DataFrame, components: list[str], kinds: pd.Series,
                    current: pd.Series) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Concrete's ratio limits from the data: water/binder, binder content and the share of
     each supplementary material (and of all of them) in the binder, each within the data's
-    2nd–98th percentiles and widened to include the baseline recipe."""
-    kinds = (catalogue.set_index(catalogue["material"].astype(str))["kind"].astype(str)
-             .reindex(components))
+    2nd–98th percentiles and widened to include the baseline recipe. ``kinds``: each
+    component's material kind."""
     binder = [c for c in components if kinds[c] in BINDER_KINDS]
     scms = [c for c in binder if kinds[c] in SCM_KINDS]
     water = [c for c in components if kinds[c] == MaterialKind.WATER]
