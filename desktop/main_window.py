@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -32,6 +32,7 @@ from desktop.recent import RecentProjects
 from desktop.warmup import freeze_long_lived, load_heavy_modules
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskOutcome, TaskRunner
+from engine.types import SYSTEMS, DisplayUnits
 
 __all__ = ["PAGES", "MainWindow"]
 
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.location: str | None = None
         self.runner = TaskRunner(self, max_threads=1)
         self._pages: dict[int, Page] = {}
+        self.units = DisplayUnits()  # the open project's display units
         self.shared: dict[str, Any] = {}  # the newest result of each kind, for pages built later
 
         self.setWindowTitle("Formix")
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
                 self.stack.removeWidget(placeholder)
                 placeholder.deleteLater()
             self._pages[index] = page
+            page.set_display_units(self.units)
             page.set_project(self.location)
             for key, value in self.shared.items():
                 page.on_shared(key, value)
@@ -172,7 +175,7 @@ class MainWindow(QMainWindow):
                     self._fill_recent_menu()
                 self._show_error("Could not open the project", outcome)
                 return
-            self._set_project(outcome.value.location, outcome.value.counts)
+            self._set_project(outcome.value)
 
         self.runner.start(
             "open project",
@@ -195,7 +198,7 @@ class MainWindow(QMainWindow):
 
         def done(outcome: TaskOutcome) -> None:
             if outcome.ok:
-                self._set_project(outcome.value.location, outcome.value.counts)
+                self._set_project(outcome.value)
             elif not outcome.cancelled:
                 self._show_error("Could not create the project", outcome)
 
@@ -219,7 +222,7 @@ class MainWindow(QMainWindow):
         def done(outcome: TaskOutcome) -> None:
             if outcome.ok:
                 _path, summary, created = outcome.value
-                self._set_project(summary.location, summary.counts)
+                self._set_project(summary)
                 self.show_status("Demo project created and opened" if created
                                  else "Demo project opened")
             elif outcome.cancelled:
@@ -251,9 +254,12 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Yes:
             self.open_demo()
 
-    def _set_project(self, location: str, counts: dict[str, int]) -> None:
+    def _set_project(self, summary: Any) -> None:
+        """Show an opened project (its ``ProjectSummary``) on every page."""
+        location, counts = summary.location, summary.counts
         self.location = location
         self.shared.clear()  # results of the previous project
+        self._show_units(DisplayUnits.of(summary.units))
         if not _is_url(location):
             self.recent.add(location)
         self._fill_recent_menu()
@@ -265,6 +271,29 @@ class MainWindow(QMainWindow):
             page.set_project(location)
         self.show_status(f"Opened {name}: {_counts_text(counts)}")
         self.project_opened.emit(location)
+
+    def choose_units(self, system: str) -> None:
+        """Show results in ``system`` ("SI" or "US") and keep the choice with the project."""
+        units = DisplayUnits.of(system)
+        self._show_units(units)
+        self.show_status(f"Results shown in {SYSTEMS[units.system]} units")
+        if self.location is None:
+            return
+        location = self.location
+
+        def done(outcome: TaskOutcome) -> None:
+            if not outcome.ok and not outcome.cancelled:
+                self._show_error("Could not save the unit choice", outcome)
+
+        self.runner.start("save units", lambda progress, cancel:
+                          _services().set_display_units(location, system), done)
+
+    def _show_units(self, units: DisplayUnits) -> None:
+        self.units = units
+        for action in self.unit_actions.actions():
+            action.setChecked(action.data() == units.system)
+        for page in self._pages.values():
+            page.set_display_units(units)
 
     def _on_shared(self, key: str, value: Any) -> None:
         sender = self.sender()
@@ -289,6 +318,15 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "Open &demo project", self.open_demo)
         file_menu.addSeparator()
         self._add_action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        units_menu = self.menuBar().addMenu("&View").addMenu("&Units")
+        self.unit_actions = QActionGroup(self)
+        for system, text in SYSTEMS.items():
+            action = units_menu.addAction(text[0].upper() + text[1:])
+            action.setCheckable(True)
+            action.setData(system)
+            action.setChecked(system == self.units.system)
+            action.triggered.connect(lambda _checked=False, s=system: self.choose_units(s))
+            self.unit_actions.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         self._add_action(help_menu, "&About Formix", self.show_about)
         self._fill_recent_menu()

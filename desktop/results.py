@@ -8,20 +8,28 @@ reading in one place, tolerant of fields the engine adds later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.types import DisplayUnits
+
 __all__ = [
     "as_dict",
     "clean_unit",
     "recommendation_rows",
+    "run_basis",
     "run_history",
     "run_result",
     "run_units",
+    "shown_frame",
+    "shown_unit",
+    "shown_values",
     "trial_property_column",
+    "typical_values",
 ]
 
 _UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
@@ -55,10 +63,106 @@ def run_units(run: Any) -> dict[str, str]:
                 units.setdefault(label, units[target])
     currency = getattr(result, "currency", None) or getattr(
         getattr(run, "materials", None), "currency", None)
+    basis = run_basis(run)
     if currency:
-        units.setdefault("cost", str(currency))
-    units.setdefault("co2", "kg CO₂e")
+        units.setdefault("cost", f"{currency}/{basis}" if basis else str(currency))
+    units.setdefault("co2", f"kg CO₂e/{basis}" if basis else "kg CO₂e")
     return {k: v for k, v in units.items() if v}
+
+
+def run_basis(run: Any) -> str:
+    """What a run's cost and CO₂ are per ("m³" of concrete, "kg" of alloy, "" unknown): from
+    the units of the study's variables, as the engine's explanations say it."""
+    variables = getattr(getattr(run, "spec", None), "variables", None) or ()
+    if not variables:
+        return ""
+    from engine import services
+
+    return services.product_basis([str(getattr(v, "unit", "") or "") for v in variables])
+
+
+# -- display units ---------------------------------------------------------------------------
+# A run's columns carry their stored units (``run_units``); cost is "<currency>/<basis>" and
+# CO₂ "kg CO₂e/<basis>", converted per shown basis; every other unit through
+# ``DisplayUnits.value`` (interval widths as differences).
+_COST_UNIT = re.compile(r"^([A-Z]{3})/(\S+)$")
+_CO2_UNIT = re.compile(r"^kg CO₂e/(\S+)$")
+_TARGET_SUFFIXES = ("_mean", "_lower", "_upper", "_width")
+
+
+def shown_unit(stored: str | None, units: DisplayUnits, typical: float | None = None) -> str:
+    """The unit a column stored in ``stored`` is shown in ("USD/m³" → "USD/yd³")."""
+    stored = str(stored or "")
+    if units.is_si or not stored:
+        return stored
+    if match := _CO2_UNIT.match(stored):
+        return units.co2_unit(match[1])
+    if match := _COST_UNIT.match(stored):
+        return f"{match[1]}/{units.basis(match[2])}"
+    return units.unit(stored, typical)
+
+
+def shown_values(values: Any, stored: str | None, units: DisplayUnits,
+                 typical: float | None = None, *, difference: bool = False) -> Any:
+    """``values`` (a number, array or series in ``stored``) in the unit :func:`shown_unit`
+    names; ``difference``: a change or an interval width (scaled, never offset)."""
+    stored = str(stored or "")
+    if units.is_si or not stored:
+        return values
+    if match := _CO2_UNIT.match(stored):
+        return units.co2(values, match[1])
+    if match := _COST_UNIT.match(stored):
+        return units.per_basis(values, match[2])
+    if difference:
+        return units.change(values, stored, typical)
+    return units.value(values, stored, typical)
+
+
+def typical_values(frame: pd.DataFrame, columns: Sequence[str] | None = None
+                   ) -> dict[str, float]:
+    """A typical value per numeric column (the median), which picks psi or ksi for MPa; the
+    columns of one property (``strength_mean``, ``_lower``, ``_upper`` and objectives such as
+    ``strength_lower``) share the median of its ``_mean`` column, so they show alike."""
+    import numpy as np
+
+    out: dict[str, float] = {}
+    for column in columns if columns is not None else frame.columns:
+        name = str(column)
+        source = name
+        for suffix in _TARGET_SUFFIXES:
+            if name.endswith(suffix) and f"{name[:-len(suffix)]}_mean" in frame:
+                source = f"{name[:-len(suffix)]}_mean"
+                break
+        if source not in frame or frame[source].dtype.kind not in "fiu":
+            continue
+        try:
+            values = frame[source].to_numpy(dtype=float, na_value=np.nan)
+        except (TypeError, ValueError):
+            continue
+        values = values[np.isfinite(values)]
+        if len(values):
+            out[name] = float(np.median(np.abs(values)))
+    return out
+
+
+def shown_frame(frame: pd.DataFrame, stored_units: Mapping[str, str], units: DisplayUnits,
+                typical: Mapping[str, float] | None = None
+                ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``frame`` with each numeric column in display units, and the unit shown per column."""
+    if typical is None:
+        typical = typical_values(frame, [c for c in frame.columns if str(c) in stored_units])
+    shown_units = {str(name): shown_unit(unit, units, typical.get(str(name)))
+                   for name, unit in stored_units.items()}
+    if units.is_si:
+        return frame, shown_units
+    out = frame.copy()
+    for column in out.columns:
+        name = str(column)
+        unit = stored_units.get(name)
+        if unit and out[column].dtype.kind in "fiu":
+            out[column] = shown_values(out[column].astype(float), unit, units,
+                                       typical.get(name), difference=name.endswith("_width"))
+    return out, shown_units
 
 
 def run_history(run: Any) -> list[pd.DataFrame]:

@@ -192,7 +192,8 @@ def load_model_set(
 
 
 def model_versions(location: str | Path, name: str | None = None) -> list[dict[str, Any]]:
-    """Saved model versions (newest last): name, version, created, targets, note."""
+    """Saved model versions (newest last): name, version, created, targets, note (RMSE and
+    coverage per target, in stored units) and cv_metrics (per target, as saved)."""
     from engine.storage import ProjectStore
 
     with ProjectStore.open(location) as store:
@@ -212,6 +213,7 @@ def model_versions(location: str | Path, name: str | None = None) -> list[dict[s
             "created": row.created_at,
             "targets": row.metadata.get("targets", []),
             "note": note,
+            "cv_metrics": metrics,
         })
     return rows
 

@@ -147,6 +147,7 @@ def optimise(
         spec.domain = spec.domain.model_copy(update={"explore": bool(explore)})
     exploring = spec.domain.effective_mode == "explore"
     version, model_set = trained_model(location, model_name, model_version)
+    check_study_units(spec, model_set.units)
     materials = catalogue_materials(location, spec)
     result = run_optimisation(
         spec, LightGBMPredictorAdapter(model_set.model), materials=materials,
@@ -164,6 +165,39 @@ def optimise(
                 result, spec, model_name, version, "explore" if exploring else "optimise"))
         run = replace(run, run_id=run_id)
     return run
+
+
+def check_study_units(spec: StudySpec, units: Mapping[str, str]) -> None:
+    """Every variable's unit, where the study names one, must be the unit the model's input
+    is stored in: a study's bounds, totals and limits are taken in stored units.
+
+    Raises:
+        StudySpecError: each variable written in another unit, with the conversion factor.
+    """
+    from engine.optimisation.study import StudySpecError
+    from engine.units import UnitError, conversion_factor, parse_unit
+
+    issues = []
+    for index, variable in enumerate(spec.variables):
+        stored = units.get(variable.name)
+        if not variable.unit or not stored:
+            continue
+        try:
+            if parse_unit(variable.unit) == parse_unit(stored):
+                continue
+            scale, offset = conversion_factor(variable.unit, stored)
+        except UnitError as error:
+            issues.append((f"variables[{index}].unit",
+                           f"'{variable.name}' is in {stored} in the project: {error}"))
+            continue
+        factor = f"1 {variable.unit} = {scale:.6g} {stored}" + (
+            f" + {offset:g}" if offset else "")
+        issues.append((f"variables[{index}].unit",
+                       f"'{variable.name}' is stored in {stored}; write its bounds, totals and "
+                       f"limits in {stored} ({factor}). Results can still be shown in US "
+                       f"units: formix units PROJECT US"))
+    if issues:
+        raise StudySpecError(issues)
 
 
 def default_study(location: str | Path) -> dict[str, Any] | None:

@@ -54,10 +54,12 @@ from engine.types import ImportSource
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.display_units import DisplayUnits
     from engine.ingest.importer import ImportResult
     from engine.ingest.mapping import ImportProfile
     from engine.ingest.reader import SourceTable
     from engine.linking import LinkOptions, LinkReport
+    from engine.recommendation.explain import ExplainedRecommendation
     from engine.types import BatchSeries, ModellingTable
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "create_project",
     "data_attributions",
     "default_study",
+    "display_units",
     "explain_recipe",
     "export_recommendations",
     "export_table",
@@ -97,6 +100,7 @@ __all__ = [
     "predict",
     "preview_file",
     "process_series_for_batch",
+    "product_basis",
     "project_deriver",
     "project_recipes",
     "project_summary",
@@ -106,7 +110,9 @@ __all__ = [
     "save_profile",
     "save_study",
     "saved_recommendations",
+    "set_display_units",
     "set_plugin_enabled",
+    "shown_recommendations",
     "train_models",
     "trials",
     "validate_plugin",
@@ -119,14 +125,16 @@ LINK_OPTIONS_KEY = "link_options"
 
 @dataclass(frozen=True)
 class ProjectSummary:
-    """Where a project is and how many rows each table holds."""
+    """Where a project is, how many rows each table holds, and the units it shows results
+    in ("SI" or "US", see :func:`display_units`)."""
 
     location: str
     counts: dict[str, int]
+    units: str = "SI"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"location": self.location, "counts": self.counts}
+        return {"location": self.location, "counts": self.counts, "units": self.units}
 
 
 def create_project(location: ProjectLocation) -> ProjectSummary:
@@ -134,7 +142,14 @@ def create_project(location: ProjectLocation) -> ProjectSummary:
     from engine.storage import ProjectStore
 
     with ProjectStore.create(location) as store:
-        return ProjectSummary(str(store.path or store.location), store.counts())
+        return _summary(store)
+
+
+def _summary(store: Any) -> ProjectSummary:
+    from engine.display_units import SETTING_KEY, DisplayUnits
+
+    units = DisplayUnits.of(store.get_setting(SETTING_KEY)).system
+    return ProjectSummary(str(store.path or store.location), store.counts(), units)
 
 
 def project_summary(location: ProjectLocation) -> ProjectSummary:
@@ -142,7 +157,7 @@ def project_summary(location: ProjectLocation) -> ProjectSummary:
     from engine.storage import ProjectStore
 
     with ProjectStore.open(location) as store:
-        return ProjectSummary(str(store.path or store.location), store.counts())
+        return _summary(store)
 
 
 def preview_file(
@@ -205,6 +220,49 @@ def import_sources(
 
     with ProjectStore.open(location) as store:
         return run_import(store, sources, progress=progress, cancel=cancel)
+
+
+def display_units(location: ProjectLocation) -> DisplayUnits:
+    """The units the project shows results in (metric unless chosen otherwise, or imported
+    from files in US customary units)."""
+    from engine.display_units import SETTING_KEY, DisplayUnits
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return DisplayUnits.of(store.get_setting(SETTING_KEY))
+
+
+def set_display_units(location: ProjectLocation, system: str) -> DisplayUnits:
+    """Show the project's results in ``system``: "SI" (metric) or "US" (US customary).
+
+    Raises:
+        FormixError: an unknown system.
+    """
+    from engine.display_units import SETTING_KEY, SYSTEMS, DisplayUnits
+    from engine.storage import ProjectStore
+
+    key = str(system).upper()
+    if key not in SYSTEMS:
+        raise FormixError(f"unknown unit system '{system}': use {' or '.join(SYSTEMS)}")
+    with ProjectStore.open(location) as store:
+        store.set_setting(SETTING_KEY, key)
+    return DisplayUnits.of(key)
+
+
+def product_basis(amount_units: Sequence[str]) -> str:
+    """What amounts, and so cost and CO₂, are per ("m³" for kg/m³, "kg" for wt %, "")."""
+    from engine.recommendation.explain import product_basis as basis
+
+    return basis(amount_units)
+
+
+def shown_recommendations(
+    recommendations: Sequence[ExplainedRecommendation | dict[str, Any]], units: DisplayUnits,
+) -> list[ExplainedRecommendation]:
+    """Recommendations (objects or stored dicts) with their figures in ``units``."""
+    from engine.recommendation.display import shown_recommendations as shown
+
+    return shown(recommendations, units)
 
 
 def link_options(location: ProjectLocation) -> LinkOptions:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from engine.display_units import SYSTEMS as SYSTEMS  # re-exported: the desktop's way to it
+from engine.display_units import DisplayUnits as DisplayUnits
+
 if TYPE_CHECKING:
     from pathlib import Path
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QSplitter, QVBoxLayo
 
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskRunner
+from engine.types import DisplayUnits
 
 __all__ = ["MODEL_TRAINED", "OPTIMISATION_RUN", "RECOMMENDATIONS", "TRIAL_RECORDED", "Page"]
 
@@ -44,6 +45,7 @@ class Page(QWidget):
         super().__init__(parent)
         self.runner = TaskRunner(self)
         self.location: str | None = None
+        self.units = DisplayUnits()  # the units figures are shown in (the project's choice)
 
     def header(self, text: QLabel, *controls: QWidget) -> QHBoxLayout:
         """The top row: the page's title, ``text`` (wrapped, taking the free width), then
@@ -89,6 +91,15 @@ class Page(QWidget):
         self.runner.cancel_all()
         self.location = location
         self.project_changed()
+
+    def set_display_units(self, units: DisplayUnits) -> None:
+        """Show figures in ``units`` from now on."""
+        if units != self.units:
+            self.units = units
+            self.units_changed()
+
+    def units_changed(self) -> None:
+        """Hook: ``self.units`` changed; re-show the figures the page holds."""
 
     def project_changed(self) -> None:
         """Hook: the project changed (``self.location``); reload what the page shows."""

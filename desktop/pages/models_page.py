@@ -31,12 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.pages.base import MODEL_TRAINED, Page
+from desktop.results import clean_unit
 from desktop.widgets.coverage_chart import CoverageChart
 from desktop.widgets.importance_chart import ImportanceChart
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
-from desktop.widgets.parity_plot import ParityPlot, ResidualPlot
+from desktop.widgets.parity_plot import ParityPlot, ResidualPlot, rounded, shown_predictions
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["COVERAGE_CHOICES", "CV_COLUMNS", "ModelsPage", "version_text"]
@@ -49,6 +50,8 @@ _CV_LABELS = {"target": "Property", "rmse": "RMSE", "mae": "MAE", "r2": "R²",
               "coverage": "Coverage", "mean_interval_width": "Width",
               "n_rows": "Rows", "n_groups": "Recipes", "n": "Rows"}
 _PARITY_TAB, _RESIDUALS_TAB, _COVERAGE_TAB, _IMPORTANCE_TAB = range(4)
+_ERROR_COLUMNS = ("rmse", "mae", "mean_interval_width")
+"""Columns in the target's unit that are differences (scaled to the shown unit, no offset)."""
 
 
 def _services() -> Any:
@@ -84,6 +87,8 @@ class ModelsPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._result: Mapping[str, Any] = {}
+        self._target_units: dict[str, str] = {}  # stored unit per property (the project's)
+        self._target_typical: dict[str, float] = {}  # mean measurement per property
         self.train_task: Task | None = None
         self.versions_records: list[dict[str, Any]] = []
 
@@ -177,6 +182,7 @@ class ModelsPage(Page):
     def project_changed(self) -> None:
         """List the project's measured properties and saved model versions (on a worker)."""
         self._result = {}
+        self._target_units, self._target_typical = {}, {}
         self.cv_model.clear()
         self.versions.clear()
         self.targets_list.clear()
@@ -193,11 +199,18 @@ class ModelsPage(Page):
         self.notice.set_text("Reading the project…")
         self.notice.setVisible(True)
 
-        def job(progress: Any, cancel: Any) -> tuple[list[str], list[dict[str, Any]]]:
+        def job(progress: Any, cancel: Any) -> tuple[list[str], list[dict[str, Any]],
+                                                     dict[str, str], dict[str, float]]:
+            import pandas as pd
+
             services = _services()
             table, _report = services.modelling_table(location, progress=progress,
                                                       cancel=cancel)
-            return list(table.target_columns), services.model_versions(location)
+            targets = list(table.target_columns)
+            units = {t: str(table.units.get(t) or "") for t in targets}
+            typical = {t: float(pd.to_numeric(table.frame[t], errors="coerce").mean())
+                       for t in targets if t in table.frame}
+            return targets, services.model_versions(location), units, typical
 
         def done(outcome: TaskOutcome) -> None:
             if location != self.location:
@@ -206,7 +219,9 @@ class ModelsPage(Page):
                 if not outcome.cancelled:
                     self.notice.set_text("Could not read the project", outcome.error or "")
                 return
-            targets, versions = outcome.value
+            targets, versions, units, typical = outcome.value
+            self._target_units = units
+            self._target_typical = {t: v for t, v in typical.items() if v == v}
             self._fill_targets(targets)
             self._fill_versions(versions)
             if not targets:
@@ -216,7 +231,7 @@ class ModelsPage(Page):
                     "and lab results on the Data page first.")
             elif versions and not self._result:
                 self.notice.set_text(
-                    f"Saved model: {version_text(versions[-1])}",
+                    f"Saved model: {self.version_line(versions[-1])}",
                     "Train again to see the cross-validation plots, or go on to Optimise.")
             elif not self._result:
                 self.notice.set_text(
@@ -239,9 +254,25 @@ class ModelsPage(Page):
         self.versions_records = list(versions)
         self.versions.clear()
         for record in versions:
-            self.versions.addItem(version_text(record))
+            self.versions.addItem(self.version_line(record))
         if versions:
             self.versions.scrollToBottom()
+
+    def version_line(self, record: Mapping[str, Any]) -> str:
+        """:func:`version_text` of a saved version, its RMSEs in the shown units."""
+        metrics = record.get("cv_metrics")
+        if isinstance(metrics, Mapping) and metrics and not self.units.is_si:
+            record = {**record, "note": "; ".join(
+                f"{target}: RMSE {self._error_text(target, m.get('rmse'))}, "
+                f"coverage {m.get('coverage', 0):.0%}" for target, m in metrics.items())}
+        return version_text(record)
+
+    def _error_text(self, target: str, value: Any) -> str:
+        """An error or width of ``target`` (stored units) in the shown unit, with the unit."""
+        number = self.units.change(float(value if value is not None else "nan"),
+                                   self.stored_unit(target), self.typical(target))
+        unit = self.shown_unit(target)
+        return f"{rounded(number):g}" + (f" {unit}" if unit else "")
 
     def selected_targets(self) -> list[str]:
         """The properties ticked in the Train box."""
@@ -308,7 +339,7 @@ class ModelsPage(Page):
 
     # -- rendering ---------------------------------------------------------------------------
     def show_evaluation(self, result: Mapping[str, Any]) -> None:
-        """Render an evaluation given as plain data.
+        """Render an evaluation given as plain data, its figures in ``self.units``.
 
         Args:
             result: a mapping with
@@ -316,39 +347,17 @@ class ModelsPage(Page):
                 ``predictions``: {target: DataFrame(measured, predicted, lower, upper,
                 domain)}, out-of-fold;
                 ``importance``: {target: Series indexed by input name};
-                ``units``: {target: unit}; ``nominal_coverage``: e.g. 0.9;
+                ``units``: {target: unit} (stored units); ``nominal_coverage``: e.g. 0.9;
                 ``versions``: list of dicts (version, created, targets, note) or a DataFrame.
         """
         import pandas as pd
 
         self._result = result
-        cv = result.get("cv")
-        cv = cv if isinstance(cv, pd.DataFrame) else pd.DataFrame(columns=list(CV_COLUMNS))
-        ordered = [c for c in CV_COLUMNS if c in cv.columns]
-        shown = cv[ordered + [c for c in cv.columns if c not in ordered]].copy()
-        nominal = result.get("nominal_coverage")
-        if "coverage" in shown:
-            shown["coverage"] = [f"{v:.0%}" if v == v else "" for v in shown["coverage"]]
-        for column in ("rmse", "mae", "mean_interval_width"):
-            if column in shown:
-                shown[column] = shown[column].astype(float).round(2)
-        if "r2" in shown:
-            shown["r2"] = shown["r2"].astype(float).round(3)
-        labels = dict(_CV_LABELS)
-        if nominal is not None:
-            labels["coverage"] = f"Coverage (aim {float(nominal):.0%})"
-        units = result.get("units", {}) or {}
-        self.cv_model.set_frame(shown.rename(columns=labels))
-        unit_text = ", ".join(f"{t} in {units[t]}" for t in cv.get("target", []) if t in units)
-        self.coverage_note.setText(
-            ("" if not unit_text else f"Errors and widths: {unit_text}. ")
-            + ("" if nominal is None else
-               f"Intervals are calibrated for {float(nominal):.0%} coverage; the coverage "
-               "column is what held-out recipes actually got."))
+        self._show_cv()
         versions = result.get("versions", [])
         records = versions.to_dict("records") if isinstance(versions, pd.DataFrame) else versions
         self._fill_versions(list(records or []))
-        targets = [str(t) for t in cv.get("target", pd.Series(dtype=str)).tolist()]
+        targets = self._targets()
         self.target_combo.blockSignals(True)
         self.target_combo.clear()
         self.target_combo.addItems(targets)
@@ -356,6 +365,74 @@ class ModelsPage(Page):
         self._show_target(self.target_combo.currentText())
         self.notice.setVisible(False)
         self.evaluation_shown.emit(len(targets))
+
+    def units_changed(self) -> None:
+        """Show the evaluation held (if any) in the new units: table, note and plots."""
+        self._fill_versions(self.versions_records)
+        if not self._result:
+            return
+        self._show_cv()
+        self._show_target(self.target_combo.currentText())
+
+    def _targets(self) -> list[str]:
+        import pandas as pd
+
+        cv = self._result.get("cv")
+        if not isinstance(cv, pd.DataFrame) or "target" not in cv:
+            return []
+        return [str(t) for t in cv["target"].tolist()]
+
+    def stored_unit(self, target: str) -> str:
+        """The unit ``target``'s figures are stored in ("" when unknown or dimensionless)."""
+        units = self._result.get("units", {}) or {}
+        return clean_unit(units.get(target) or self._target_units.get(target))
+
+    def typical(self, target: str) -> float | None:
+        """A typical stored value of ``target`` (its mean measurement): picks psi or ksi."""
+        import pandas as pd
+
+        predictions = (self._result.get("predictions") or {}).get(target)
+        if isinstance(predictions, pd.DataFrame) and "measured" in predictions:
+            mean = pd.to_numeric(predictions["measured"], errors="coerce").mean()
+            if mean == mean:
+                return float(mean)
+        return self._target_typical.get(target)
+
+    def shown_unit(self, target: str) -> str:
+        """The unit ``target``'s figures are shown in (``self.units``)."""
+        return self.units.unit(self.stored_unit(target), self.typical(target))
+
+    def _show_cv(self) -> None:
+        """The cross-validation table and its note, errors and widths in the shown units."""
+        import pandas as pd
+
+        result = self._result
+        cv = result.get("cv")
+        cv = cv if isinstance(cv, pd.DataFrame) else pd.DataFrame(columns=list(CV_COLUMNS))
+        ordered = [c for c in CV_COLUMNS if c in cv.columns]
+        shown = cv[ordered + [c for c in cv.columns if c not in ordered]].copy()
+        nominal = result.get("nominal_coverage")
+        if "coverage" in shown:
+            shown["coverage"] = [f"{v:.0%}" if v == v else "" for v in shown["coverage"]]
+        targets = [str(t) for t in cv["target"]] if "target" in cv else [""] * len(cv)
+        for column in _ERROR_COLUMNS:
+            if column in shown:
+                values = [self.units.change(float(v), self.stored_unit(t), self.typical(t))
+                          for v, t in zip(shown[column].astype(float), targets, strict=True)]
+                shown[column] = [rounded(v) for v in values]
+        if "r2" in shown:
+            shown["r2"] = shown["r2"].astype(float).round(3)
+        labels = dict(_CV_LABELS)
+        if nominal is not None:
+            labels["coverage"] = f"Coverage (aim {float(nominal):.0%})"
+        self.cv_model.set_frame(shown.rename(columns=labels))
+        unit_text = ", ".join(f"{t} in {self.shown_unit(t)}" for t in targets
+                              if self.shown_unit(t))
+        self.coverage_note.setText(
+            ("" if not unit_text else f"Errors and widths: {unit_text}. ")
+            + ("" if nominal is None else
+               f"Intervals are calibrated for {float(nominal):.0%} coverage; the coverage "
+               "column is what held-out recipes actually got."))
 
     def _on_cv_row_activated(self, index: QModelIndex) -> None:
         self.target_combo.setCurrentIndex(index.row())
@@ -373,25 +450,28 @@ class ModelsPage(Page):
         if index not in self._stale or not target:
             return
         self._stale.discard(index)
-        units = self._result.get("units", {}) or {}
+        stored, typical = self.stored_unit(target), self.typical(target)
+        unit = self.units.unit(stored, typical) or None
         nominal = self._result.get("nominal_coverage")
         nominal = None if nominal is None else float(nominal)
         found = (self._result.get("predictions") or {}).get(target)
         has_predictions = isinstance(found, pd.DataFrame)
         predictions: pd.DataFrame = found if has_predictions else pd.DataFrame()
+        if index in (_PARITY_TAB, _RESIDUALS_TAB) and has_predictions:
+            predictions = shown_predictions(predictions, self.units, stored, typical)
         if index == _PARITY_TAB and has_predictions:
-            self.parity.set_data(predictions, target, units.get(target), nominal)
+            self.parity.set_data(predictions, target, unit, nominal)
         elif index == _RESIDUALS_TAB and has_predictions:
-            self.residuals.set_data(predictions, target, units.get(target))
+            self.residuals.set_data(predictions, target, unit)
         elif index == _COVERAGE_TAB and has_predictions and {"lower", "upper"} <= set(
                 predictions.columns):
-            self.coverage_chart.set_data(predictions, nominal)
+            self.coverage_chart.set_data(predictions, nominal)  # shares: no unit
         elif index == _IMPORTANCE_TAB:
             importance = (self._result.get("importance") or {}).get(target)
             if isinstance(importance, pd.Series):
-                unit = units.get(target)
+                effects = self.units.change(importance.astype(float), stored, typical)
                 self.importance.set_importance(
-                    importance, f"mean |effect| on {target}" + (f" [{unit}]" if unit else ""))
+                    effects, f"mean |effect| on {target}" + (f" [{unit}]" if unit else ""))
 
 
 if __name__ == "__main__":

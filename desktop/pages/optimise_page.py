@@ -5,6 +5,9 @@ The study is edited as the plain dict that mirrors its TOML file; opening, savin
 project's default study, the prices and CO₂ factors from the project's materials catalogue
 (``material_factors``) and the run are one ``engine.services`` call each, on a worker.
 Run alone: ``python -m desktop.pages.optimise_page``.
+
+The front is shown in the project's display units (``self.units``: psi, USD/yd³, lb CO₂e/yd³
+for a US plant), converted when drawn; the study forms keep the stored (metric) units.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop import service_gaps
 from desktop.pages.base import MODEL_TRAINED, OPTIMISATION_RUN, Page
-from desktop.results import run_history, run_result, run_units
+from desktop.results import clean_unit, run_history, run_result, run_units
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.study_editor import StudyEditor
@@ -74,6 +77,8 @@ class OptimisePage(Page):
         self._live = LatestValue()
         self._live_fronts: list[Any] = []
         self._history: list[Any] = []
+        self._known_units: dict[str, str] = {}  # stored unit per column (model, last run)
+        self._live_units: dict[str, str] = {}  # … of the running study's objectives
         self._timer = QTimer(self)
         self._timer.setInterval(LIVE_REFRESH_MS)
         self._timer.timeout.connect(self._poll_live)
@@ -98,6 +103,11 @@ class OptimisePage(Page):
                           self.default_button, self.run_button)
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
+        self.units_note = QLabel(
+            "The study is edited and saved in the project's stored metric units (amounts in "
+            "kg/m³, strengths in MPa, temperatures in °C); its results show in US units.", self)
+        self.units_note.setWordWrap(True)
+        self.units_note.setVisible(False)
 
         self.editor = StudyEditor(self)
         self.editor.edited.connect(self._on_edited)
@@ -132,7 +142,8 @@ class OptimisePage(Page):
         right_layout.addLayout(slider_row)
         right_layout.addLayout(result_row)
 
-        self.assemble(top, (self.notice, self.message), self.editor, right, (660, 580), (1, 1))
+        self.assemble(top, (self.notice, self.message, self.units_note), self.editor, right,
+                      (660, 580), (1, 1))
         self._modified = False
         self.project_changed()
 
@@ -141,6 +152,7 @@ class OptimisePage(Page):
         """Load the project's default study (on a worker) and forget the previous run."""
         self.result = self.run_object = None
         self._history = []
+        self._known_units = {}
         self.front.clear()
         self.summary.clear()
         self.message.clear()
@@ -179,6 +191,8 @@ class OptimisePage(Page):
         """A new model was trained: offer its properties; the default study may now fit it."""
         if key != MODEL_TRAINED:
             return
+        self._known_units.update({str(k): clean_unit(v) for k, v in
+                                  (getattr(value, "units", None) or {}).items() if v})
         targets = getattr(value, "targets", None)
         if targets:
             self.editor.set_targets(list(targets))
@@ -310,6 +324,7 @@ class OptimisePage(Page):
             return None
         location = self.location
         live = self._live = LatestValue()
+        self._live_units = self._study_units(study)
         optimise = _services().optimise
         try:
             accepts_live = "on_generation" in inspect.signature(optimise).parameters
@@ -350,6 +365,40 @@ class OptimisePage(Page):
         self._update_buttons()
         return self.run_task
 
+    def units_changed(self) -> None:
+        """Redraw the front in the new units (the run is not repeated)."""
+        self.front.set_display_units(self.units)
+        self.units_note.setVisible(not self.units.is_si)
+
+    def _study_units(self, study: dict[str, Any]) -> dict[str, str]:
+        """Stored units of what a running study's fronts hold, before its run says them: the
+        model's and the last run's, the study's variables, cost and CO₂ per its basis."""
+        from engine import services
+
+        units = dict(self._known_units)
+        variables = study.get("variables") or []
+        for variable in variables:
+            if variable.get("name") and variable.get("unit"):
+                units.setdefault(str(variable["name"]), str(variable["unit"]))
+        basis = services.product_basis([str(v.get("unit") or "") for v in variables])
+        currency = study.get("currency") or ""
+        if currency:
+            units["cost"] = f"{currency}/{basis}" if basis else str(currency)
+        units["co2"] = f"kg CO₂e/{basis}" if basis else "kg CO₂e"
+        return units
+
+    def _front_units(self, labels: list[str]) -> dict[str, str]:
+        """The live front's columns with their stored units (objectives from their target:
+        ``compressive_strength_lower`` in the unit of ``compressive_strength``)."""
+        units = dict(self._live_units)
+        for label in labels:
+            if label in units:
+                continue
+            target = max((t for t in units if label.startswith(f"{t}_")), key=len, default=None)
+            if target is not None:
+                units[label] = units[target]
+        return {label: units[label] for label in labels if units.get(label)}
+
     @staticmethod
     def _study_arguments(study: dict[str, Any]) -> dict[str, Any]:
         """Keyword arguments of ``optimise`` for the study in the forms."""
@@ -380,7 +429,9 @@ class OptimisePage(Page):
         if not isinstance(front, pd.DataFrame):
             return
         self._live_fronts = [*self._live_fronts[-7:], front]  # the plot shows the last few
-        self.front.set_axes(list(front.columns))
+        labels = [str(c) for c in front.columns]
+        self.front.set_axes(labels, self._front_units(labels))
+        self.front.set_display_units(self.units)
         self.front.show_fronts(self._live_fronts,
                                f"generation {generation}: {len(front)} recipes on the front")
 
@@ -389,8 +440,10 @@ class OptimisePage(Page):
         self.run_object = run
         result = self.result = run_result(run)
         labels = list(result.objective_labels)
-        self.front.set_axes(labels, run_units(run),
-                            dict(zip(labels, result.senses, strict=False)))
+        units = run_units(run)
+        self._known_units.update(units)
+        self.front.set_axes(labels, units, dict(zip(labels, result.senses, strict=False)))
+        self.front.set_display_units(self.units)
         self._history = run_history(run)
         self.generation_slider.blockSignals(True)
         self.generation_slider.setRange(1, max(len(self._history), 1))

@@ -4,6 +4,11 @@ ways), a few recommended recipes, and a card explaining the selected recipe; exp
 Takes the newest run from the Optimise page; ``services.recommend`` picks and explains the
 recommendations, ``services.export_recommendations`` writes them. Run alone (after an
 optimisation in the same session only): ``python -m desktop.pages.recommendations_page``.
+
+Recommendations are kept as the engine computed them (stored units, SI); the plot, the table,
+the card and the exports show them in the project's display units (``self.units``), converted
+when shown (``services.shown_recommendations``), so switching units re-renders without
+picking again.
 """
 
 from __future__ import annotations
@@ -27,11 +32,18 @@ from PySide6.QtWidgets import (
 
 from desktop import service_gaps
 from desktop.pages.base import OPTIMISATION_RUN, RECOMMENDATIONS, Page
-from desktop.results import as_dict, recommendation_rows, run_result, run_units
+from desktop.results import (
+    as_dict,
+    recommendation_rows,
+    run_basis,
+    run_result,
+    run_units,
+    shown_frame,
+)
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
-from desktop.widgets.recommendation_card import RecommendationCard
+from desktop.widgets.recommendation_card import WHOLE_UNITS, RecommendationCard
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["EXPORT_FILTER", "SERVICE", "RecommendationsPage"]
@@ -65,8 +77,8 @@ class RecommendationsPage(Page):
         super().__init__(parent)
         self.run: Any = None  # the OptimisationRun (passed back to recommend and export)
         self.result: Any = None  # its result: Pareto set, objectives, baseline
-        self.recommendations: list[Any] = []  # what recommend returned (for export)
-        self.cards: list[dict[str, Any]] = []  # their dicts
+        self.recommendations: list[Any] = []  # what recommend returned (stored units)
+        self.cards: list[dict[str, Any]] = []  # their dicts (stored units, for the engine)
         self._by_row: dict[int, dict[str, Any]] = {}
         self._explained: dict[int, dict[str, Any]] = {}
         self._syncing = False
@@ -158,6 +170,7 @@ class RecommendationsPage(Page):
         labels = list(result.objective_labels)
         self.front.set_axes(labels, run_units(run),
                             dict(zip(labels, result.senses, strict=False)))
+        self.front.set_display_units(self.units)
         self._show_table()
         self._draw_front()
         self.summary.setText(f"{len(result.pareto)} recipes on the front of "
@@ -209,6 +222,31 @@ class RecommendationsPage(Page):
             self.message.show_message("No recipe to recommend: the run found no recipe that "
                                       "satisfies every limit.")
 
+    def units_changed(self) -> None:
+        """Show the front, the table and the card in the new units (nothing is re-run)."""
+        self.front.set_display_units(self.units)
+        if self.result is None:
+            return
+        self._show_table()
+        selected = self.front.selected
+        if selected is not None:
+            self._show_card(selected)
+
+    def shown(self, card: dict[str, Any]) -> dict[str, Any]:
+        """A recommendation's dict (stored units) as shown: in ``self.units``. Sections the
+        card lacks (a recipe that was not explained) stay missing."""
+        if self.units.is_si and card.get("unit_system", "SI") == "SI" and "basis" in card:
+            return card
+        shown = as_dict(_services().shown_recommendations([card], self.units)[0])
+        for key in ("binding", "attributions"):
+            if key not in card:
+                shown.pop(key, None)
+        return shown
+
+    def shown_recommendations(self) -> list[Any]:
+        """The recommendations in the display units (what the exports write)."""
+        return list(_services().shown_recommendations(self.recommendations, self.units))
+
     # -- views -------------------------------------------------------------------------------
     def _show_table(self) -> None:
         import pandas as pd
@@ -232,10 +270,13 @@ class RecommendationsPage(Page):
         columns += [c for c in run.variable_names if c in pareto.columns and c not in columns]
         frame = pd.concat([pd.DataFrame(first), pareto[columns].reset_index(drop=True)], axis=1)
         frame = frame.rename(columns={"domain_label": "domain"})
+        frame, units = shown_frame(frame, run_units(self.run), self.units)
         numeric = frame.select_dtypes("float").columns
         frame[numeric] = frame[numeric].round(2)
+        whole = [c for c in numeric if units.get(str(c)) in WHOLE_UNITS]
+        frame[whole] = frame[whole].round(0)
         selected = self.front.selected
-        self.table_model.set_frame(frame, run_units(self.run))
+        self.table_model.set_frame(frame, units)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # recommended first
         self.table.resizeColumnsToContents()
         for column in range(self.table_model.columnCount()):
@@ -281,14 +322,14 @@ class RecommendationsPage(Page):
 
     def _show_card(self, row: int) -> None:
         if row in self._by_row:
-            self.card.show_recommendation(self._by_row[row])
+            self.card.show_recommendation(self.shown(self._by_row[row]))
             return
         if row in self._explained:
-            self.card.show_recommendation(self._explained[row], "Not one of the recommended "
-                                          "recipes; explained on request.")
+            self.card.show_recommendation(self.shown(self._explained[row]), "Not one of the "
+                                          "recommended recipes; explained on request.")
             return
-        self.card.show_recommendation(self._basic_card(row), "Not one of the recommended "
-                                      "recipes.")
+        self.card.show_recommendation(self.shown(self._basic_card(row)), "Not one of the "
+                                      "recommended recipes.")
         if service_gaps.has_service("explain_recipe") and self.location:
             run, location = self.run, self.location
 
@@ -304,20 +345,26 @@ class RecommendationsPage(Page):
                               lambda p, c: _services().explain_recipe(location, run, row), done)
 
     def _basic_card(self, row: int) -> dict[str, Any]:
-        """What the front itself says about a recipe (before or without an explanation)."""
+        """What the front itself says about a recipe (before or without an explanation), in
+        stored units: the fields ``ExplainedRecommendation.from_dict`` needs, so it converts
+        like an explained one."""
         result = self.result
         record = result.pareto.iloc[row]
         units = run_units(self.run)
+        basis = run_basis(self.run)
+        currency = str(getattr(result, "currency", "") or "")
         properties = [
             {"target": target, "unit": units.get(target, ""), "mean": record[f"{target}_mean"],
-             "lower": record.get(f"{target}_lower"), "upper": record.get(f"{target}_upper")}
+             "lower": record.get(f"{target}_lower"), "upper": record.get(f"{target}_upper"),
+             "coverage": getattr(result, "coverage", None)}
             for target in getattr(result, "targets", ()) if f"{target}_mean" in record]
         base = None
         if getattr(result, "baseline", None) is not None and len(result.baseline):
             base = result.baseline.iloc[0]
         changes = []
         for name in result.variable_names:
-            change = {"name": name, "value": record[name], "unit": units.get(name, "")}
+            change = {"name": name, "value": record[name], "unit": units.get(name, ""),
+                      "baseline": None}
             if base is not None and name in base:
                 change["baseline"] = base[name]
                 if isinstance(record[name], int | float) and isinstance(base[name], int | float):
@@ -339,7 +386,12 @@ class RecommendationsPage(Page):
             "domain_label": record.get("domain_label", ""),
             "cost": record.get("cost"),
             "co2": record.get("co2"),
-            "currency": getattr(result, "currency", ""),
+            "currency": currency,
+            "kind": "selection",
+            "row": row,
+            "basis": basis,
+            "cost_unit": units.get("cost", currency),
+            "co2_unit": units.get("co2", "kg CO₂e"),
         }
 
     # -- export ------------------------------------------------------------------------------
@@ -359,7 +411,7 @@ class RecommendationsPage(Page):
         """Write the recommendations to ``path`` (the suffix chooses the format)."""
         if not self.recommendations or not service_gaps.has_service("export_recommendations"):
             return None
-        recommendations = list(self.recommendations)
+        recommendations = self.shown_recommendations()  # as the page shows them
         export = _services().export_recommendations
         try:
             takes_run = "run" in inspect.signature(export).parameters

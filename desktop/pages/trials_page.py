@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 
 from desktop import service_gaps
 from desktop.pages.base import RECOMMENDATIONS, TRIAL_RECORDED, Page
-from desktop.results import as_dict, trial_property_column
+from desktop.results import as_dict, clean_unit, trial_property_column
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
 from desktop.workers import Task, TaskOutcome
+from engine.types import DisplayUnits
 
-__all__ = ["SERVICES", "TrialsPage", "recommendation_text"]
+__all__ = ["SERVICES", "TrialsPage", "recommendation_text", "shown_card", "shown_trials"]
 
 SERVICES = ("record_trial", "trials")
 _MAX_BATCHES_LISTED = 5000
@@ -45,6 +46,11 @@ def _services() -> Any:
     from engine import services
 
     return services
+
+
+def _number(value: float, digits: int = 3) -> str:
+    """``digits`` significant digits, but whole numbers in full (5802 psi, not 5.8e+03)."""
+    return f"{value:.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
 
 
 def recommendation_text(card: dict[str, Any]) -> str:
@@ -57,13 +63,58 @@ def recommendation_text(card: dict[str, Any]) -> str:
         parts.append(str(card["domain_label"]))
     for p in card.get("properties") or []:
         if p.get("mean") is not None:
-            parts.append(f"{p.get('target')} {float(p['mean']):.3g} {p.get('unit') or ''}"
+            parts.append(f"{p.get('target')} {_number(float(p['mean']))} {p.get('unit') or ''}"
                          .strip())
     if card.get("cost") is not None:
-        parts.append(f"{float(card['cost']):.4g} {card.get('currency') or ''}".strip())
+        unit = card.get("cost_unit") or card.get("currency") or ""
+        parts.append(f"{_number(float(card['cost']), 4)} {unit}".strip())
     return " · ".join(parts)
 
 
+def shown_card(card: dict[str, Any], units: DisplayUnits) -> dict[str, Any]:
+    """A stored recommendation dict with its figures in ``units`` (``card`` itself in stored
+    units, or when it cannot be converted: already shown in other units, or not a full
+    recommendation)."""
+    if units.system == (card.get("unit_system") or "SI"):
+        return card
+    from engine import services
+
+    try:
+        (shown,) = services.shown_recommendations([card], units)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return card
+    return {**card, **shown.to_dict()}
+
+
+def shown_trials(frame: Any, units: DisplayUnits) -> Any:
+    """The trials frame with predicted, interval, measured and error in ``units`` (per
+    property: its stored unit, and its mean prediction as the typical value); ``inside`` and
+    the hit rate do not change."""
+    from desktop.widgets.parity_plot import shown_predictions
+
+    column = trial_property_column(frame)
+    if units.is_si or "unit" not in frame or column is None or not len(frame):
+        return frame
+    shown = frame.copy()
+    units_text = frame["unit"].map(clean_unit)
+    for (_target, stored), rows in frame.groupby([frame[column].astype(str), units_text],
+                                                 sort=False):
+        if not stored:
+            continue
+        typical = rows["predicted"].astype(float).mean() if "predicted" in rows else None
+        typical = None if typical is None or typical != typical else float(typical)
+        converted = shown_predictions(rows, units, stored, typical)
+        if converted is rows:
+            continue
+        for name in converted.columns:
+            if name in ("measured", "predicted", "lower", "upper", "error"):
+                shown.loc[rows.index, name] = converted[name]
+        shown.loc[rows.index, "unit"] = units.unit(stored, typical)
+    return shown
+
+
+_FIGURES = ("predicted", "lower", "upper", "measured")
+"""Columns of the trials table in the property's unit (rounded to its size)."""
 _SHOWN_COLUMNS = ("batch_id", "property", "predicted", "lower", "upper", "measured", "inside",
                   "unit", "test_age_days", "domain", "recommendation_id", "trial_id",
                   "n_measurements", "note", "recorded_at")
@@ -84,7 +135,8 @@ class TrialsPage(Page):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cards: dict[str, dict[str, Any]] = {}  # recommendation id → dict
-        self.report: Any = None
+        self.report: Any = None  # the trials frame as stored (canonical units)
+        self.shown_report: Any = None  # … with its figures in ``self.units``
         self.record_task: Task | None = None
 
         top = self.header(QLabel("When the plant makes batches to a recommended recipe, record "
@@ -156,7 +208,7 @@ class TrialsPage(Page):
     def project_changed(self) -> None:
         """Load the project's recommendations, batch ids and trials (on a worker)."""
         self.cards = {}
-        self.report = None
+        self.report = self.shown_report = None
         self.recommendation_combo.clear()
         self.batch_list.clear()
         self.table_model.clear()
@@ -231,9 +283,22 @@ class TrialsPage(Page):
         self.cards = {**{str(card["id"]): card for card in fresh}, **self.cards}
         self.recommendation_combo.clear()
         for ident, card in self.cards.items():
-            self.recommendation_combo.addItem(recommendation_text(card), ident)
+            self.recommendation_combo.addItem(recommendation_text(shown_card(card, self.units)),
+                                              ident)
         self.recommendation_combo.setCurrentIndex(0)
         self._update_buttons()
+
+    def units_changed(self) -> None:
+        """Show the recommendations offered and the trials held in the new units."""
+        for i in range(self.recommendation_combo.count()):
+            card = self.cards.get(str(self.recommendation_combo.itemData(i)))
+            if card is not None:
+                self.recommendation_combo.setItemText(
+                    i, recommendation_text(shown_card(card, self.units)))
+        if self.report is not None:
+            self.shown_report = shown_trials(self.report, self.units)
+            self._fill_table()
+            self._draw(self.plot_target.currentText())
 
     def _fill_batches(self, batches: list[str]) -> None:
         self.batch_list.blockSignals(True)
@@ -326,17 +391,8 @@ class TrialsPage(Page):
         if not isinstance(frame, pd.DataFrame):
             frame = pd.DataFrame(frame)
         self.report = frame
-        columns = [c for c in _SHOWN_COLUMNS if c in frame.columns]
-        shown = frame[columns + [c for c in frame.columns if c not in _SHOWN_COLUMNS
-                                 and c not in ("coverage", "error", "run_id", "kind")]].copy()
-        numeric = shown.select_dtypes("float").columns
-        shown[numeric] = shown[numeric].round(2)
-        if "inside" in shown:
-            shown["inside"] = [("" if v is pd.NA or v is None or v != v else
-                                ("yes" if v else "NO")) for v in shown["inside"].astype(object)]
-        self.table_model.set_frame(shown)
-        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.resizeColumnsToContents()
+        self.shown_report = shown_trials(frame, self.units)
+        self._fill_table()
         hit_rate = frame.attrs.get("hit_rate", getattr(report, "hit_rate", None))
         measured = int(frame["measured"].notna().sum()) if "measured" in frame else 0
         coverage = frame.attrs.get("coverage")
@@ -363,10 +419,32 @@ class TrialsPage(Page):
         self._draw(self.plot_target.currentText())
         self.trials_shown.emit(len(frame))
 
+    def _fill_table(self) -> None:
+        """The trials table, its figures in ``self.units`` (each row with its unit)."""
+        import pandas as pd
+
+        from desktop.widgets.parity_plot import rounded
+
+        frame = self.shown_report
+        columns = [c for c in _SHOWN_COLUMNS if c in frame.columns]
+        shown = frame[columns + [c for c in frame.columns if c not in _SHOWN_COLUMNS
+                                 and c not in ("coverage", "error", "run_id", "kind")]].copy()
+        numeric = [c for c in shown.select_dtypes("float").columns if c not in _FIGURES]
+        shown[numeric] = shown[numeric].round(2)
+        for name in _FIGURES:
+            if name in shown:
+                shown[name] = [rounded(float(v)) for v in shown[name]]
+        if "inside" in shown:
+            shown["inside"] = [("" if v is pd.NA or v is None or v != v else
+                                ("yes" if v else "NO")) for v in shown["inside"].astype(object)]
+        self.table_model.set_frame(shown)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.resizeColumnsToContents()
+
     def _draw(self, target: str) -> None:
         import pandas as pd
 
-        frame = self.report
+        frame = self.shown_report
         if not isinstance(frame, pd.DataFrame) or not len(frame):
             self.plot.plot.clear()
             return

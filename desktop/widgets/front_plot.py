@@ -4,6 +4,10 @@ Two uses: the Optimise page draws the front of each generation as it evolves (th
 bright, a few earlier ones faded); the Recommendations page draws the final recipes coloured
 by domain label, marks the recommended ones and the current recipe, and lets a click select
 a recipe (``point_clicked``).
+
+Frames hold stored (canonical) units; the axes, the points, the current recipe's star and the
+tooltips show them in the chosen display units (``set_display_units``: psi, USD/yd³,
+lb CO₂e/yd³ for a US plant), converted when drawn.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from desktop.results import shown_unit, shown_values, typical_values
 from desktop.theme import configure_plots, domain_colors, plot_colors
+from desktop.widgets.recommendation_card import number_text
+from engine.types import DisplayUnits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +59,9 @@ class FrontPlot(QWidget):
         super().__init__(parent)
         configure_plots()
         self.placeholder = placeholder
-        self._units: dict[str, str] = {}
+        self._units: dict[str, str] = {}  # stored unit per column
+        self.display_units = DisplayUnits()
+        self._typical: dict[str, float] = {}  # per column: picks psi or ksi for MPa
         self._senses: dict[str, str] = {}
         self._frame: pd.DataFrame | None = None
         self._baseline: pd.DataFrame | None = None
@@ -92,9 +101,13 @@ class FrontPlot(QWidget):
     # -- axes --------------------------------------------------------------------------------
     def set_axes(self, labels: Sequence[str], units: Mapping[str, str] | None = None,
                  senses: Mapping[str, str] | None = None) -> None:
-        """The objectives that can go on an axis (first two chosen unless kept)."""
+        """The objectives that can go on an axis (first two chosen unless kept); ``units``:
+        the stored unit of each."""
         labels = [str(label) for label in labels]
-        self._units = dict(units or {})
+        units = dict(units or {})
+        if units != self._units:
+            self._typical = {}
+        self._units = units
         self._senses = dict(senses or {})
         current = (self.x_combo.currentText(), self.y_combo.currentText())
         if [self.x_combo.itemText(i) for i in range(self.x_combo.count())] == labels:
@@ -110,6 +123,16 @@ class FrontPlot(QWidget):
         self.y_combo.setCurrentText(y)
         for combo in (self.x_combo, self.y_combo):
             combo.blockSignals(False)
+
+    def set_display_units(self, units: DisplayUnits) -> None:
+        """Show the axes, points and tooltips in ``units`` (the frames stay as stored)."""
+        if units != self.display_units:
+            self.display_units = units
+            self._redraw()
+
+    def shown_unit(self, label: str) -> str:
+        """The unit the objective ``label`` is shown in ("" when it has none)."""
+        return shown_unit(self._units.get(label), self.display_units, self._typical.get(label))
 
     def _axes_changed(self, _text: str) -> None:
         self._redraw()
@@ -132,6 +155,10 @@ class FrontPlot(QWidget):
         self._frame = None
         self._fronts = list(fronts)[-_FADED_GENERATIONS:]
         self.caption.setText(caption)
+        newest = self._fronts[-1] if self._fronts else None
+        if newest is not None:  # the first seen decides psi or ksi: the axis keeps its unit
+            self._typical.update(typical_values(
+                newest, [c for c in newest.columns if c in self._units and c not in self._typical]))
         if self._live_items is None or self._live_items[0].scene() is None:
             self._redraw()
         else:
@@ -145,6 +172,7 @@ class FrontPlot(QWidget):
         self._frame = frame.reset_index(drop=True)
         self._baseline = baseline
         self._marks = dict(marks or {})
+        self._typical.update(typical_values(self._frame))
         self.caption.setText(caption)
         self._redraw()
 
@@ -160,10 +188,17 @@ class FrontPlot(QWidget):
 
     # -- drawing -----------------------------------------------------------------------------
     def _xy(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chosen columns of ``frame`` in display units."""
         x, y = self.x_combo.currentText(), self.y_combo.currentText()
         if not x or not y or x not in frame or y not in frame:
             return None
-        return frame[x].to_numpy(dtype=float), frame[y].to_numpy(dtype=float)
+        return self._shown(frame, x), self._shown(frame, y)
+
+    def _shown(self, frame: pd.DataFrame, column: str) -> np.ndarray:
+        return np.asarray(shown_values(frame[column].to_numpy(dtype=float),
+                                       self._units.get(column), self.display_units,
+                                       self._typical.get(column),
+                                       difference=column.endswith("_width")), dtype=float)
 
     def _redraw(self) -> None:
         self.plot.clear()
@@ -171,9 +206,9 @@ class FrontPlot(QWidget):
         self.scatter = self._ring = None
         self._live_items = None
         x_label, y_label = self.x_combo.currentText(), self.y_combo.currentText()
-        self.plot.setLabel("bottom", axis_title(x_label, self._units.get(x_label),
+        self.plot.setLabel("bottom", axis_title(x_label, self.shown_unit(x_label),
                                                 self._senses.get(x_label)))
-        self.plot.setLabel("left", axis_title(y_label, self._units.get(y_label),
+        self.plot.setLabel("left", axis_title(y_label, self.shown_unit(y_label),
                                               self._senses.get(y_label)))
         colors = plot_colors()
         shown: tuple[np.ndarray, np.ndarray] | None = None
@@ -285,8 +320,11 @@ class FrontPlot(QWidget):
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         mark = self._marks.get(int(data), "")
-        return f"{mark} recipe {int(data) + 1}\n{self.x_combo.currentText()}: {x:.4g}\n" \
-               f"{self.y_combo.currentText()}: {y:.4g}".strip()
+        lines = [f"{mark} recipe {int(data) + 1}".strip()]
+        for label, value in ((self.x_combo.currentText(), x), (self.y_combo.currentText(), y)):
+            unit = self.shown_unit(label)
+            lines.append(f"{label}: {number_text(value, unit=unit)} {unit}".rstrip())
+        return "\n".join(lines)
 
     def _draw_ring(self) -> None:
         if self._ring is not None:

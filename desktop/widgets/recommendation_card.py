@@ -5,7 +5,9 @@ their intervals and a domain badge, cost and CO₂ with their changes, why the p
 Renders the plain dict of an explained recommendation (``ExplainedRecommendation.to_dict()``:
 ``changes``, ``properties``, ``attributions``, ``binding``, ``cost``/``co2`` and deltas,
 ``domain_label`` …); keys that are missing are skipped, so a recipe with fewer details (a Pareto
-point that was not recommended) still shows what it has.
+point that was not recommended) still shows what it has. Figures are shown as the dict gives
+them, with its units (``cost_unit``, ``co2_unit``): the page converts a recommendation to the
+display units first (``engine.services.shown_recommendations``).
 """
 
 from __future__ import annotations
@@ -33,11 +35,16 @@ from PySide6.QtWidgets import (
 from desktop.theme import DOMAIN_TEXT, domain_colors
 from desktop.widgets.contribution_chart import ContributionChart
 
-__all__ = ["RecommendationCard", "number_text", "signed_text"]
+__all__ = ["WHOLE_UNITS", "RecommendationCard", "number_text", "signed_text"]
 
 
-def number_text(value: Any, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (no scientific notation for plant values)."""
+WHOLE_UNITS = frozenset({"psi"})
+"""Units whose figures read as whole numbers (a US engineer writes 4,350 psi, not 4,351.13)."""
+
+
+def number_text(value: Any, digits: int = 3, unit: str = "") -> str:
+    """A number with ``digits`` significant digits (no scientific notation for plant values);
+    in a unit of :data:`WHOLE_UNITS`, rounded to a whole number."""
     if value is None:
         return "–"
     try:
@@ -46,6 +53,8 @@ def number_text(value: Any, digits: int = 3) -> str:
         return str(value)
     if not math.isfinite(number):
         return "–"
+    if unit in WHOLE_UNITS:
+        number = float(round(number))
     magnitude = abs(number)
     if magnitude >= 10 ** digits or number == int(number):
         return f"{number:,.0f}"
@@ -53,15 +62,36 @@ def number_text(value: Any, digits: int = 3) -> str:
     return f"{number:,.{min(decimals, 4)}f}"
 
 
-def signed_text(value: Any, digits: int = 3) -> str:
+def signed_text(value: Any, digits: int = 3, unit: str = "") -> str:
     """A change with its sign ("+3.2", "−8.6", "±0")."""
     if value is None:
         return ""
     number = float(value)
+    if unit in WHOLE_UNITS:
+        number = float(round(number))
     if number == 0:
         return "±0"
-    text = number_text(abs(number), digits)
+    text = number_text(abs(number), digits, unit)
     return f"+{text}" if number > 0 else f"−{text}"
+
+
+def _cost_unit(rec: Mapping[str, Any]) -> str:
+    """What the recipe's cost is given in ("USD/m³", "USD/yd³"; the currency when unknown)."""
+    return str(rec.get("cost_unit") or rec.get("currency") or "")
+
+
+def _co2_unit(rec: Mapping[str, Any]) -> str:
+    return str(rec.get("co2_unit") or "kg CO₂e")
+
+
+def _binding_text(binding: Mapping[str, Any], rec: Mapping[str, Any]) -> str:
+    """A limit the recipe sits on; cost and CO₂ limits with the recipe's cost and CO₂ units."""
+    unit = {"cost": _cost_unit(rec), "co2": _co2_unit(rec)}.get(str(binding.get("measure")))
+    if unit and binding.get("value") is not None and binding.get("limit") is not None:
+        return (f"{binding.get('label')} {binding.get('side')}: "
+                f"{number_text(binding['value'])} (limit {number_text(binding['limit'])} "
+                f"{unit})")
+    return str(binding.get("text") or binding.get("label"))
 
 
 def _section(title: str, parent: QWidget) -> QLabel:
@@ -184,7 +214,7 @@ class RecommendationCard(QWidget):
             self.binding.setText("<i>Explained for recommended recipes only.</i>")
         elif binding:
             self.binding.setText("<br>".join(
-                f"• {html.escape(str(b.get('text') or b.get('label')))}" for b in binding))
+                f"• {html.escape(_binding_text(b, rec))}" for b in binding))
         else:
             self.binding.setText("None: every limit has room to spare.")
 
@@ -202,26 +232,27 @@ class RecommendationCard(QWidget):
     def _show_properties(self, properties: list[Mapping[str, Any]]) -> None:
         rows = []
         for p in properties:
-            unit = f" {html.escape(str(p.get('unit')))}" if p.get("unit") else ""
+            name = str(p.get("unit") or "")
+            unit = f"&nbsp;{html.escape(name)}" if name else ""  # a figure keeps its unit
             coverage = f"{float(p['coverage']):.0%} " if p.get("coverage") else ""
-            interval = (f"{coverage}interval {number_text(p.get('lower'))} – "
-                        f"{number_text(p.get('upper'))}{unit}"
+            interval = (f"{coverage}interval {number_text(p.get('lower'), unit=name)}&nbsp;to"
+                        f"&nbsp;{number_text(p.get('upper'), unit=name)}{unit}"  # one line
                         if p.get("lower") is not None else "")
             base = p.get("baseline_mean")
             change = ""
             if base is not None and p.get("mean") is not None:
-                change = (f"current {number_text(base)}{unit} → "
-                          f"<b>{signed_text(float(p['mean']) - float(base))}</b>")
+                change = (f"current {number_text(base, unit=name)}{unit} → "
+                          f"<b>{signed_text(float(p['mean']) - float(base), unit=name)}</b>")
             rows.append(
                 f"<tr><td>{html.escape(str(p.get('target', '')))}&nbsp;&nbsp;</td>"
-                f"<td align='right'><b>{number_text(p.get('mean'))}</b>{unit}&nbsp;&nbsp;</td>"
+                f"<td align='right'><b>{number_text(p.get('mean'), unit=name)}</b>{unit}"
+                "&nbsp;&nbsp;</td>"
                 f"<td>{interval}&nbsp;&nbsp;</td><td>{change}</td></tr>")
         self.properties.setText(f"<table>{''.join(rows)}</table>" if rows else "–")
 
     def _show_cost(self, rec: Mapping[str, Any]) -> None:
-        currency = str(rec.get("currency") or "")
         parts = []
-        for key, name, unit in (("cost", "Cost", currency), ("co2", "CO₂", "kg CO₂e")):
+        for key, name, unit in (("cost", "Cost", _cost_unit(rec)), ("co2", "CO₂", _co2_unit(rec))):
             if rec.get(key) is None:
                 continue
             delta = rec.get(f"{key}_delta")
@@ -237,13 +268,15 @@ class RecommendationCard(QWidget):
             changes = [{"name": k, "value": v} for k, v in recipe.items()]
         self.changes.setRowCount(len(changes))
         for row, change in enumerate(changes):
-            unit = f" {change['unit']}" if change.get("unit") else ""
+            name = str(change.get("unit") or "")
+            unit = f" {name}" if name else ""
             delta = change.get("delta")
             cells = [
                 str(change.get("name", "")),
-                "" if change.get("baseline") is None else number_text(change["baseline"]) + unit,
-                number_text(change.get("value")) + unit,
-                "" if delta is None else signed_text(delta),
+                "" if change.get("baseline") is None
+                else number_text(change["baseline"], unit=name) + unit,
+                number_text(change.get("value"), unit=name) + unit,
+                "" if delta is None else signed_text(delta, unit=name),
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -27,6 +27,13 @@ def register(subparsers: Any) -> None:
     info.add_argument("--json", action="store_true")
     info.set_defaults(handler=_info)
 
+    units = subparsers.add_parser(
+        "units", help="show or set the units results are shown in (SI or US customary)")
+    units.add_argument("project")
+    units.add_argument("system", nargs="?", type=str.upper, choices=("SI", "US"),
+                       help="SI (kg/m³, MPa, °C, mm) or US (lb/yd³, psi, °F, in, oz/cwt)")
+    units.set_defaults(handler=_units)
+
     imp = subparsers.add_parser(
         "import", help="import plant files into a project (all or nothing)",
         description="Import recipes, batches, historian logs, lab results or flat mix tables. "
@@ -79,6 +86,17 @@ def _info(args: argparse.Namespace) -> int:
         print(summary.location)
         for name, count in summary.counts.items():
             print(f"  {name:<16}{count:>12,}")
+    return 0
+
+
+def _units(args: argparse.Namespace) -> int:
+    from engine.display_units import SYSTEMS
+
+    if args.system is None:
+        shown = services.display_units(args.project)
+    else:
+        shown = services.set_display_units(args.project, args.system)
+    print(f"{args.project}: results shown in {SYSTEMS[shown.system]} units")
     return 0
 
 

@@ -432,11 +432,21 @@ def _train_project(args: argparse.Namespace) -> int:
                    "cv_metrics": rows})
         return 0
     print(f"saved model '{report.name}' version {report.version} in {args.table}")
+    shown = services.display_units(args.table)
     for row in rows:
-        unit = f" {report.units[row['target']]}" if report.units.get(row["target"]) else ""
-        print(f"  {row['target']}: grouped CV RMSE {row['rmse']:.3f}{unit}, coverage "
+        stored = report.units.get(row["target"]) or ""
+        measured = report.predictions.get(row["target"])
+        typical = None if measured is None else float(measured["measured"].median())
+        unit = shown.unit(stored, typical)
+
+        def figure(x: float, stored: str = stored, typical: Any = typical,
+                   unit: str = unit) -> str:
+            value = shown.change(float(x), stored, typical)
+            return f"{value:.{0 if abs(value) >= 100 else 3}f}{' ' + unit if unit else ''}"
+
+        print(f"  {row['target']}: grouped CV RMSE {figure(row['rmse'])}, coverage "
               f"{row['coverage']:.3f} (nominal {report.nominal_coverage:.2f}), mean width "
-              f"{row['mean_interval_width']:.3f}{unit}, {row['n_groups']} recipes")
+              f"{figure(row['mean_interval_width'])}, {row['n_groups']} recipes")
     return 0
 
 

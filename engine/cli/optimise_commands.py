@@ -118,7 +118,8 @@ def _run(args: argparse.Namespace) -> int:
             explore=True if args.explore else None,
             progress=TerminalProgress(enabled=not args.json), cancel=cancel,
         )
-    recommendations = services.recommend(args.project, run, args.recommendations)
+    recommendations = _shown(args.project, services.recommend(args.project, run,
+                                                               args.recommendations))
     result = run.result
     summary = run.summary()
     summary["recommendations"] = [r.to_dict() for r in recommendations]
@@ -185,7 +186,8 @@ def _recommend_again(args: argparse.Namespace) -> int:
         from engine import optimisation_services as services
 
         run = services.load_run(args.project, args.run)
-        recommendations = services.recommend(args.project, run, args.recommendations)
+        recommendations = _shown(args.project, services.recommend(args.project, run,
+                                                                   args.recommendations))
         if args.out is not None:
             services.export_recommendations(recommendations, args.out, run=run)
         if args.json:
@@ -246,6 +248,13 @@ def _trials_record(args: argparse.Namespace) -> int:
     print(f"recorded {len(ids)} trial(s) of recommendation {args.recommendation}: "
           f"{', '.join(args.batch)}")
     return 0
+
+
+def _shown(project: str, recommendations: Any) -> Any:
+    """Recommendations in the project's display units (``formix units``)."""
+    from engine import services
+
+    return services.shown_recommendations(recommendations, services.display_units(project))
 
 
 def _load_saved_run(run_dir: Path) -> Any:

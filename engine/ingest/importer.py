@@ -76,6 +76,7 @@ class _Prepared:
     frames: dict[str, pd.DataFrame]
     findings: list[Finding]
     n_rows: int
+    units: tuple[str, ...] = ()
 
 
 def read_source(
@@ -144,6 +145,7 @@ def import_files(
     ]
     scaled(progress, 0.7, 1.0)(0.0, "writing")
     import_ids = store.write_import(pending)
+    _choose_display_units(store, prepared)
     progress(1.0, "imported")
     summaries = tuple(
         FileImported(
@@ -157,6 +159,16 @@ def import_files(
     )
     warnings = tuple(f for f in findings if f.severity is Severity.WARNING)
     return ImportResult(summaries, warnings)
+
+
+def _choose_display_units(store: ProjectStore, prepared: list[_Prepared]) -> None:
+    """A project without a display-unit choice shows results in its first files' units."""
+    from engine.display_units import SETTING_KEY, unit_system_of
+
+    if store.get_setting(SETTING_KEY) is None:
+        system = unit_system_of(unit for item in prepared for unit in item.units)
+        if system is not None:
+            store.set_setting(SETTING_KEY, system)
 
 
 def file_sha256(path: Path) -> str:
@@ -201,8 +213,10 @@ def _prepare(
     if kind is not None and chosen.kind != kind:
         chosen = chosen.model_copy(update={"kind": kind})
     result = normalise(table, chosen, name)
+    units = tuple(m.unit or table.declared_units.get(m.source) or chosen.defaults.unit or ""
+                  for m in chosen.columns)
     return _Prepared(path, sha, chosen, dict(result.frames), [*notes, *result.findings],
-                     result.n_rows)
+                     result.n_rows, units)
 
 
 def _with(item: _Prepared, finding: Finding) -> _Prepared:

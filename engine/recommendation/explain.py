@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,7 @@ class Driver:
     value: float | str
     effect: float
     text: str
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,15 @@ class BindingConstraint:
     value: float
     limit: float
     side: str  # "min" or "max"
+    unit: str = ""
+    measure: str = "value"
+    """What ``value`` and ``limit`` are, for unit conversion: "value" (in ``unit``),
+    "difference" (an interval width in ``unit``), "cost" or "co2" (per product basis)."""
 
     def text(self) -> str:
-        """E.g. ``water/binder max: 0.55 (limit 0.55)``."""
-        return f"{self.label} {self.side}: {_fmt(self.value)} (limit {_fmt(self.limit)})"
+        """E.g. ``water/binder max: 0.55 (limit 0.55)``, ``cement max: 450 (limit 450 kg/m³)``."""
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{self.label} {self.side}: {_fmt(self.value)} (limit {_fmt(self.limit)}{unit})"
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,10 @@ class ExplainedRecommendation:
         dominates_baseline: at least as good in every objective and better in one.
         score: the exploration score (None for recommendations).
         row: its row in the run's ``result.pareto``.
+        basis: what cost and CO₂ are per ("m³" of concrete, "kg" of alloy, "" unknown).
+        cost_unit, co2_unit: e.g. "EUR/m³" and "kg CO₂e/m³".
+        unit_system: "SI" as computed, "US" after :func:`engine.recommendation.display.\
+in_display_units`. ``objectives`` stay as optimised (stored units) in either.
     """
 
     id: int | None
@@ -173,6 +183,10 @@ class ExplainedRecommendation:
     score: float | None = None
     row: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    basis: str = ""
+    cost_unit: str = ""
+    co2_unit: str = ""
+    unit_system: str = "SI"
 
     @property
     def title(self) -> str:
@@ -198,12 +212,13 @@ class ExplainedRecommendation:
             base = ""
             if p.baseline_mean is not None:
                 base = f"; baseline {_fmt(p.baseline_mean)}"
-            lines.append(f"  → {p.target}: {_fmt(p.mean)} {p.unit} "
+            unit = f" {p.unit}" if p.unit else ""
+            lines.append(f"  → {p.target}: {_fmt(p.mean)}{unit} "
                          f"[{_fmt(p.lower)}, {_fmt(p.upper)}] at {p.coverage:.0%}{base}")
         for name, value, delta in (("cost", self.cost, self.cost_delta),
                                    ("CO₂", self.co2, self.co2_delta)):
             if value is not None:
-                unit = self.currency if name == "cost" else "kg CO₂e"
+                unit = self.cost_unit if name == "cost" else self.co2_unit
                 change = f" ({_signed(delta)} vs baseline)" if delta is not None else ""
                 lines.append(f"  → {name}: {_fmt(value)} {unit}{change}")
         for attribution in self.attributions:
@@ -213,6 +228,36 @@ class ExplainedRecommendation:
         if self.binding:
             lines.append("  binding: " + "; ".join(b.text() for b in self.binding))
         return "\n".join(lines)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExplainedRecommendation:
+        """Rebuild from :meth:`to_dict` (a stored explanation); fields it lacks (older
+        versions) take their defaults, and the basis follows the recipe's units."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["changes"] = tuple(_rebuild(RecipeChange, c) for c in data.get("changes") or ())
+        values["properties"] = tuple(_rebuild(PropertyPrediction, p)
+                                     for p in data.get("properties") or ())
+        values["attributions"] = tuple(
+            _rebuild(Attribution, {**a, "drivers": tuple(_rebuild(Driver, d)
+                                                         for d in a.get("drivers") or ())})
+            for a in data.get("attributions") or ())
+        values["binding"] = tuple(_rebuild(BindingConstraint, b) for b in data.get("binding") or ())
+        values["reasons"] = tuple(data.get("reasons") or ())
+        for key in ("recipe", "objectives"):
+            values[key] = dict(data.get(key) or {})
+        values.setdefault("extra", {})
+        for key, default in (("domain_label", ""), ("domain_score", math.nan), ("cost", None),
+                             ("co2", None), ("cost_delta", None), ("co2_delta", None),
+                             ("currency", ""), ("objective_deltas", None), ("id", None),
+                             ("rank", 0), ("kind", "recommendation")):
+            values.setdefault(key, default)
+        if "basis" not in data:
+            basis = product_basis(c.unit for c in values["changes"])
+            currency = str(values["currency"] or "")
+            values.update(basis=basis, cost_unit=f"{currency}/{basis}" if basis else currency,
+                          co2_unit=f"kg CO₂e/{basis}" if basis else "kg CO₂e")
+        return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (numbers as floats, NaN as None)."""
@@ -253,6 +298,7 @@ def explain_recommendations(
     baseline = None
     if result.baseline is not None and len(result.baseline):
         baseline = result.baseline.iloc[0]
+    basis = product_basis(variable.unit for variable in spec.variables)
     out = []
     for pick in picks:
         row = result.pareto.iloc[pick.row]
@@ -274,24 +320,30 @@ def explain_recommendations(
             objectives=dict(pick.objectives),
             objective_deltas=None if pick.deltas is None else dict(pick.deltas),
             attributions=_attributions(model, result, row, baseline, units),
-            binding=binding_constraints(spec, space, system, row, tolerance),
+            binding=binding_constraints(spec, space, system, row, tolerance, units),
             baseline_name=spec.baseline.name if spec.baseline is not None else None,
             dominates_baseline=pick.dominates_baseline,
             score=None if scores is None else float(scores.get(pick.row, math.nan)),
             row=int(pick.row),
+            basis=basis,
+            cost_unit=f"{result.currency}/{basis}" if basis else result.currency,
+            co2_unit=f"kg CO₂e/{basis}" if basis else "kg CO₂e",
         ))
     return tuple(out)
 
 
 def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSystem,
                         row: pd.Series, tolerance: float = BINDING_TOLERANCE,
+                        units: Mapping[str, str] | None = None,
                         ) -> tuple[BindingConstraint, ...]:
     """Constraints the recipe in ``row`` sits on, within ``tolerance`` (relative slack).
 
     Checked: variable bounds (balances included, fixed values excluded), linear bounds and
     ratios, output constraints on predictions/cost/CO₂, and the applicability-domain limit.
     Mixture totals and other equalities always hold exactly and are not listed.
+    ``units`` (the model set's, per column) label output constraints.
     """
+    variable_units = {variable.name: variable.unit for variable in spec.variables}
     found: list[BindingConstraint] = []
     z = np.array([float(row[name]) for name in space.numeric_names])
     for j, name in enumerate(space.numeric_names):
@@ -300,7 +352,8 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         scale = max(float(space.scale[j]), 1e-12)
         for side, limit in (("min", space.lower[j]), ("max", space.upper[j])):
             if abs(z[j] - limit) / scale <= tolerance:
-                found.append(BindingConstraint(name, "bound", float(z[j]), float(limit), side))
+                found.append(BindingConstraint(name, "bound", float(z[j]), float(limit), side,
+                                               variable_units.get(name, "")))
     if len(system.ineq_rhs):
         lhs = system.ineq_matrix @ z
         size = np.maximum(np.abs(system.ineq_matrix) @ np.abs(z), np.abs(system.ineq_rhs))
@@ -308,13 +361,31 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         for j, label in enumerate(system.ineq_labels):
             if slack[j] <= tolerance:
                 found.append(_inequality(spec, label, row))
-    found += _output_binding(spec, row, tolerance)
+    found += _output_binding(spec, row, tolerance, units or {})
     limit = {"inside": INSIDE_MAX, "edge": EDGE_MAX}.get(spec.domain.effective_mode)
     score = float(row.get("domain_score", math.nan))
     if limit is not None and math.isfinite(score) and (limit - score) / limit <= tolerance:
         found.append(BindingConstraint(f"applicability domain ({spec.domain.effective_mode})",
                                        "domain", score, limit, "max"))
     return tuple(found)
+
+
+def product_basis(amount_units: Iterable[str]) -> str:
+    """What amounts, and so cost and CO₂, are per: "m³" for kg/m³ amounts, "kg" for wt %,
+    "" when the units do not say."""
+    per = set()
+    weight_percent = False
+    for text in amount_units:
+        unit = str(text or "").replace(" ", "")
+        if unit.lower().startswith("wt%"):
+            weight_percent = True
+        elif "/" in unit and unit.split("/")[0].lower() in ("kg", "g", "t", "lb", "l"):
+            per.add(unit.split("/", 1)[1])
+    if len(per) == 1 and not weight_percent:
+        return per.pop()
+    if weight_percent and not per:
+        return "kg"
+    return ""
 
 
 def clean_unit(unit: str | None) -> str:
@@ -391,11 +462,17 @@ def _attributions(model: Any | None, result: OptimisationResult, row: pd.Series,
                                          target_unit=unit).text()
             shown.append(Driver(delta.feature, label, _plain(delta.baseline_value),
                                 _plain(delta.candidate_value), delta.contribution_delta,
-                                phrase))
+                                phrase, clean_unit(units.get(delta.feature))))
         change = float(row[f"{target}_mean"]) - float(baseline[f"{target}_mean"])
         out.append(Attribution(target, unit, tuple(shown),
                                total - sum(d.effect for d in shown), total, change))
     return tuple(out)
+
+
+def _rebuild(kind: type, data: Mapping[str, Any]) -> Any:
+    """A dataclass from its ``asdict`` form, ignoring derived keys ("delta", "text")."""
+    names = {f.name for f in dataclasses.fields(kind)}
+    return kind(**{k: v for k, v in data.items() if k in names})
 
 
 def _unchanged(before: Any, after: Any) -> bool:
@@ -419,23 +496,32 @@ def _inequality(spec: StudySpec, label: str, row: pd.Series) -> BindingConstrain
     linear = spec.linear[index]
     value = sum(c * float(row[n]) for n, c in linear.coefficients.items())
     limit = linear.max if side == "max" else linear.min
-    return BindingConstraint(linear.name or label, "linear", value, float(limit or 0), side)
+    # a sum of amounts in one unit is in that unit (offset units such as °C excepted)
+    units = {v.unit for v in spec.variables if v.name in linear.coefficients}
+    unit = units.pop() if len(units) == 1 else ""
+    return BindingConstraint(linear.name or label, "linear", value, float(limit or 0), side,
+                             "" if unit in ("°C", "°F", "degC") else unit)
 
 
-def _output_binding(spec: StudySpec, row: pd.Series,
-                    tolerance: float) -> list[BindingConstraint]:
+def _output_binding(spec: StudySpec, row: pd.Series, tolerance: float,
+                    units: Mapping[str, str]) -> list[BindingConstraint]:
     found = []
     for constraint in spec.constraints:
         value = _output_value(constraint, row)
         if value is None:
             continue
+        if constraint.kind in ("cost", "co2"):
+            unit, measure = "", constraint.kind
+        else:
+            unit = clean_unit(units.get(constraint.target or ""))
+            measure = "difference" if constraint.kind == "uncertainty" else "value"
         for side, limit in (("min", constraint.min), ("max", constraint.max)):
             if limit is None:
                 continue
             slack = (value - limit) if side == "min" else (limit - value)
             if slack / max(abs(limit), 1.0) <= tolerance:
                 found.append(BindingConstraint(objective_label(constraint), "output", value,
-                                               float(limit), side))
+                                               float(limit), side, unit, measure))
     return found
 
 

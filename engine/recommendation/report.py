@@ -56,7 +56,10 @@ def export_recommendations(recommendations: Sequence[ExplainedRecommendation],
 
 
 def recommendations_frame(recommendations: Sequence[ExplainedRecommendation]) -> Any:
-    """One row per recommendation: recipe, deltas, predictions, cost/CO₂, drivers, binding."""
+    """One row per recommendation: recipe, deltas, predictions, cost/CO₂, drivers, binding.
+
+    Columns of quantities name their unit ("cement [kg/m³]", "cost [USD/m³]").
+    """
     import pandas as pd
 
     rows = []
@@ -64,17 +67,20 @@ def recommendations_frame(recommendations: Sequence[ExplainedRecommendation]) ->
         row: dict[str, Any] = {"id": rec.id, "rank": rec.rank, "kind": rec.kind,
                                "reasons": "; ".join(rec.reasons)}
         for change in rec.changes:
-            row[change.name] = change.value
+            row[_with_unit(change.name, change.unit)] = change.value
             if change.delta is not None:
-                row[f"{change.name}_delta"] = change.delta
+                row[_with_unit(f"{change.name}_delta", change.unit)] = change.delta
         for p in rec.properties:
-            row.update({f"{p.target}_mean": p.mean, f"{p.target}_lower": p.lower,
-                        f"{p.target}_upper": p.upper})
+            row.update({_with_unit(f"{p.target}_{key}", p.unit): value for key, value in
+                        (("mean", p.mean), ("lower", p.lower), ("upper", p.upper))})
             if p.baseline_mean is not None:
-                row[f"{p.target}_mean_delta"] = p.mean - p.baseline_mean
+                row[_with_unit(f"{p.target}_mean_delta", p.unit)] = p.mean - p.baseline_mean
         row.update({"domain": rec.domain_label, "domain_score": rec.domain_score,
-                    "cost": rec.cost, "cost_delta": rec.cost_delta, "co2": rec.co2,
-                    "co2_delta": rec.co2_delta, "currency": rec.currency})
+                    _with_unit("cost", rec.cost_unit): rec.cost,
+                    _with_unit("cost_delta", rec.cost_unit): rec.cost_delta,
+                    _with_unit("co2", rec.co2_unit): rec.co2,
+                    _with_unit("co2_delta", rec.co2_unit): rec.co2_delta,
+                    "currency": rec.currency})
         for target, texts in rec.driver_texts().items():
             row[f"{target}_drivers"] = "; ".join(texts)
         row["binding"] = "; ".join(b.text() for b in rec.binding)
@@ -82,6 +88,10 @@ def recommendations_frame(recommendations: Sequence[ExplainedRecommendation]) ->
             row["exploration_score"] = rec.score
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _with_unit(name: str, unit: str) -> str:
+    return f"{name} [{unit}]" if unit else name
 
 
 def write_text_atomic(path: Path, text: str) -> None:

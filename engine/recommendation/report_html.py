@@ -108,7 +108,7 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
     run = dict(run or {})
     senses = _senses(run)
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    basis = _basis(recommendations)
+    basis = recommendations[0].basis if recommendations else ""
     parts = [
         "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -126,8 +126,8 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
         parts.append("<p><b>No recipe satisfies every limit of the study.</b> Loosen a limit "
                      "(or widen a variable's range) and run the optimisation again.</p>")
     else:
-        parts.append(_summary(recommendations, senses, basis))
-    parts.extend(_card(rec, senses, basis) for rec in recommendations)
+        parts.append(_summary(recommendations, senses))
+    parts.extend(_card(rec, senses) for rec in recommendations)
     if run:
         parts.append(_about_run(run))
     parts.append("</body></html>")
@@ -159,8 +159,7 @@ def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
             + "".join(f"<li>{item}</li>" for item in items) + "</ul></div>")
 
 
-def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str],
-             basis: str) -> str:
+def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str]) -> str:
     first = recs[0]
     targets = [(p.target, p.unit) for p in first.properties]
     head = ["<th>recipe</th>", "<th class=\"text\">picked as</th>"]
@@ -168,9 +167,9 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str],
     has_cost = any(r.cost is not None for r in recs)
     has_co2 = any(r.co2 is not None for r in recs)
     if has_cost:
-        head.append(f"<th>cost{_unit_suffix(_cost_unit(first.currency, basis))}</th>")
+        head.append(f"<th>cost{_unit_suffix(first.cost_unit)}</th>")
     if has_co2:
-        head.append(f"<th>CO₂{_unit_suffix(_co2_unit(basis))}</th>")
+        head.append(f"<th>CO₂{_unit_suffix(first.co2_unit)}</th>")
     head.append("<th class=\"text\">domain</th>")
     rows = []
     if first.baseline_name is not None:
@@ -209,7 +208,7 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str],
             f"<div class=\"scroll\"><table><tr>{''.join(head)}</tr>{''.join(rows)}</table></div>")
 
 
-def _card(rec: ExplainedRecommendation, senses: Mapping[str, str], basis: str) -> str:
+def _card(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
     out = [f"<section class=\"card\"><h2>{_label(rec)} {rec.rank}: "
            f"{_e(_reasons(rec, senses))} {_badge(rec.domain_label)}</h2>"]
     if rec.id is not None:
@@ -225,7 +224,7 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str], basis: str) -
     if rec.dominates_baseline:
         out.append("<p class=\"why\">At least as good as the current recipe on every goal, "
                    "and better on one.</p>")
-    out.append(_predicted_table(rec, senses, basis))
+    out.append(_predicted_table(rec, senses))
     out.append(_recipe_table(rec))
     for attribution in rec.attributions:
         if not attribution.drivers:
@@ -240,8 +239,7 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str], basis: str) -
                    "computed from the recipe, such as w/b) moves the model's prediction; the "
                    f"lines add up to the change.</p><ul>{items}</ul>")
     if rec.binding:
-        units = {c.name: c.unit for c in rec.changes}
-        items = "".join(f"<li>{_e(_binding_text(b, units))}</li>" for b in rec.binding)
+        items = "".join(f"<li>{_e(_binding_text(b, rec))}</li>" for b in rec.binding)
         out.append("<h3>Limits this recipe sits on</h3><p class=\"note\">The study's limits the "
                    "recipe is pushed against: loosening one of them could improve the recipe "
                    f"further.</p><ul>{items}</ul>")
@@ -249,8 +247,7 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str], basis: str) -
     return "\n".join(out)
 
 
-def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str],
-                     basis: str) -> str:
+def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
     coverage = _coverage([rec])
     rows = []
     for p in rec.properties:
@@ -261,9 +258,8 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str],
             f"<td>{_e(_fmt(p.lower))} – {_e(_fmt(p.upper))}</td>"
             f"<td class=\"text\">{_e(p.unit)}</td></tr>")
     for name, key, value, delta, unit, source in (
-            ("cost", "cost", rec.cost, rec.cost_delta, _cost_unit(rec.currency, basis),
-             "from prices"),
-            ("CO₂", "co2", rec.co2, rec.co2_delta, _co2_unit(basis), "from CO₂ factors")):
+            ("cost", "cost", rec.cost, rec.cost_delta, rec.cost_unit, "from prices"),
+            ("CO₂", "co2", rec.co2, rec.co2_delta, rec.co2_unit, "from CO₂ factors")):
         if value is None:
             continue
         rows.append(
@@ -390,12 +386,12 @@ def _goal_text(label: str, sense: str) -> str:
     return f"{verb} {_objective_text(label)}"
 
 
-def _binding_text(binding: BindingConstraint, units: Mapping[str, str]) -> str:
+def _binding_text(binding: BindingConstraint, rec: ExplainedRecommendation) -> str:
     if binding.kind == "domain":
         return (f"as far from the plant's data as the study allows ({binding.label}); a wider "
                 "domain could find better recipes, with less certain predictions")
     side = "lower" if binding.side == "min" else "upper"
-    unit = units.get(binding.label, "") if binding.kind == "bound" else ""
+    unit = {"cost": rec.cost_unit, "co2": rec.co2_unit}.get(binding.measure, binding.unit)
     limit = f"{_fmt(binding.limit)} {unit}".strip()
     label = (_objective_text(binding.label) if binding.kind == "output"
              else binding.label)
@@ -420,32 +416,6 @@ def _change(delta: float | None, sense: str | None) -> str:
         good = (delta > 0) == (sense == "maximize")
         css = " class=\"good\"" if good else " class=\"bad\""
     return f"<span{css}>{_e(_signed(delta))}</span>"
-
-
-def _basis(recs: Sequence[ExplainedRecommendation]) -> str:
-    """What amounts are per ("m³" for kg/m³ amounts, "kg" for wt %), so cost is per that."""
-    per = set()
-    weight_percent = False
-    for rec in recs[:1]:
-        for change in rec.changes:
-            unit = change.unit.replace(" ", "")
-            if unit.lower().startswith("wt%"):
-                weight_percent = True
-            elif "/" in unit and unit.split("/")[0].lower() in ("kg", "g", "t", "lb", "l"):
-                per.add(unit.split("/", 1)[1])
-    if len(per) == 1 and not weight_percent:
-        return per.pop()
-    if weight_percent and not per:
-        return "kg"
-    return ""
-
-
-def _cost_unit(currency: str, basis: str) -> str:
-    return f"{currency}/{basis}" if basis else currency
-
-
-def _co2_unit(basis: str) -> str:
-    return f"kg CO₂e/{basis}" if basis else "kg CO₂e"
 
 
 def _unit_suffix(unit: str) -> str:

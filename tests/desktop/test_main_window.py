@@ -112,3 +112,31 @@ def test_about_lists_versions_and_attributions(qtbot) -> None:
     qtbot.addWidget(dialog)
     text = dialog.attributions.toPlainText()
     assert "I-Cheng Yeh" in text and "DejaVu" in text
+
+
+def test_the_unit_choice_reaches_every_page_and_stays_with_the_project(
+    qtbot, settings: QSettings, tmp_path: Path
+) -> None:
+    from engine import services
+
+    project = tmp_path / "plant.formix"
+    services.create_project(project)
+    window = _window(qtbot, settings)
+    window.open_project(str(project))
+    qtbot.waitUntil(lambda: window.location is not None, timeout=20_000)
+    models = window.page_by_title("Models")
+    assert models.units.system == "SI"
+    checked = [a.data() for a in window.unit_actions.actions() if a.isChecked()]
+    assert checked == ["SI"]
+    us = next(a for a in window.unit_actions.actions() if a.data() == "US")
+    us.trigger()
+    assert models.units.system == "US"
+    assert window.page_by_title("Trials").units.system == "US"  # built after the choice
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=20_000)
+    assert services.display_units(project).system == "US"
+    window.close()
+    again = _window(qtbot, settings)
+    again.open_project(str(project))
+    qtbot.waitUntil(lambda: again.location is not None, timeout=20_000)
+    assert again.page_by_title("Recommendations").units.system == "US"
+    assert [a.data() for a in again.unit_actions.actions() if a.isChecked()] == ["US"]

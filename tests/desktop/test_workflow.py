@@ -105,7 +105,8 @@ def test_demo_workflow_from_training_to_a_recorded_trial(
             recommendations.export(path)
     exported = pd.read_csv(csv_path)
     assert len(exported) == len(recommendations.cards)
-    assert {"id", "rank", "cement", "water", "cost", "co2"} <= set(exported.columns)
+    assert {"id", "rank", "cement [kg/m³]", "water [kg/m³]", "cost [USD/m³]",
+            "co2 [kg CO₂e/m³]"} <= set(exported.columns)
     assert exported["id"].tolist() == [c["id"] for c in recommendations.cards]
     xlsx_path = tmp_path / "recommendations.xlsx"
     task = recommendations.export(xlsx_path)

@@ -38,8 +38,9 @@ def test_csv_and_json_exports(tmp_path: Path, demo_recommendations: Any) -> None
                                                        tmp_path / "recs.csv")
     frame = pd.read_csv(csv)
     assert len(frame) == 3
-    assert {"cement", "cement_delta", "compressive_strength_mean", "cost", "co2_delta",
-            "compressive_strength_drivers", "binding", "domain"} <= set(frame.columns)
+    assert {"cement [kg/m³]", "cement_delta [kg/m³]", "compressive_strength_mean [MPa]",
+            "cost [USD/m³]", "co2_delta [kg CO₂e/m³]", "compressive_strength_drivers",
+            "binding", "domain"} <= set(frame.columns)
     assert frame["id"].tolist() == [r.id for r in demo_recommendations]
     data = json.loads(optimisation_services.export_recommendations(
         demo_recommendations, tmp_path / "recs.json").read_text(encoding="utf-8"))

@@ -1,0 +1,154 @@
+"""Display units: the unit system results are shown in, over the canonical units Formix stores.
+
+Formix stores and computes in canonical metric units (kg/m³, MPa, °C, mm, mL/kg). A US plant
+reads its results in US customary units: lb/yd³, psi (ksi for alloy strengths), °F, inches
+and oz/cwt, with cost and CO₂ per cubic yard. :class:`DisplayUnits` converts for showing only;
+nothing stored changes. The project keeps its choice (:data:`SETTING_KEY`); an import whose
+files are in US units sets it when none was chosen (:func:`unit_system_of`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["SETTING_KEY", "SYSTEMS", "DisplayUnits", "UnitSystem", "unit_system_of"]
+
+UnitSystem = Literal["SI", "US"]
+SYSTEMS: dict[str, str] = {"SI": "metric (SI)", "US": "US customary"}
+SETTING_KEY = "display_units"
+
+# Stored (canonical display) unit → US customary display unit. Units not listed are shown as
+# stored (%, wt %, h, d, kWh, rpm).
+_US = {
+    "kg/m³": "lb/yd³", "MPa": "psi", "GPa": "ksi", "°C": "°F", "mm": "in",
+    "mL/kg": "oz/cwt", "kg": "lb",
+}
+KSI_FROM_MPA = 200.0
+"""Strengths of this many MPa and more (alloys) show in ksi, lower ones (concrete) in psi."""
+
+# Product bases cost and CO₂ are given per, and their US customary counterparts.
+_US_BASIS = {"m³": "yd³", "kg": "lb", "t": "ton"}
+
+# Source units that mark a file as US customary.
+_US_SOURCE = frozenset({
+    "pound / yard ** 3", "pcy", "pound_force_per_square_inch", "kip_per_square_inch",
+    "degree_Fahrenheit", "inch", "oz_per_cwt", "pound", "foot", "yard ** 3",
+    "gallon / yard ** 3", "pound / foot ** 3", "gallon", "fluid_ounce",
+})
+
+
+@dataclass(frozen=True)
+class DisplayUnits:
+    """How stored quantities are shown: ``system`` "SI" shows them as stored."""
+
+    system: UnitSystem = "SI"
+
+    @classmethod
+    def of(cls, value: Any) -> DisplayUnits:
+        """From a saved setting ("SI", "US", None → SI); unknown values mean SI."""
+        return cls("US") if str(value or "").upper() == "US" else cls("SI")
+
+    @property
+    def is_si(self) -> bool:
+        """True when quantities are shown as stored."""
+        return self.system == "SI"
+
+    def unit(self, stored: str, typical: float | None = None) -> str:
+        """The unit a quantity stored in ``stored`` is shown in.
+
+        Args:
+            stored: its stored unit ("kg/m³", "MPa", "°C", …).
+            typical: a typical value in the stored unit; MPa of :data:`KSI_FROM_MPA` and more
+                show in ksi (alloy strengths), lower ones in psi (concrete).
+        """
+        stored = str(stored or "")
+        if self.is_si:
+            return stored
+        if stored == "MPa" and typical is not None and abs(typical) >= KSI_FROM_MPA:
+            return "ksi"
+        return _US.get(stored, stored)
+
+    def value(self, x: Any, stored: str, typical: float | None = None) -> Any:
+        """``x`` (stored in ``stored``) in the shown unit; text and None pass through."""
+        scale, offset = self._map(stored, typical)
+        return _apply(x, scale, offset)
+
+    def change(self, dx: Any, stored: str, typical: float | None = None) -> Any:
+        """A difference (a delta, an interval width, an effect): scaled, never offset."""
+        scale, _ = self._map(stored, typical)
+        return _apply(dx, scale, 0.0)
+
+    def basis(self, basis: str) -> str:
+        """What cost and CO₂ are shown per ("m³" → "yd³" in US units)."""
+        return basis if self.is_si else _US_BASIS.get(basis, basis)
+
+    def per_basis(self, x: Any, basis: str) -> Any:
+        """A cost or CO₂ mass per ``basis`` of product, per the shown basis instead."""
+        shown = self.basis(basis)
+        if shown == basis:
+            return x
+        # price per shown basis = price per basis × (basis per shown basis)
+        return _apply(x, _factor(shown, basis)[0], 0.0)
+
+    def co2_unit(self, basis: str) -> str:
+        """The unit of CO₂ figures per ``basis`` of product: "kg CO₂e/m³" or, in US units,
+        "lb CO₂e/yd³"; per mass of product (alloys) a ratio that stays "kg CO₂e/kg"."""
+        if not basis:
+            return "kg CO₂e"
+        if self.is_si or basis != "m³":
+            return f"kg CO₂e/{basis}"
+        return "lb CO₂e/yd³"
+
+    def co2(self, x: Any, basis: str) -> Any:
+        """A CO₂ figure per ``basis`` in the unit :meth:`co2_unit` names."""
+        if self.is_si or basis != "m³":
+            return x
+        return _apply(x, _factor("kg/m³", "lb/yd³")[0], 0.0)
+
+    def _map(self, stored: str, typical: float | None) -> tuple[float, float]:
+        shown = self.unit(stored, typical)
+        if shown == str(stored or ""):
+            return 1.0, 0.0
+        return _factor(str(stored), shown)
+
+
+def _factor(from_unit: str, to_unit: str) -> tuple[float, float]:
+    from engine.units import conversion_factor  # pint loads on first conversion, not at start
+
+    return conversion_factor(from_unit, to_unit)
+
+
+def _apply(x: Any, scale: float, offset: float) -> Any:
+    if x is None or isinstance(x, str | bool):
+        return x
+    if isinstance(x, int | float):
+        number = float(x)
+        return number * scale + offset if math.isfinite(number) else number
+    return x * scale + offset  # arrays and series
+
+
+def unit_system_of(unit_texts: Any) -> UnitSystem | None:
+    """"US" when most of the dimensional units a file declares are US customary, "SI" when
+    most are metric, None when it declares none (plain numbers, %, wt %)."""
+    from engine.units import UnitError, parse_unit
+
+    us = metric = 0
+    for text in unit_texts:
+        if not text:
+            continue
+        try:
+            unit = parse_unit(str(text))
+        except UnitError:
+            continue
+        if unit.dimensionless or str(unit) in ("percent", "wt_percent", "at_percent",
+                                               "day", "hour", "minute", "second"):
+            continue
+        if str(unit) in _US_SOURCE:
+            us += 1
+        else:
+            metric += 1
+    if us == metric == 0:
+        return None
+    return "US" if us > metric else "SI"
