@@ -12,20 +12,22 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from engine.types import DisplayUnits
+
 if TYPE_CHECKING:
     import pandas as pd
-
-    from engine.types import DisplayUnits
 
 __all__ = [
     "as_dict",
     "clean_unit",
+    "compact_number",
     "recommendation_rows",
     "run_basis",
     "run_history",
     "run_result",
     "run_units",
     "shown_frame",
+    "shown_recommendation",
     "shown_unit",
     "shown_values",
     "trial_property_column",
@@ -64,9 +66,10 @@ def run_units(run: Any) -> dict[str, str]:
     currency = getattr(result, "currency", None) or getattr(
         getattr(run, "materials", None), "currency", None)
     basis = run_basis(run)
+    stored = DisplayUnits()
     if currency:
-        units.setdefault("cost", f"{currency}/{basis}" if basis else str(currency))
-    units.setdefault("co2", f"kg CO₂e/{basis}" if basis else "kg CO₂e")
+        units.setdefault("cost", stored.cost_unit(str(currency), basis))
+    units.setdefault("co2", stored.co2_unit(basis))
     return {k: v for k, v in units.items() if v}
 
 
@@ -163,6 +166,38 @@ def shown_frame(frame: pd.DataFrame, stored_units: Mapping[str, str], units: Dis
             out[column] = shown_values(out[column].astype(float), unit, units,
                                        typical.get(name), difference=name.endswith("_width"))
     return out, shown_units
+
+
+def shown_recommendation(card: Mapping[str, Any], units: DisplayUnits) -> dict[str, Any]:
+    """A recommendation's dict (``to_dict()``, stored units) with its figures in ``units``.
+
+    Sections the card lacks (a recipe that was not explained) stay missing; a dict that
+    cannot be read as a recommendation is returned as it is (its own units still name it).
+    """
+    if card.get("unit_system", "SI") == units.system and "basis" in card:
+        return dict(card)
+    from engine import services
+
+    try:
+        (shown,) = services.shown_recommendations([dict(card)], units)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return dict(card)
+    out = {**card, **shown.to_dict()}
+    for key in ("binding", "attributions"):
+        if key not in card:
+            out.pop(key, None)
+    return out
+
+
+def compact_number(value: float, digits: int = 3, sign: bool = False) -> str:
+    """``value`` to ``digits`` significant digits, but never in exponent form: figures in psi
+    or lb/yd³ read "+725" and "5802", not "+7.2e+02" and "5.8e+03"."""
+    plus = "+" if sign else ""
+    if value != value:
+        return "nan"
+    if value == 0 or abs(value) >= 10 ** (digits - 1):
+        return f"{value:{plus}.0f}"
+    return f"{value:{plus}.{digits}g}"
 
 
 def run_history(run: Any) -> list[pd.DataFrame]:

@@ -92,6 +92,10 @@ class DisplayUnits:
         # price per shown basis = price per basis × (basis per shown basis)
         return _apply(x, _factor(shown, basis)[0], 0.0)
 
+    def cost_unit(self, currency: str, basis: str) -> str:
+        """The unit of costs per ``basis`` of product: "USD/m³", in US units "USD/yd³"."""
+        return f"{currency}/{self.basis(basis)}" if basis else currency
+
     def co2_unit(self, basis: str) -> str:
         """The unit of CO₂ figures per ``basis`` of product: "kg CO₂e/m³" or, in US units,
         "lb CO₂e/yd³"; per mass of product (alloys) a ratio that stays "kg CO₂e/kg"."""

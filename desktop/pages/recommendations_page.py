@@ -39,6 +39,7 @@ from desktop.results import (
     run_result,
     run_units,
     shown_frame,
+    shown_recommendation,
 )
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
@@ -232,17 +233,6 @@ class RecommendationsPage(Page):
         if selected is not None:
             self._show_card(selected)
 
-    def shown(self, card: dict[str, Any]) -> dict[str, Any]:
-        """A recommendation's dict (stored units) as shown: in ``self.units``. Sections the
-        card lacks (a recipe that was not explained) stay missing."""
-        if self.units.is_si and card.get("unit_system", "SI") == "SI" and "basis" in card:
-            return card
-        shown = as_dict(_services().shown_recommendations([card], self.units)[0])
-        for key in ("binding", "attributions"):
-            if key not in card:
-                shown.pop(key, None)
-        return shown
-
     def shown_recommendations(self) -> list[Any]:
         """The recommendations in the display units (what the exports write)."""
         return list(_services().shown_recommendations(self.recommendations, self.units))
@@ -322,14 +312,15 @@ class RecommendationsPage(Page):
 
     def _show_card(self, row: int) -> None:
         if row in self._by_row:
-            self.card.show_recommendation(self.shown(self._by_row[row]))
+            self.card.show_recommendation(shown_recommendation(self._by_row[row], self.units))
             return
         if row in self._explained:
-            self.card.show_recommendation(self.shown(self._explained[row]), "Not one of the "
-                                          "recommended recipes; explained on request.")
+            self.card.show_recommendation(
+                shown_recommendation(self._explained[row], self.units),
+                "Not one of the recommended recipes; explained on request.")
             return
-        self.card.show_recommendation(self.shown(self._basic_card(row)), "Not one of the "
-                                      "recommended recipes.")
+        self.card.show_recommendation(shown_recommendation(self._basic_card(row), self.units),
+                                      "Not one of the recommended recipes.")
         if service_gaps.has_service("explain_recipe") and self.location:
             run, location = self.run, self.location
 

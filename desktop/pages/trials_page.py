@@ -29,14 +29,20 @@ from PySide6.QtWidgets import (
 
 from desktop import service_gaps
 from desktop.pages.base import RECOMMENDATIONS, TRIAL_RECORDED, Page
-from desktop.results import as_dict, clean_unit, trial_property_column
+from desktop.results import (
+    as_dict,
+    clean_unit,
+    compact_number,
+    shown_recommendation,
+    trial_property_column,
+)
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
 from desktop.workers import Task, TaskOutcome
 from engine.types import DisplayUnits
 
-__all__ = ["SERVICES", "TrialsPage", "recommendation_text", "shown_card", "shown_trials"]
+__all__ = ["SERVICES", "TrialsPage", "recommendation_text", "shown_trials"]
 
 SERVICES = ("record_trial", "trials")
 _MAX_BATCHES_LISTED = 5000
@@ -46,11 +52,6 @@ def _services() -> Any:
     from engine import services
 
     return services
-
-
-def _number(value: float, digits: int = 3) -> str:
-    """``digits`` significant digits, but whole numbers in full (5802 psi, not 5.8e+03)."""
-    return f"{value:.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:.{digits}g}"
 
 
 def recommendation_text(card: dict[str, Any]) -> str:
@@ -63,27 +64,12 @@ def recommendation_text(card: dict[str, Any]) -> str:
         parts.append(str(card["domain_label"]))
     for p in card.get("properties") or []:
         if p.get("mean") is not None:
-            parts.append(f"{p.get('target')} {_number(float(p['mean']))} {p.get('unit') or ''}"
-                         .strip())
+            mean = compact_number(float(p["mean"]))
+            parts.append(f"{p.get('target')} {mean} {p.get('unit') or ''}".strip())
     if card.get("cost") is not None:
         unit = card.get("cost_unit") or card.get("currency") or ""
-        parts.append(f"{_number(float(card['cost']), 4)} {unit}".strip())
+        parts.append(f"{compact_number(float(card['cost']), 4)} {unit}".strip())
     return " · ".join(parts)
-
-
-def shown_card(card: dict[str, Any], units: DisplayUnits) -> dict[str, Any]:
-    """A stored recommendation dict with its figures in ``units`` (``card`` itself in stored
-    units, or when it cannot be converted: already shown in other units, or not a full
-    recommendation)."""
-    if units.system == (card.get("unit_system") or "SI"):
-        return card
-    from engine import services
-
-    try:
-        (shown,) = services.shown_recommendations([card], units)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return card
-    return {**card, **shown.to_dict()}
 
 
 def shown_trials(frame: Any, units: DisplayUnits) -> Any:
@@ -283,8 +269,8 @@ class TrialsPage(Page):
         self.cards = {**{str(card["id"]): card for card in fresh}, **self.cards}
         self.recommendation_combo.clear()
         for ident, card in self.cards.items():
-            self.recommendation_combo.addItem(recommendation_text(shown_card(card, self.units)),
-                                              ident)
+            shown = shown_recommendation(card, self.units)
+            self.recommendation_combo.addItem(recommendation_text(shown), ident)
         self.recommendation_combo.setCurrentIndex(0)
         self._update_buttons()
 
@@ -294,7 +280,7 @@ class TrialsPage(Page):
             card = self.cards.get(str(self.recommendation_combo.itemData(i)))
             if card is not None:
                 self.recommendation_combo.setItemText(
-                    i, recommendation_text(shown_card(card, self.units)))
+                    i, recommendation_text(shown_recommendation(card, self.units)))
         if self.report is not None:
             self.shown_report = shown_trials(self.report, self.units)
             self._fill_table()

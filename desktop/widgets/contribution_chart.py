@@ -10,20 +10,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from desktop.results import compact_number
 from desktop.theme import configure_plots, plot_colors
 
-__all__ = ["ContributionChart", "number_text", "waterfall_rows"]
-
-
-def number_text(value: float, digits: int = 3, sign: bool = False) -> str:
-    """``value`` to ``digits`` significant digits, but never in exponent form: effects and
-    predictions in psi or lb/yd³ read "+725" and "5802", not "+7.2e+02"."""
-    plus = "+" if sign else ""
-    if value != value:
-        return "nan"
-    if value == 0 or abs(value) >= 10 ** (digits - 1):
-        return f"{value:{plus}.0f}"
-    return f"{value:{plus}.{digits}g}"
+__all__ = ["ContributionChart", "waterfall_rows"]
 
 
 def waterfall_rows(deltas: Mapping[str, float], top: int = 8,
@@ -77,7 +67,7 @@ class ContributionChart(QWidget):
                     y=y[mask], width=np.abs(values[mask]), height=0.65, brush=colour,
                     pen=pg.mkPen(colour)))
         for yi, left, value in zip(y, lefts, values, strict=True):
-            text = pg.TextItem(number_text(value, 2, sign=True), color=colors["foreground"],
+            text = pg.TextItem(compact_number(value, 2, sign=True), color=colors["foreground"],
                                anchor=(0, 0.5) if value >= 0 else (1, 0.5))
             text.setPos(left + value, yi)
             self.plot.addItem(text)
@@ -89,8 +79,8 @@ class ContributionChart(QWidget):
                                               pen=pg.mkPen(colors["foreground"], width=1.5)))
         self.plot.getAxis("left").setTicks([list(zip(y, names, strict=True))])
         suffix = f" [{unit}]" if unit else ""
-        span_text = (f": current {number_text(start)} (dashed) → this recipe "
-                     f"{number_text(end)} (solid)"
+        span_text = (f": current {compact_number(start)} (dashed) → this recipe "
+                     f"{compact_number(end)} (solid)"
                      if start is not None and end is not None else "")
         self.plot.setLabel("bottom", f"predicted {target}{suffix}{span_text}")
         if len(values):

@@ -45,7 +45,6 @@ def in_display_units(rec: ExplainedRecommendation, units: DisplayUnits) -> Expla
         raise ValueError(f"recommendation already shown in {rec.unit_system} units")
     typical = {p.target: p.mean for p in rec.properties}
     basis = rec.basis
-    cost_unit = f"{rec.currency}/{units.basis(basis)}" if basis else rec.currency
     return dataclasses.replace(
         rec,
         changes=tuple(_change(c, units) for c in rec.changes),
@@ -58,7 +57,7 @@ def in_display_units(rec: ExplainedRecommendation, units: DisplayUnits) -> Expla
                            for a in rec.attributions),
         binding=tuple(_binding(b, units, basis, typical) for b in rec.binding),
         basis=units.basis(basis),
-        cost_unit=cost_unit,
+        cost_unit=units.cost_unit(rec.currency, basis),
         co2_unit=units.co2_unit(basis),
         unit_system=units.system,
     )

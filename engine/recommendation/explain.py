@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.display_units import DisplayUnits
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.predictor import EDGE_MAX, INSIDE_MAX
@@ -49,6 +50,8 @@ FEATURE_LABELS = {
 }
 _UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
 
+_STORED = DisplayUnits()
+"""The stored (SI) units explanations are computed in."""
 
 @dataclass(frozen=True)
 class RecipeChange:
@@ -254,9 +257,9 @@ in_display_units`. ``objectives`` stay as optimised (stored units) in either.
             values.setdefault(key, default)
         if "basis" not in data:
             basis = product_basis(c.unit for c in values["changes"])
-            currency = str(values["currency"] or "")
-            values.update(basis=basis, cost_unit=f"{currency}/{basis}" if basis else currency,
-                          co2_unit=f"kg CO₂e/{basis}" if basis else "kg CO₂e")
+            values.update(basis=basis, cost_unit=_STORED.cost_unit(str(values["currency"] or ""),
+                                                                  basis),
+                          co2_unit=_STORED.co2_unit(basis))
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -326,8 +329,8 @@ def explain_recommendations(
             score=None if scores is None else float(scores.get(pick.row, math.nan)),
             row=int(pick.row),
             basis=basis,
-            cost_unit=f"{result.currency}/{basis}" if basis else result.currency,
-            co2_unit=f"kg CO₂e/{basis}" if basis else "kg CO₂e",
+            cost_unit=_STORED.cost_unit(result.currency, basis),
+            co2_unit=_STORED.co2_unit(basis),
         ))
     return tuple(out)
 

@@ -14,7 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from desktop.pages.models_page import ModelsPage
-from desktop.pages.trials_page import TrialsPage, recommendation_text, shown_card
+from desktop.pages.trials_page import TrialsPage, recommendation_text
+from desktop.results import shown_recommendation
 from desktop.widgets.contribution_chart import ContributionChart
 from engine import services
 from engine.display_units import DisplayUnits
@@ -206,7 +207,7 @@ def test_trials_page_shows_predicted_and_measured_in_psi(qtbot, trained_demo: Tr
     assert y[0] == pytest.approx(predicted * PSI_PER_MPA, rel=1e-5)
     us_text = page.recommendation_combo.itemText(0)
     assert "psi" in us_text and "MPa" not in us_text
-    assert us_text == recommendation_text(shown_card(page.cards[str(cards[0]["id"])], US))
+    assert us_text == recommendation_text(shown_recommendation(page.cards[str(cards[0]["id"])], US))
 
     page.set_display_units(SI)
     assert page.recommendation_combo.itemText(0) == si_text
