@@ -225,17 +225,37 @@ def predict(
     name: str = DEFAULT_MODEL_NAME,
     version: int | None = None,
     top_contributions: int = 3,
+    source: str = "recipes",
 ) -> pd.DataFrame:
-    """Predictions with intervals, domain label and top contributions for recipe rows.
+    """Predictions with intervals, domain label and top contributions for recipe rows, in the
+    project's display units (headers name them: "compressive_strength [psi]").
 
-    Derived inputs (w/c, binder …) are computed from the amounts when the rows lack them.
+    Columns are read like imported files ("Cement (lb/yd3)", "Age (days)") and converted to
+    the model's units; derived inputs (w/c, binder …) are computed from the amounts when the
+    rows lack them.
+
+    Raises:
+        FormixError: naming ``source``, the column (and row): a missing input, a unit that
+            does not fit, a cell that is not a number.
     """
+    from engine.display_units import SETTING_KEY, DisplayUnits
+    from engine.prediction_table import model_input_frame, shown_predictions
+    from engine.storage import ProjectStore
+
     model_set = load_model_set(location, name, version)
-    frame = project_deriver(location)(recipes)
+    encoder = model_set.model.encoder_
+    frame = project_deriver(location)(model_input_frame(
+        recipes, model_set.inputs, model_set.units, source, encoder.categorical))
     missing = [c for c in model_set.inputs if c not in frame.columns]
     if missing:
-        raise FormixError(f"the recipes lack model inputs {missing}")
-    return model_set.predict_table(frame, top_contributions=top_contributions)
+        raise FormixError(
+            f"{source}: no column for the model input(s) {', '.join(map(repr, missing))}; "
+            "name columns like the imported files (e.g. 'Cement (kg/m3)') or by the input "
+            f"names. Columns read: {', '.join(map(str, recipes.columns))}")
+    with ProjectStore.open(location) as store:
+        units = DisplayUnits.of(store.get_setting(SETTING_KEY))
+    table = model_set.predict_table(frame, top_contributions=top_contributions, units=units)
+    return shown_predictions(table, model_set.targets, model_set.units, units)
 
 
 def project_deriver(location: str | Path) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -115,6 +115,7 @@ __all__ = [
     "shown_recommendations",
     "train_models",
     "trials",
+    "trials_in_units",
     "validate_plugin",
     "write_frame_atomic",
 ]
@@ -263,6 +264,13 @@ def shown_recommendations(
     from engine.recommendation.display import shown_recommendations as shown
 
     return shown(recommendations, units)
+
+
+def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
+    """The :func:`trials` frame with its figures in ``units`` (``unit`` names them)."""
+    from engine.recommendation.trials import trials_in_units as converted
+
+    return converted(frame, units)
 
 
 def link_options(location: ProjectLocation) -> LinkOptions:

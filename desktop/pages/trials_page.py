@@ -31,7 +31,6 @@ from desktop import service_gaps
 from desktop.pages.base import RECOMMENDATIONS, TRIAL_RECORDED, Page
 from desktop.results import (
     as_dict,
-    clean_unit,
     compact_number,
     shown_recommendation,
     trial_property_column,
@@ -73,30 +72,11 @@ def recommendation_text(card: dict[str, Any]) -> str:
 
 
 def shown_trials(frame: Any, units: DisplayUnits) -> Any:
-    """The trials frame with predicted, interval, measured and error in ``units`` (per
-    property: its stored unit, and its mean prediction as the typical value); ``inside`` and
-    the hit rate do not change."""
-    from desktop.widgets.parity_plot import shown_predictions
+    """The trials frame with predicted, interval, measured and error in ``units``; ``inside``
+    and the hit rate do not change."""
+    from engine import services
 
-    column = trial_property_column(frame)
-    if units.is_si or "unit" not in frame or column is None or not len(frame):
-        return frame
-    shown = frame.copy()
-    units_text = frame["unit"].map(clean_unit)
-    for (_target, stored), rows in frame.groupby([frame[column].astype(str), units_text],
-                                                 sort=False):
-        if not stored:
-            continue
-        typical = rows["predicted"].astype(float).mean() if "predicted" in rows else None
-        typical = None if typical is None or typical != typical else float(typical)
-        converted = shown_predictions(rows, units, stored, typical)
-        if converted is rows:
-            continue
-        for name in converted.columns:
-            if name in ("measured", "predicted", "lower", "upper", "error"):
-                shown.loc[rows.index, name] = converted[name]
-        shown.loc[rows.index, "unit"] = units.unit(stored, typical)
-    return shown
+    return services.trials_in_units(frame, units)
 
 
 _FIGURES = ("predicted", "lower", "upper", "measured")

@@ -461,7 +461,8 @@ def run_predict(args: argparse.Namespace) -> int:
         from engine import services
 
         model_set = services.load_model_set(args.model)
-        table = services.predict(args.model, frame, top_contributions=max(args.top, 0))
+        table = services.predict(args.model, frame, top_contributions=max(args.top, 0),
+                                 source=args.input.name)
     else:
         model_set = load_model_dir(args.model)
         table = model_set.predict_table(frame, top_contributions=max(args.top, 0))

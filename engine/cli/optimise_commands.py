@@ -212,8 +212,9 @@ def _recommend_again(args: argparse.Namespace) -> int:
 
 def _trials_list(args: argparse.Namespace) -> int:
     from engine import optimisation_services as services
+    from engine.services import display_units, trials_in_units
 
-    frame = services.trials(args.project)
+    frame = trials_in_units(services.trials(args.project), display_units(args.project))
     if args.out is not None:
         from engine.recommendation.report import write_text_atomic
 
@@ -229,7 +230,7 @@ def _trials_list(args: argparse.Namespace) -> int:
               "--batch B1 …")
         return 0
     shown = frame[["trial_id", "recommendation_id", "batch_id", "property", "predicted",
-                   "lower", "upper", "measured", "inside"]]
+                   "lower", "upper", "measured", "unit", "inside"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
     rate = figures["hit_rate"]
     rate_text = "—" if rate is None or rate != rate else f"{rate:.0%}"

@@ -121,9 +121,11 @@ def top_contributions_text(
     k: int = 3,
     units: Mapping[str, str] | None = None,
     digits: int = 1,
+    scale: float = 1.0,
 ) -> list[str]:
-    """For each row, the ``k`` largest contributions vs the average prediction, as text."""
-    contrib = contributions(model, X, target).drop(columns=EXPECTED).to_numpy()
+    """For each row, the ``k`` largest contributions vs the average prediction, as text
+    (contributions times ``scale``: a unit conversion of differences)."""
+    contrib = contributions(model, X, target).drop(columns=EXPECTED).to_numpy() * scale
     names = model.feature_names_
     unit = (units or {}).get(target, "")
     order = np.argsort(-np.abs(contrib), axis=1)[:, :k]

@@ -6,11 +6,14 @@ import platform
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from engine.models.lightgbm_model import PropertyModel
+
+if TYPE_CHECKING:
+    from engine.display_units import DisplayUnits
 
 _LIBRARIES = ("lightgbm", "numpy", "pandas", "scikit-learn", "scipy")
 
@@ -66,14 +69,24 @@ class ModelSet:
         self.model.check_fitted()
         return list(self.model.encoder_.inputs)
 
-    def predict_table(self, frame: pd.DataFrame, top_contributions: int = 0) -> pd.DataFrame:
-        """Predictions, intervals, domain label/score and optional top contributions text."""
+    def predict_table(self, frame: pd.DataFrame, top_contributions: int = 0,
+                      units: DisplayUnits | None = None) -> pd.DataFrame:
+        """Predictions, intervals, domain label/score and optional top contributions text
+        (its effects in ``units`` when given, else in the stored units)."""
         table = self.model.predict_table(frame)
         if top_contributions > 0:
             from engine.models.explain import top_contributions_text
 
             for target in self.targets:
+                stored = self.units.get(target, "")
+                unit, scale = stored, 1.0
+                if units is not None and stored:
+                    from engine.units import display_unit
+
+                    stored = display_unit(stored)
+                    typical = float(table[target].median()) if len(table) else None
+                    unit, scale = units.unit(stored, typical), units.change(1.0, stored, typical)
                 table[f"{target} top contributions"] = top_contributions_text(
-                    self.model, frame, target, top_contributions, self.units
+                    self.model, frame, target, top_contributions, {target: unit}, scale=scale
                 )
         return table

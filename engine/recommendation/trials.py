@@ -10,9 +10,13 @@ measured trials should be close to the intervals' coverage.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from engine.display_units import DisplayUnits
 
 TRIAL_COLUMNS = (
     "trial_id", "recommendation_id", "run_id", "kind", "rank", "batch_id", "property", "unit",
@@ -68,6 +72,46 @@ def trial_frame(trial_rows: pd.DataFrame, lab_results: pd.DataFrame) -> pd.DataF
     coverages = frame["coverage"].dropna()
     frame.attrs["coverage"] = float(coverages.iloc[0]) if len(coverages) else float("nan")
     return frame
+
+
+_VALUES = ("predicted", "lower", "upper", "measured")
+_CHANGES = ("error",)
+
+
+def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
+    """``frame`` (see :func:`trial_frame`) with predicted, interval, measured and error in
+    ``units`` and ``unit`` naming them (per property, its mean prediction is the typical
+    value that picks psi or ksi); ``inside`` and the hit rate do not change. ``frame`` itself
+    when nothing changes."""
+    from engine.units import UnitError, display_unit
+
+    column = next((c for c in ("property", "target") if c in frame.columns), None)
+    if units.is_si or "unit" not in frame or column is None or not len(frame):
+        return frame
+    shown = frame.copy()
+    stored_units = frame["unit"].fillna("").astype(str)
+    for (_target, stored), rows in frame.groupby([frame[column].astype(str), stored_units],
+                                                 sort=False):
+        try:
+            stored = display_unit(stored) if stored else ""
+        except UnitError:
+            continue
+        predicted = rows["predicted"].astype(float).mean() if "predicted" in rows else None
+        typical = None if predicted is None or predicted != predicted else float(predicted)
+        unit = units.unit(stored, typical)
+        if not stored or unit == stored:
+            continue
+        for name in _VALUES:
+            if name in rows:
+                shown.loc[rows.index, name] = units.value(rows[name].astype(float), stored,
+                                                          typical)
+        for name in _CHANGES:
+            if name in rows:
+                shown.loc[rows.index, name] = units.change(rows[name].astype(float), stored,
+                                                           typical)
+        shown.loc[rows.index, "unit"] = unit
+    shown.attrs = dict(frame.attrs)
+    return shown
 
 
 def hit_rate(frame: pd.DataFrame) -> float:

@@ -53,11 +53,11 @@ def test_each_training_adds_a_version_that_reloads_and_predicts(trained: tuple) 
         "test_age_days": [7.0, 28.0],
     })
     predicted = services.predict(project, recipes)
-    strength = predicted["compressive_strength"].to_numpy()
+    strength = predicted["compressive_strength [MPa]"].to_numpy()
     assert np.all(np.isfinite(strength))
     assert strength[1] > strength[0]  # concrete gains strength from 7 to 28 days
     assert set(predicted["domain"]) <= {"inside", "edge", "outside"}
-    assert (predicted["compressive_strength lower"] <= strength).all()
+    assert (predicted["compressive_strength lower [MPa]"] <= strength).all()
 
 
 def test_predicting_without_a_model_is_a_clear_error(demo_project: Path, tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_cli_predicts_from_a_project_file(trained: tuple, tmp_path: Path) -> Non
     assert main(["predict", str(project), "--in", str(recipes), "--out", str(out)]) == 0
     table = pd.read_csv(out)
     assert len(table) == 2
-    assert (table["compressive_strength lower"] < table["compressive_strength"]).all()
+    assert (table["compressive_strength lower [MPa]"] < table["compressive_strength [MPa]"]).all()
     assert table["compressive_strength top contributions"].str.contains("MPa").all()
 
 

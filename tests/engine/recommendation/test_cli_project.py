@@ -14,6 +14,8 @@ import pytest
 from engine.cli import optimise_commands
 from engine.errors import FormixError
 
+PSI_IN_MPA = 0.45359237 * 9.80665 / 0.0254**2 / 1e6
+
 
 def _run(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="formix")
@@ -57,6 +59,17 @@ def test_optimize_recommend_and_trials_on_the_demo_project(
     assert listed["trials"][0]["batch_id"] == "B00001"
     assert _run("trials", "list", "--project", str(project)) == 0
     assert "inside the predicted interval" in capsys.readouterr().out
+
+    from engine import services
+
+    services.set_display_units(project, "US")  # a US plant reads its trials in psi
+    assert _run("trials", "list", "--project", str(project), "--json") == 0
+    in_us = json.loads(capsys.readouterr().out)
+    metric, us = listed["trials"][0], in_us["trials"][0]
+    assert (metric["unit"], us["unit"]) == ("MPa", "psi")
+    for figure in ("predicted", "lower", "upper", "measured", "error"):
+        assert us[figure] == pytest.approx(metric[figure] / PSI_IN_MPA, rel=1e-9)
+    assert (us["inside"], in_us["hit_rate"]) == (metric["inside"], listed["hit_rate"])
 
 
 def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp_path: Path,

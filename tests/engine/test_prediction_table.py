@@ -1,0 +1,88 @@
+"""``formix predict`` reads recipe files like imports (headers, units) and answers in the
+project's display units."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import services
+from engine.errors import FormixError
+
+LB_PER_YD3_IN_KG_PER_M3 = 0.45359237 / 0.9144**3
+PSI_IN_MPA = 0.45359237 * 9.80665 / 0.0254**2 / 1e6
+
+STORED = pd.DataFrame({
+    "cement": [350.0, 280.0], "blast_furnace_slag": [0.0, 95.0], "fly_ash": [0.0, 60.0],
+    "water": [175.0, 180.0], "superplasticizer": [5.0, 7.0],
+    "coarse_aggregate": [1000.0, 950.0], "fine_aggregate": [800.0, 780.0],
+    "test_age_days": [28.0, 56.0],
+})
+US_HEADERS = {
+    "cement": "Cement (lb/yd3)", "blast_furnace_slag": "Blast Furnace Slag (lb/yd³)",
+    "fly_ash": "Fly Ash (lb/yd3)", "water": "Water, lb/yd3",
+    "superplasticizer": "Superplasticizer (lb/yd3)", "coarse_aggregate": "Coarse Aggregate (pcy)",
+    "fine_aggregate": "Fine Aggregate (lb/yd3)", "test_age_days": "Age (days)",
+}
+
+
+@pytest.fixture(scope="module")
+def project(demo_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("predict") / "demo.formix"
+    shutil.copy(demo_project, path)
+    services.train_models(path, cv_folds=3)
+    return path
+
+
+def _us_file() -> pd.DataFrame:
+    frame = STORED.copy()
+    amounts = [c for c in frame.columns if c != "test_age_days"]
+    frame[amounts] = frame[amounts] / LB_PER_YD3_IN_KG_PER_M3
+    return frame.rename(columns=US_HEADERS)
+
+
+def test_a_file_in_us_units_predicts_what_the_stored_amounts_predict(project: Path) -> None:
+    stored = services.predict(project, STORED)
+    from_us = services.predict(project, _us_file())
+    np.testing.assert_allclose(from_us["compressive_strength [MPa]"],
+                               stored["compressive_strength [MPa]"], rtol=1e-9)
+
+
+def test_a_us_project_answers_in_psi(project: Path, tmp_path: Path) -> None:
+    from engine.cli import main
+
+    us_project = tmp_path / "us.formix"
+    shutil.copy(project, us_project)
+    metric = services.predict(us_project, STORED)
+    services.set_display_units(us_project, "US")
+    source = tmp_path / "new mixes.csv"
+    _us_file().to_csv(source, index=False)
+    out = tmp_path / "predicted.csv"
+    assert main(["predict", str(us_project), "--in", str(source), "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert list(table.columns[:8]) == list(US_HEADERS.values())  # the user's columns, as given
+    for column in ("compressive_strength", "compressive_strength lower",
+                   "compressive_strength upper"):
+        np.testing.assert_allclose(table[f"{column} [psi]"],
+                                   metric[f"{column} [MPa]"] / PSI_IN_MPA, rtol=1e-9)
+    assert table["compressive_strength top contributions"].str.contains("psi").all()
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda f: f.assign(**{"Water, lb/yd3": ["175", "n/a"]}),
+     r"new\.csv, row 3, column 'Water, lb/yd3': 'n/a' is not a number"),
+    (lambda f: f.rename(columns={"Cement (lb/yd3)": "Cement (MPa)"}),
+     r"new\.csv, column 'Cement \(MPa\)': MPa cannot be read as 'cement'"),
+    (lambda f: f.assign(cement=300.0),
+     r"columns 'Cement \(lb/yd3\)' and 'cement' both give the model input 'cement'"),
+    (lambda f: f.drop(columns=["Fly Ash (lb/yd3)"]),
+     r"new\.csv: no column for the model input\(s\) 'fly_ash'.*Columns read: Cement"),
+])
+def test_unreadable_files_are_refused_naming_file_row_and_column(
+        project: Path, change: object, expected: str) -> None:
+    with pytest.raises(FormixError, match=expected):
+        services.predict(project, change(_us_file()), source="new.csv")  # type: ignore[operator]
