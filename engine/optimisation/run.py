@@ -113,7 +113,11 @@ def optimise(
     # feasible set is tiny, repair maps most offspring onto the same recipes, so cap it at 20.
     mating = Mating(
         _selection(len(evaluator.objective_terms)),
-        SBX(prob=0.9, eta=15),
+        # Each variable is crossed with probability 0.1 (pymoo's default 0.5): children
+        # mostly keep one parent's recipe and move a variable or two, staying in the tree
+        # models' good cells. Demo study, 100 × 200, 16 seeds: HV 0.962 → 0.969 of the
+        # best-known front, better on 13 seeds (0.2: 0.967; 0.05: no better than 0.1).
+        SBX(prob=0.9, eta=15, prob_var=0.1),
         _mutation(PM(eta=10), evaluator, coordinates),
         repair=repair,
         eliminate_duplicates=duplicates,
