@@ -100,14 +100,12 @@ def _numbers(series: pd.Series, source: str, column: str) -> np.ndarray:
 
 def shown_predictions(table: pd.DataFrame, targets: Sequence[str],
                       stored_units: Mapping[str, str], units: DisplayUnits) -> pd.DataFrame:
-    """Predicted values, bounds and contributions per target in ``units``, headers naming
-    the unit ("compressive_strength lower [psi]")."""
-    from engine.units import display_unit
-
+    """Predicted values and interval bounds per target in ``units``, headers naming the
+    unit ("compressive_strength lower [psi]"); a unit pint does not know is shown as written."""
     renamed: dict[str, str] = {}
     table = table.copy()
     for target in targets:
-        stored = display_unit(stored_units.get(target) or "") if stored_units.get(target) else ""
+        stored = stored_display_unit(stored_units.get(target))
         typical = float(np.nanmedian(table[target])) if len(table) else None
         shown = units.unit(stored, typical) if stored else ""
         suffix = f" [{shown}]" if shown else ""
@@ -116,3 +114,16 @@ def shown_predictions(table: pd.DataFrame, targets: Sequence[str],
                 table[column] = units.value(table[column].astype(float), stored, typical)
                 renamed[column] = f"{column}{suffix}"
     return table.rename(columns=renamed)
+
+
+def stored_display_unit(unit: str | None) -> str:
+    """The short form of a stored unit ("kg/m**3" → "kg/m³"); as written if pint does not
+    know it; "" for none."""
+    from engine.units import UnitError, display_unit
+
+    if not unit:
+        return ""
+    try:
+        return display_unit(unit)
+    except UnitError:
+        return str(unit)

@@ -83,7 +83,7 @@ def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
     ``units`` and ``unit`` naming them (per property, its mean prediction is the typical
     value that picks psi or ksi); ``inside`` and the hit rate do not change. ``frame`` itself
     when nothing changes."""
-    from engine.units import UnitError, display_unit
+    from engine.prediction_table import stored_display_unit
 
     column = next((c for c in ("property", "target") if c in frame.columns), None)
     if units.is_si or "unit" not in frame or column is None or not len(frame):
@@ -92,10 +92,7 @@ def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
     stored_units = frame["unit"].fillna("").astype(str)
     for (_target, stored), rows in frame.groupby([frame[column].astype(str), stored_units],
                                                  sort=False):
-        try:
-            stored = display_unit(stored) if stored else ""
-        except UnitError:
-            continue
+        stored = stored_display_unit(stored)
         predicted = rows["predicted"].astype(float).mean() if "predicted" in rows else None
         typical = None if predicted is None or predicted != predicted else float(predicted)
         unit = units.unit(stored, typical)
