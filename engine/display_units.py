@@ -25,6 +25,10 @@ _US = {
     "kg/m³": "lb/yd³", "MPa": "psi", "GPa": "ksi", "°C": "°F", "mm": "in",
     "mL/kg": "oz/cwt", "kg": "lb",
 }
+VALUE_COLUMNS = ("measured", "predicted", "lower", "upper")
+"""Columns of a predictions or trials frame holding values of the property (with offset)."""
+CHANGE_COLUMNS = ("error", "residual")
+"""Columns holding differences of the property (scaled only)."""
 KSI_FROM_MPA = 200.0
 """Strengths of this many MPa and more (alloys) show in ksi, lower ones (concrete) in psi."""
 
@@ -110,6 +114,21 @@ class DisplayUnits:
         if self.is_si or basis != "m³":
             return x
         return _apply(x, _factor("kg/m³", "lb/yd³")[0], 0.0)
+
+    def figures(self, frame: Any, stored: str | None, typical: float | None = None) -> Any:
+        """``frame`` (one property's measured, predicted, lower, upper, error or residual
+        columns, in ``stored``) with those figures in the shown unit; values take the offset,
+        differences do not. ``frame`` itself when nothing changes."""
+        if not stored or self.unit(stored, typical) == stored:
+            return frame
+        shown = frame.copy()
+        for column in VALUE_COLUMNS:
+            if column in shown:
+                shown[column] = self.value(shown[column].astype(float), stored, typical)
+        for column in CHANGE_COLUMNS:
+            if column in shown:
+                shown[column] = self.change(shown[column].astype(float), stored, typical)
+        return shown
 
     def _map(self, stored: str, typical: float | None) -> tuple[float, float]:
         shown = self.unit(stored, typical)

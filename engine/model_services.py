@@ -238,9 +238,8 @@ def predict(
         FormixError: naming ``source``, the column (and row): a missing input, a unit that
             does not fit, a cell that is not a number.
     """
-    from engine.display_units import SETTING_KEY, DisplayUnits
     from engine.prediction_table import model_input_frame, shown_predictions
-    from engine.storage import ProjectStore
+    from engine.services import display_units
 
     model_set = load_model_set(location, name, version)
     encoder = model_set.model.encoder_
@@ -252,8 +251,7 @@ def predict(
             f"{source}: no column for the model input(s) {', '.join(map(repr, missing))}; "
             "name columns like the imported files (e.g. 'Cement (kg/m3)') or by the input "
             f"names. Columns read: {', '.join(map(str, recipes.columns))}")
-    with ProjectStore.open(location) as store:
-        units = DisplayUnits.of(store.get_setting(SETTING_KEY))
+    units = display_units(location)
     table = model_set.predict_table(frame, top_contributions=top_contributions, units=units)
     return shown_predictions(table, model_set.targets, model_set.units, units)
 

@@ -102,10 +102,12 @@ def shown_predictions(table: pd.DataFrame, targets: Sequence[str],
                       stored_units: Mapping[str, str], units: DisplayUnits) -> pd.DataFrame:
     """Predicted values and interval bounds per target in ``units``, headers naming the
     unit ("compressive_strength lower [psi]"); a unit pint does not know is shown as written."""
+    from engine.units import display_unit_or_text
+
     renamed: dict[str, str] = {}
     table = table.copy()
     for target in targets:
-        stored = stored_display_unit(stored_units.get(target))
+        stored = display_unit_or_text(stored_units.get(target))
         typical = float(np.nanmedian(table[target])) if len(table) else None
         shown = units.unit(stored, typical) if stored else ""
         suffix = f" [{shown}]" if shown else ""
@@ -115,15 +117,3 @@ def shown_predictions(table: pd.DataFrame, targets: Sequence[str],
                 renamed[column] = f"{column}{suffix}"
     return table.rename(columns=renamed)
 
-
-def stored_display_unit(unit: str | None) -> str:
-    """The short form of a stored unit ("kg/m**3" → "kg/m³"); as written if pint does not
-    know it; "" for none."""
-    from engine.units import UnitError, display_unit
-
-    if not unit:
-        return ""
-    try:
-        return display_unit(unit)
-    except UnitError:
-        return str(unit)

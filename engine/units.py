@@ -31,6 +31,7 @@ __all__ = [
     "canonical_unit",
     "convert_array",
     "display_unit",
+    "display_unit_or_text",
     "parse_unit",
     "registry",
     "wt_to_at_percent",
@@ -191,6 +192,17 @@ def display_unit(unit: pint.Unit | str) -> str:
     if name in _DISPLAY:
         return _DISPLAY[name]
     return format(unit, "~P")
+
+
+def display_unit_or_text(unit: str | None) -> str:
+    """:func:`display_unit` of a stored unit text ("kg/m**3" → "kg/m³"); the text as written
+    when pint does not know it; "" for none."""
+    if not unit:
+        return ""
+    try:
+        return display_unit(unit)
+    except UnitError:
+        return str(unit)
 
 
 def _linear_map(from_unit: pint.Unit, to_unit: pint.Unit) -> tuple[float, float]:

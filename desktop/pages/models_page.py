@@ -37,7 +37,7 @@ from desktop.widgets.importance_chart import ImportanceChart
 from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
-from desktop.widgets.parity_plot import ParityPlot, ResidualPlot, rounded, shown_predictions
+from desktop.widgets.parity_plot import ParityPlot, ResidualPlot, rounded
 from desktop.workers import Task, TaskOutcome
 
 __all__ = ["COVERAGE_CHOICES", "CV_COLUMNS", "ModelsPage", "version_text"]
@@ -458,7 +458,7 @@ class ModelsPage(Page):
         has_predictions = isinstance(found, pd.DataFrame)
         predictions: pd.DataFrame = found if has_predictions else pd.DataFrame()
         if index in (_PARITY_TAB, _RESIDUALS_TAB) and has_predictions:
-            predictions = shown_predictions(predictions, self.units, stored, typical)
+            predictions = self.units.figures(predictions, stored, typical)
         if index == _PARITY_TAB and has_predictions:
             self.parity.set_data(predictions, target, unit, nominal)
         elif index == _RESIDUALS_TAB and has_predictions:

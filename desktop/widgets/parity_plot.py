@@ -19,14 +19,7 @@ from desktop.theme import configure_plots, domain_colors, plot_colors
 if TYPE_CHECKING:
     import pandas as pd
 
-    from engine.types import DisplayUnits
-
-__all__ = ["DOMAIN_ORDER", "ParityPlot", "ResidualPlot", "rounded", "shown_predictions"]
-
-VALUE_COLUMNS = ("measured", "predicted", "lower", "upper")
-"""Columns of a predictions frame holding values of the property (shown with an offset)."""
-CHANGE_COLUMNS = ("error", "residual")
-"""Columns holding differences of the property (scaled only)."""
+__all__ = ["DOMAIN_ORDER", "ParityPlot", "ResidualPlot", "rounded"]
 
 DOMAIN_ORDER = ("inside", "edge", "outside")
 _DOMAIN_LEGEND = {"inside": "inside the data", "edge": "edge of the data",
@@ -42,22 +35,6 @@ def _columns(frame: pd.DataFrame) -> tuple[np.ndarray, ...]:
               else np.full(len(frame), "", dtype=object))
     keep = np.isfinite(measured) & np.isfinite(predicted)
     return measured[keep], predicted[keep], lower[keep], upper[keep], domain[keep]
-
-
-def shown_predictions(frame: pd.DataFrame, units: DisplayUnits, stored: str | None,
-                      typical: float | None = None) -> pd.DataFrame:
-    """``frame`` (a property's measured, predicted, lower, upper … in ``stored`` units) with
-    those figures in the units ``units`` shows; ``frame`` itself when nothing changes."""
-    if not stored or units.unit(stored, typical) == stored:
-        return frame
-    shown = frame.copy()
-    for column in VALUE_COLUMNS:
-        if column in shown:
-            shown[column] = units.value(shown[column].astype(float), stored, typical)
-    for column in CHANGE_COLUMNS:
-        if column in shown:
-            shown[column] = units.change(shown[column].astype(float), stored, typical)
-    return shown
 
 
 def rounded(value: float) -> float:

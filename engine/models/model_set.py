@@ -81,9 +81,9 @@ class ModelSet:
                 stored = self.units.get(target, "")
                 unit, scale = stored, 1.0
                 if units is not None and stored:
-                    from engine.prediction_table import stored_display_unit
+                    from engine.units import display_unit_or_text
 
-                    stored = stored_display_unit(stored)
+                    stored = display_unit_or_text(stored)
                     typical = float(table[target].median()) if len(table) else None
                     unit, scale = units.unit(stored, typical), units.change(1.0, stored, typical)
                 table[f"{target} top contributions"] = top_contributions_text(

@@ -74,16 +74,13 @@ def trial_frame(trial_rows: pd.DataFrame, lab_results: pd.DataFrame) -> pd.DataF
     return frame
 
 
-_VALUES = ("predicted", "lower", "upper", "measured")
-_CHANGES = ("error",)
-
-
 def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
     """``frame`` (see :func:`trial_frame`) with predicted, interval, measured and error in
     ``units`` and ``unit`` naming them (per property, its mean prediction is the typical
     value that picks psi or ksi); ``inside`` and the hit rate do not change. ``frame`` itself
     when nothing changes."""
-    from engine.prediction_table import stored_display_unit
+    from engine.display_units import CHANGE_COLUMNS, VALUE_COLUMNS
+    from engine.units import display_unit_or_text
 
     column = next((c for c in ("property", "target") if c in frame.columns), None)
     if units.is_si or "unit" not in frame or column is None or not len(frame):
@@ -92,21 +89,16 @@ def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
     stored_units = frame["unit"].fillna("").astype(str)
     for (_target, stored), rows in frame.groupby([frame[column].astype(str), stored_units],
                                                  sort=False):
-        stored = stored_display_unit(stored)
+        stored = display_unit_or_text(stored)
         predicted = rows["predicted"].astype(float).mean() if "predicted" in rows else None
         typical = None if predicted is None or predicted != predicted else float(predicted)
-        unit = units.unit(stored, typical)
-        if not stored or unit == stored:
+        converted = units.figures(rows, stored, typical)
+        if converted is rows:
             continue
-        for name in _VALUES:
+        for name in (*VALUE_COLUMNS, *CHANGE_COLUMNS):
             if name in rows:
-                shown.loc[rows.index, name] = units.value(rows[name].astype(float), stored,
-                                                          typical)
-        for name in _CHANGES:
-            if name in rows:
-                shown.loc[rows.index, name] = units.change(rows[name].astype(float), stored,
-                                                           typical)
-        shown.loc[rows.index, "unit"] = unit
+                shown.loc[rows.index, name] = converted[name]
+        shown.loc[rows.index, "unit"] = units.unit(stored, typical)
     shown.attrs = dict(frame.attrs)
     return shown
 
