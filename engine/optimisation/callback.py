@@ -9,11 +9,13 @@ import numpy as np
 from pymoo.core.callback import Callback
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
+from engine.optimisation.archive import FrontArchive
 from engine.progress import CancelToken, ProgressCallback
 
 
 class ProgressCancelCallback(Callback):
-    """After each generation: record the feasible front, report progress, honour cancel.
+    """After each generation: record the feasible front, add the generation's evaluated
+    recipes to the archive, report progress, honour cancel.
 
     ``on_generation(generation, front)`` is called with the same front as ``fronts`` gets (in
     the thread running the optimisation). On cancel it sets ``termination.force_termination``
@@ -21,8 +23,10 @@ class ProgressCancelCallback(Callback):
     population.
 
     Attributes:
-        fronts: per generation, the feasible non-dominated objective values (natural units,
-            read-only arrays); cheap enough for a live plot.
+        fronts: per generation, the population's feasible non-dominated objective values
+            (natural units, read-only arrays); cheap enough for a live plot.
+        archive: every feasible non-dominated recipe evaluated so far (see
+            :mod:`engine.optimisation.archive`).
         cancelled: whether the run was stopped by the token.
     """
 
@@ -36,9 +40,14 @@ class ProgressCancelCallback(Callback):
         self.progress = progress
         self.cancel = cancel
         self.fronts: list[np.ndarray] = []
+        self.archive = FrontArchive()
         self.cancelled = False
 
     def notify(self, algorithm: Any) -> None:
+        evaluated = algorithm.off  # this generation's offspring (the initial population first)
+        if evaluated is not None and len(evaluated):
+            self.archive.add(evaluated.get("X"), evaluated.get("F"),
+                             np.asarray(evaluated.get("CV")).reshape(-1) <= 0.0)
         pop = algorithm.pop
         F, CV = pop.get("F"), pop.get("CV")
         feasible = np.asarray(CV).reshape(-1) <= 0.0

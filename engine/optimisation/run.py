@@ -9,7 +9,9 @@ ratios when the study's ratios share a denominator); with three or more objectiv
 parent mostly comes from the first one's neighbourhood on the front
 (:mod:`~engine.optimisation.selection`) and survival breaks ties by hypervolume contribution
 (:mod:`~engine.optimisation.survival`).
-Whatever NSGA-II ends with, only recipes that pass the exact feasibility check are returned.
+The result is every non-dominated recipe evaluated during the run
+(:mod:`~engine.optimisation.archive`), not only the last population's; of those, only recipes
+that pass the exact feasibility check are returned.
 """
 
 from __future__ import annotations
@@ -142,7 +144,12 @@ def optimise(
     )
     algorithm.run()
 
-    final = evaluator.evaluate(coordinates.to_decisions(algorithm.pop.get("X")), count=False)
+    # Every feasible non-dominated recipe evaluated, not only the last population's front
+    # (demo study, 100 × 200, seeds 0–7: 0.974 of the best-known front's HV, against 0.972 for
+    # the union of every generation's population front); while none is feasible, the last
+    # population, whose least infeasible member explains why.
+    found = callback.archive.X if len(callback.archive) else algorithm.pop.get("X")
+    final = evaluator.evaluate(coordinates.to_decisions(found), count=False)
     keep = pareto_rows(final)
     front = _subset(final, keep)
     pareto = result_frame(evaluator, front)
