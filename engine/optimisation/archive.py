@@ -37,5 +37,5 @@ class FrontArchive:
         X, F = X[keep], F[keep]
         if len(self):
             X, F = np.vstack([self.X, X]), np.vstack([self.F, F])
-        front = is_nondominated(F, keep_weakly=False)
+        front = is_nondominated(F)  # a repeated point is kept once
         self.X, self.F = X[front], F[front]
