@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["SETTING_KEY", "SYSTEMS", "DisplayUnits", "UnitSystem", "unit_system_of"]
+__all__ = ["SETTING_KEY", "SYSTEMS", "DisplayUnits", "UnitSystem", "per_basis_factor",
+           "unit_system_of"]
 
 UnitSystem = Literal["SI", "US"]
 SYSTEMS: dict[str, str] = {"SI": "metric (SI)", "US": "US customary"}
@@ -93,8 +94,7 @@ class DisplayUnits:
         shown = self.basis(basis)
         if shown == basis:
             return x
-        # price per shown basis = price per basis × (basis per shown basis)
-        return _apply(x, _factor(shown, basis)[0], 0.0)
+        return _apply(x, per_basis_factor(basis, shown), 0.0)
 
     def cost_unit(self, currency: str, basis: str) -> str:
         """The unit of costs per ``basis`` of product: "USD/m³", in US units "USD/yd³"."""
@@ -135,6 +135,17 @@ class DisplayUnits:
         if shown == str(stored or ""):
             return 1.0, 0.0
         return _factor(str(stored), shown)
+
+
+def per_basis_factor(from_basis: str, to_basis: str) -> float:
+    """Multiplier from a figure per ``from_basis`` of product to one per ``to_basis``
+    ("m³" → "yd³": × 0.7646).
+
+    Raises:
+        UnitError: the bases are unknown or do not convert.
+    """
+    # price per to_basis = price per from_basis × (from_basis per to_basis)
+    return _factor(to_basis, from_basis)[0]
 
 
 def _factor(from_unit: str, to_unit: str) -> tuple[float, float]:

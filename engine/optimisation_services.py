@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.errors import FormixError
 from engine.progress import CancelToken, ProgressCallback, no_progress
@@ -31,10 +31,12 @@ DEFAULT_MODEL_NAME = "properties"
 
 __all__ = [
     "OptimisationRun",
+    "ShownStudy",
     "batch_ids",
     "catalogue_materials",
     "default_study",
     "demo_study",
+    "display_study",
     "explain_recipe",
     "export_recommendations",
     "load_run",
@@ -48,6 +50,7 @@ __all__ = [
     "resolve_study",
     "save_study",
     "saved_recommendations",
+    "study_in_units",
     "trained_model",
     "trials",
 ]
@@ -59,13 +62,15 @@ class OptimisationRun:
 
     Attributes:
         location: the project.
-        spec: the study as run (overrides applied).
+        spec: the study as run (overrides applied), in the model's stored units.
         result: the optimisation result (Pareto set, figures, baseline).
         model_name, model_version: the model set used.
         explore: exploration run (next experiments) rather than recommendations.
         materials: the prices and CO₂ factors used.
         run_id: its id in the project (None when not saved).
         model_set: the loaded model set (for explanations); not stored.
+        written: the study as given, in the units it was written in (overrides applied), to
+            save it as the user wrote it; not stored (None for a stored run).
     """
 
     location: str
@@ -77,6 +82,7 @@ class OptimisationRun:
     materials: MaterialTable
     run_id: int | None = None
     model_set: Any = field(default=None, repr=False, compare=False)
+    written: StudySpec | None = field(default=None, repr=False, compare=False)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready run figures (no recipes)."""
@@ -114,7 +120,9 @@ def optimise(
     Args:
         location: the project.
         study: a study spec, a dict mirroring the TOML, or a TOML file; None means the demo
-            study, for the demo project.
+            study, for the demo project. It may be written in any units (lb/yd³, psi, °F,
+            USD/yd³ …): the run converts it to the model's stored units first, so the run's
+            ``spec``, the stored run and its recommendations are in stored units.
         seed: random seed (None: the study's ``[algorithm] seed``, else drawn).
         model_name, model_version: the model set (latest version by default).
         population, generations: override ``[algorithm]``.
@@ -136,6 +144,7 @@ def optimise(
     from engine.model_services import project_deriver
     from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
     from engine.optimisation.run import optimise as run_optimisation
+    from engine.optimisation.study_units import study_in_units as in_stored_units
 
     location = str(location)
     spec = resolve_study(location, study)
@@ -147,7 +156,8 @@ def optimise(
         spec.domain = spec.domain.model_copy(update={"explore": bool(explore)})
     exploring = spec.domain.effective_mode == "explore"
     version, model_set = trained_model(location, model_name, model_version)
-    check_study_units(spec, model_set.units)
+    written = spec
+    spec = in_stored_units(spec, model_set.units)
     materials = catalogue_materials(location, spec)
     result = run_optimisation(
         spec, LightGBMPredictorAdapter(model_set.model), materials=materials,
@@ -155,7 +165,7 @@ def optimise(
         history=project_recipes(location), on_generation=_front_frames(spec, on_generation),
     )
     run = OptimisationRun(location, spec, result, model_name, version, exploring, materials,
-                          model_set=model_set)
+                          model_set=model_set, written=written)
     if save:
         from engine.recommendation.runs import run_row
         from engine.storage import ProjectStore
@@ -167,37 +177,66 @@ def optimise(
     return run
 
 
-def check_study_units(spec: StudySpec, units: Mapping[str, str]) -> None:
-    """Every variable's unit, where the study names one, must be the unit the model's input
-    is stored in: a study's bounds, totals and limits are taken in stored units.
+def study_in_units(study: StudySpec | Mapping[str, Any], units: Mapping[str, str], *,
+                   assumed: Mapping[str, str] | None = None, digits: int = 12,
+                   ) -> dict[str, Any]:
+    """A study re-expressed in other units, as a dict mirroring the TOML: bounds, values,
+    constraints and material factors of each variable whose unit differs from ``units[name]``,
+    and limits of output constraints that name a unit (see
+    :mod:`engine.optimisation.study_units`). ``optimise`` does this with the model's stored
+    units; to show a stored study in display units, pass those as ``units`` and the stored ones
+    as ``assumed`` (the unit of entries that name none).
 
     Raises:
-        StudySpecError: each variable written in another unit, with the conversion factor.
+        StudySpecError: unreadable study, unknown or incompatible units (with key paths).
     """
-    from engine.optimisation.study import StudySpecError
-    from engine.units import UnitError, conversion_factor, parse_unit
+    from pydantic import ValidationError
 
-    issues = []
-    for index, variable in enumerate(spec.variables):
-        stored = units.get(variable.name)
-        if not variable.unit or not stored:
-            continue
+    from engine.optimisation.study import StudySpec
+    from engine.optimisation.study_units import study_in_units as convert
+
+    if isinstance(study, StudySpec):
+        spec = study
+    else:
         try:
-            if parse_unit(variable.unit) == parse_unit(stored):
-                continue
-            scale, offset = conversion_factor(variable.unit, stored)
-        except UnitError as error:
-            issues.append((f"variables[{index}].unit",
-                           f"'{variable.name}' is in {stored} in the project: {error}"))
-            continue
-        factor = f"1 {variable.unit} = {scale:.6g} {stored}" + (
-            f" + {offset:g}" if offset else "")
-        issues.append((f"variables[{index}].unit",
-                       f"'{variable.name}' is stored in {stored}; write its bounds, totals and "
-                       f"limits in {stored} ({factor}). Results can still be shown in US "
-                       f"units: formix units PROJECT US"))
-    if issues:
-        raise StudySpecError(issues)
+            spec = StudySpec.model_validate(dict(study))  # a draft may be unfinished
+        except ValidationError:
+            spec = StudySpec.from_dict(study)  # raises with key paths
+    converted = convert(spec, units, assumed=assumed, digits=digits)
+    return converted.model_dump(mode="json", exclude_none=True)
+
+
+class ShownStudy(NamedTuple):
+    """A study in the project's display units (see :func:`display_study`)."""
+
+    study: dict[str, Any]
+    stored_units: dict[str, str]  # unit each model input and output is stored in
+    shown_units: dict[str, str]  # … and shown in (limits typed without a unit are in this)
+
+
+def display_study(location: str | Path, study: StudySpec | Mapping[str, Any],
+                  system: str | None = None) -> ShownStudy:
+    """A study as the project shows it: re-expressed in its display units (lb/yd³, psi, °F
+    for a US plant; ``system`` "SI" or "US" overrides the project's choice), with the units of
+    its model's inputs and outputs. Before any model is trained the study is returned as it
+    is, with no units.
+
+    Raises:
+        StudySpecError: unreadable study, unknown or incompatible units (with key paths).
+    """
+    from engine.display_units import DisplayUnits
+    from engine.services import display_units
+
+    try:
+        _version, model_set = trained_model(location)
+    except FormixError:
+        return ShownStudy(study_in_units(study, {}), {}, {})
+    units = DisplayUnits.of(system) if system else display_units(location)
+    stored = {str(name): str(unit) for name, unit in model_set.units.items() if unit}
+    shown = {name: units.unit(unit) for name, unit in stored.items()}
+    # Figures shown in other units keep 15 digits: converted back with 12 they are exact again.
+    digits = 12 if shown == stored else 15
+    return ShownStudy(study_in_units(study, shown, assumed=stored, digits=digits), stored, shown)
 
 
 def default_study(location: str | Path) -> dict[str, Any] | None:
@@ -461,8 +500,9 @@ def catalogue_materials(location: str | Path, spec: StudySpec) -> MaterialTable:
     """Prices and CO₂ factors per unit of each study material, from the project's catalogue.
 
     Catalogue prices per mass unit (kg, t, lb) are converted to the study's amount unit (per kg
-    for kg/m³ amounts; per 1 wt % of 1 kg for wt % amounts). The study's ``[materials.*]``
-    entries take precedence; its currency is used when it prices anything itself.
+    for kg/m³ amounts, per lb for lb/yd³; per 1 wt % of 1 kg for wt % amounts). The study's
+    ``[materials.*]`` entries take precedence; its currency is used when it prices anything
+    itself.
     """
     return _catalogue_table(_read_catalogue(location), spec)
 
@@ -485,6 +525,7 @@ def material_factors(location: str | Path, study: StudySpec | Mapping[str, Any],
     """
     from pydantic import ValidationError
 
+    from engine.optimisation.materials import amount_per
     from engine.optimisation.study import MaterialFactors, StudySpec, Variable
 
     data = study.model_dump() if isinstance(study, StudySpec) else dict(study)
@@ -515,7 +556,7 @@ def material_factors(location: str | Path, study: StudySpec | Mapping[str, Any],
     for variable in variables:
         entry = own.get(variable.name)
         row = rows.get(variable.name)
-        found: dict[str, Any] = {"per": _amount_per(variable.unit),
+        found: dict[str, Any] = {"per": amount_per(variable.unit),
                                  "catalogue_name": _text(getattr(row, "name", None)),
                                  "catalogue_source": _text(getattr(row, "source", None))}
         for key, table, mine in (("price", used.price, entry and entry.price),
@@ -538,7 +579,7 @@ def _read_catalogue(location: str | Path) -> pd.DataFrame:
 
 
 def _catalogue_table(catalogue: pd.DataFrame, spec: StudySpec) -> MaterialTable:
-    from engine.optimisation.materials import MaterialTable
+    from engine.optimisation.materials import MaterialTable, per_amount_factor
 
     price: dict[str, float] = {}
     co2: dict[str, float] = {}
@@ -548,7 +589,7 @@ def _catalogue_table(catalogue: pd.DataFrame, spec: StudySpec) -> MaterialTable:
         variable = materials.get(str(entry.material))
         if variable is None:
             continue
-        factor = _per_amount_factor(entry.unit, variable.unit)
+        factor = per_amount_factor(entry.unit, variable.unit)
         if factor is None:
             continue
         if _finite(entry.price_per_unit):
@@ -561,14 +602,6 @@ def _catalogue_table(catalogue: pd.DataFrame, spec: StudySpec) -> MaterialTable:
     currency = spec.currency if own.price or len(currencies) != 1 else currencies.pop()
     return MaterialTable(price={**price, **own.price}, co2={**co2, **own.co2},
                          currency=currency)
-
-
-def _amount_per(amount_unit: str) -> str:
-    """What a factor is per, for an amount unit: "kg" for kg/m³, "wt %" for wt %."""
-    text = amount_unit.replace(" ", "").lower()
-    if text.startswith("wt%") or text == "%":
-        return "wt %"
-    return amount_unit.split("/")[0].strip() or "unit"
 
 
 def _text(value: Any) -> str:
@@ -636,21 +669,6 @@ def trained_model(location: str | Path, name: str = DEFAULT_MODEL_NAME,
             raise FormixError(f"{location}: no trained model {which}{name!r}: train a model "
                               "first (formix train, or Models → Train in the desktop)") from error
     return found, load_model_files(files)
-
-
-def _per_amount_factor(catalogue_unit: Any, amount_unit: str) -> float | None:
-    """Multiplier from a price per catalogue unit to a price per unit of the study amount."""
-    from engine.units import UnitError, conversion_factor
-
-    unit = str(catalogue_unit) if isinstance(catalogue_unit, str) and catalogue_unit else "kg"
-    try:
-        per_kg = conversion_factor("kg", unit)[0]  # 1 kg expressed in the catalogue unit
-    except (UnitError, ValueError, TypeError):
-        return None
-    text = amount_unit.replace(" ", "").lower()
-    if text.startswith("wt%") or text == "%":
-        return per_kg / 100.0
-    return per_kg
 
 
 def _finite(value: Any) -> bool:

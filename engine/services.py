@@ -26,6 +26,7 @@ from engine.optimisation_services import (
     OptimisationRun,
     batch_ids,
     default_study,
+    display_study,
     explain_recipe,
     export_recommendations,
     load_run,
@@ -76,6 +77,7 @@ __all__ = [
     "create_project",
     "data_attributions",
     "default_study",
+    "display_study",
     "display_units",
     "explain_recipe",
     "export_recommendations",
@@ -252,7 +254,7 @@ def set_display_units(location: ProjectLocation, system: str) -> DisplayUnits:
 
 def product_basis(amount_units: Sequence[str]) -> str:
     """What amounts, and so cost and CO₂, are per ("m³" for kg/m³, "kg" for wt %, "")."""
-    from engine.recommendation.explain import product_basis as basis
+    from engine.optimisation.materials import product_basis as basis
 
     return basis(amount_units)
 

@@ -6,8 +6,10 @@ project's default study, the prices and CO₂ factors from the project's materia
 (``material_factors``) and the run are one ``engine.services`` call each, on a worker.
 Run alone: ``python -m desktop.pages.optimise_page``.
 
-The front is shown in the project's display units (``self.units``: psi, USD/yd³, lb CO₂e/yd³
-for a US plant), converted when drawn; the study forms keep the stored (metric) units.
+The study forms and the front are in the project's display units (``self.units``: lb/yd³,
+psi, °F, USD/yd³ for a US plant): a study is converted (``display_study``) when it is loaded and
+when the units change, limits typed without a unit are in the unit their property is shown in,
+and the engine converts the study to the model's stored units when it runs.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class OptimisePage(Page):
         self._live_fronts: list[Any] = []
         self._history: list[Any] = []
         self._known_units: dict[str, str] = {}  # stored unit per column (model, last run)
+        self._shown_units: dict[str, str] = {}  # … the unit the forms show it in
         self._live_units: dict[str, str] = {}  # … of the running study's objectives
         self._timer = QTimer(self)
         self._timer.setInterval(LIVE_REFRESH_MS)
@@ -103,11 +106,6 @@ class OptimisePage(Page):
                           self.default_button, self.run_button)
         self.notice = Notice("", "", self)
         self.message = MessageLine(self)
-        self.units_note = QLabel(
-            "The study is edited and saved in the project's stored metric units (amounts in "
-            "kg/m³, strengths in MPa, temperatures in °C); its results show in US units.", self)
-        self.units_note.setWordWrap(True)
-        self.units_note.setVisible(False)
 
         self.editor = StudyEditor(self)
         self.editor.edited.connect(self._on_edited)
@@ -142,7 +140,7 @@ class OptimisePage(Page):
         right_layout.addLayout(slider_row)
         right_layout.addLayout(result_row)
 
-        self.assemble(top, (self.notice, self.message, self.units_note), self.editor, right,
+        self.assemble(top, (self.notice, self.message), self.editor, right,
                       (660, 580), (1, 1))
         self._modified = False
         self.project_changed()
@@ -153,6 +151,7 @@ class OptimisePage(Page):
         self.result = self.run_object = None
         self._history = []
         self._known_units = {}
+        self._shown_units = {}
         self.front.clear()
         self.summary.clear()
         self.message.clear()
@@ -220,9 +219,20 @@ class OptimisePage(Page):
         return self._load(lambda: _services().load_study(path), path.name)
 
     def _load(self, call: Any, source: str) -> Task:
+        location = self.location
+
+        system = self.units.system
+
+        def job(_progress: Any, _cancel: Any) -> Any:
+            study = call()
+            if not study or not location:
+                return study
+            return _services().display_study(location, study, system)
+
         def done(outcome: TaskOutcome) -> None:
             if outcome.ok and outcome.value:
-                self.set_study(outcome.value, source)
+                study, shown_units = self._shown(outcome.value)
+                self.set_study(study, source, shown_units)
             elif outcome.ok:  # the project has no study of its own
                 self.notice.set_text(
                     "Open a study",
@@ -233,10 +243,20 @@ class OptimisePage(Page):
             else:
                 self.message.show_outcome(outcome)
 
-        return self.runner.start(f"load study ({source})", lambda p, c: call(), done)
+        return self.runner.start(f"load study ({source})", job, done)
 
-    def set_study(self, study: dict[str, Any], source: str) -> None:
-        """Show a study dict in the forms."""
+    def _shown(self, value: Any) -> tuple[dict[str, Any], dict[str, str]]:
+        """(study, shown units) from ``display_study``'s answer, remembering the stored units."""
+        if isinstance(value, dict):  # an engine without display_study
+            return value, {}
+        self._known_units.update(value.stored_units)
+        return value.study, dict(value.shown_units)
+
+    def set_study(self, study: dict[str, Any], source: str,
+                  shown_units: dict[str, str] | None = None) -> None:
+        """Show a study dict in the forms; ``shown_units``: the unit each model input and
+        output is shown in (limits typed without a unit are in that unit)."""
+        self._shown_units = dict(shown_units or {})
         self.editor.set_study(study)
         self.study_source = source
         self._modified = False
@@ -291,8 +311,8 @@ class OptimisePage(Page):
             self.save_study(Path(path if path.lower().endswith(".toml") else f"{path}.toml"))
 
     def save_study(self, path: Path) -> Task | None:
-        """Check and write the study to a TOML file (on a worker)."""
-        study, problems = self.editor.study()
+        """Check and write the study to a TOML file (on a worker), in the units shown."""
+        study, problems = self.edited_study()
         if problems:
             self.message.show_message("Fix these values first: " + "; ".join(problems),
                                       error=True)
@@ -317,7 +337,7 @@ class OptimisePage(Page):
             return None
         if not service_gaps.has_service(SERVICE):
             return None
-        study, problems = self.editor.study()
+        study, problems = self.edited_study()
         if problems:
             self.message.show_message("Fix these values first: " + "; ".join(problems),
                                       error=True)
@@ -366,13 +386,43 @@ class OptimisePage(Page):
         return self.run_task
 
     def units_changed(self) -> None:
-        """Redraw the front in the new units (the run is not repeated)."""
+        """Redraw the front in the new units (the run is not repeated) and show the study in
+        them (on a worker); a study with unreadable cells stays as typed."""
         self.front.set_display_units(self.units)
-        self.units_note.setVisible(not self.units.is_si)
+        study, problems = self.edited_study()
+        if not self.location or not self._shown_units or problems:
+            return
+        location, system, modified = self.location, self.units.system, self._modified
+
+        def done(outcome: TaskOutcome) -> None:
+            if not outcome.ok:
+                self.message.show_outcome(outcome)
+                return
+            shown, shown_units = self._shown(outcome.value)
+            self.set_study(shown, self.study_source, shown_units)
+            self._modified = modified
+            self._update_study_label()
+
+        self.runner.start("study in the new units", lambda p, c:
+                          _services().display_study(location, study, system), done)
+
+    def edited_study(self) -> tuple[dict[str, Any], list[str]]:
+        """The study in the forms (see ``StudyEditor.study``) with the unit of every variable
+        and property limit written out: what is typed without one is in the unit shown."""
+        study, problems = self.editor.study()
+        shown = self._shown_units
+        for variable in study.get("variables") or []:
+            if not variable.get("unit") and shown.get(str(variable.get("name"))):
+                variable["unit"] = shown[str(variable["name"])]
+        for limit in study.get("constraints") or []:
+            if limit.get("kind", "target") in ("target", "uncertainty") and \
+                    not limit.get("unit") and shown.get(str(limit.get("target"))):
+                limit["unit"] = shown[str(limit["target"])]
+        return study, problems
 
     def _study_units(self, study: dict[str, Any]) -> dict[str, str]:
         """Stored units of what a running study's fronts hold, before its run says them: the
-        model's and the last run's, the study's variables, cost and CO₂ per its basis."""
+        model's and the last run's, else the study's variables; cost and CO₂ per their basis."""
         from engine import services
 
         units = dict(self._known_units)
@@ -380,7 +430,8 @@ class OptimisePage(Page):
         for variable in variables:
             if variable.get("name") and variable.get("unit"):
                 units.setdefault(str(variable["name"]), str(variable["unit"]))
-        basis = services.product_basis([str(v.get("unit") or "") for v in variables])
+        # stored units first: the live fronts are in stored units (cost per m³)
+        basis = services.product_basis([units.get(str(v.get("name")), "") for v in variables])
         currency = study.get("currency") or ""
         if currency:
             units["cost"] = f"{currency}/{basis}" if basis else str(currency)
@@ -403,7 +454,7 @@ class OptimisePage(Page):
     def _study_arguments(study: dict[str, Any]) -> dict[str, Any]:
         """Keyword arguments of ``optimise`` for the study in the forms."""
         if service_gaps.has_service("default_study"):  # the engine takes the study dict
-            return {"study": study}
+            return {"study": study, "seed": None}  # the Settings tab's seed, or a random one
         algorithm = study.get("algorithm") or {}
         explore = (study.get("domain") or {}).get("mode") == "explore"
         return {"study": None, "population": algorithm.get("population"),

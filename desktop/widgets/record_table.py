@@ -10,6 +10,7 @@ record does not hold; typing a value replaces it, clearing the cell shows it aga
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -244,7 +245,17 @@ class RecordTable(QWidget):
             return None if item is None else (item.checkState() == Qt.CheckState.Checked) or None
         if item is not None and item.data(_SHOWS_INHERITED_ROLE):
             return None
-        return parse_value(item.text() if item is not None else "", column.kind)
+        value = parse_value(item.text() if item is not None else "", column.kind)
+        first = self.table.item(row, 0)
+        loaded = dict(first.data(_RECORD_ROLE) or {}).get(column.key) if first else None
+        if loaded is None or value != parse_value(format_value(loaded, column.kind),
+                                                  column.kind):
+            return value
+        # Unedited: the value as loaded, not rounded to the digits shown (in the cell's order:
+        # Qt hands tables of weights back sorted by name).
+        if isinstance(value, dict) and isinstance(loaded, dict):
+            return {name: loaded[name] for name in value}
+        return copy.deepcopy(loaded)
 
     def item(self, row: int, key: str) -> QTableWidgetItem | None:
         """The item of one cell, by record key."""

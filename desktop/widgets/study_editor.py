@@ -104,7 +104,9 @@ class StudyEditor(QWidget):
             Column("total", "Total", "number"),
             Column("balance", "Balance (fills up)"),
             Column("air", "Air", "number"),
-            Column("densities", "Densities", "weights", tooltip="name=kg/m³, … (volume basis)"),
+            Column("densities", "Densities", "weights",
+                   tooltip="name=density, … (volume basis), in the amounts' unit: kg/m³ for "
+                           "kg/m³ amounts, lb/yd³ for lb/yd³ (water 1000 kg/m³ = 1685.5 lb/yd³)"),
         ], "Mixtures", self)
         self.ratios = RecordTable([
             Column("name", "Ratio"),
@@ -236,6 +238,9 @@ class StudyEditor(QWidget):
             Column("statistic", "Statistic", "choice", STATISTICS, default="mean"),
             Column("min", "At least", "number"),
             Column("max", "At most", "number"),
+            Column("unit", "Unit", tooltip="Of the limits: psi, MPa, USD/yd³, lb CO₂e/yd³ … "
+                   "Empty: the unit the property is shown in; cost and CO₂ per the amounts' "
+                   "basis (per yd³ for lb/yd³)"),
             Column("name", "Name (optional)"),
         ]
 

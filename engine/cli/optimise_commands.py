@@ -3,7 +3,10 @@
 ``formix optimize [STUDY.toml] --project P`` runs a study with the project's trained models and
 prints (or saves) explained recommendations; without a study file the demo project runs its
 demo study and any other project a draft drawn from its data (``--out`` saves it as
-``study.toml`` to edit). ``--explore`` proposes next experiments instead. Runs and
+``study.toml`` to edit). A study may be written in any units (lb/yd³, psi, °F, USD/yd³):
+the run converts it to the model's stored units, and ``--out`` keeps ``study.toml`` in the
+units it was written in (``pareto.csv`` holds stored units, recommendations the project's
+display units). ``--explore`` proposes next experiments instead. Runs and
 recommendations are stored in the project; ``formix trials record`` links a recommendation
 to the batches that tried it, and ``formix trials list`` compares their lab results with the
 predictions.
@@ -54,8 +57,8 @@ def register(subparsers: Any) -> None:
                         "models' uncertainty most where it matters (may leave the data's domain)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="write pareto.csv, recommendations (.json, .csv, .html), "
-                        "summary.json and study.toml")
+                        help="write pareto.csv (stored units), recommendations (.json, "
+                        ".csv, .html), summary.json and study.toml (in the study's own units)")
     # Testing only: closed-form stand-in models instead of a project's trained ones.
     parser.add_argument("--fake-predictor", choices=["analytic"], help=argparse.SUPPRESS)
     parser.set_defaults(handler=_run)
@@ -125,7 +128,7 @@ def _run(args: argparse.Namespace) -> int:
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(run.spec, result)
     if args.out is not None:
-        _write(args.out, run.spec, result, summary)
+        _write(args.out, run.written or run.spec, result, summary)  # in the user's units
         for suffix in (".csv", ".html"):
             services.export_recommendations(recommendations, args.out / f"recommendations"
                                             f"{suffix}", run=run)
@@ -313,11 +316,15 @@ class _CancelOnInterrupt:
 
 def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     """The study to run, written to ``out/study.toml`` first: a drafted study can then be
-    edited even when the run stops (e.g. for missing prices)."""
+    edited even when the run stops (e.g. for missing prices). A draft is written in the units
+    the project shows (lb/yd³ and psi for a US plant)."""
     from engine import optimisation_services as services
+    from engine.optimisation.study import StudySpec
     from engine.recommendation.report import write_text_atomic
 
     spec = services.resolve_study(project, study)
+    if study is None:
+        spec = StudySpec.from_dict(services.display_study(project, spec).study)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "study.toml", spec.to_toml())
     return spec

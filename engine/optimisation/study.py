@@ -12,12 +12,21 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
     [[count]]        at most max_nonzero of components are non-zero; amounts below
                      min_amount are snapped to zero
     [[objectives]]   target + statistic + sense, or kind = cost | co2 | uncertainty
-    [[constraints]]  bounds on model outputs, cost, CO₂ or interval width
+    [[constraints]]  bounds on model outputs, cost, CO₂ or interval width; optional unit
     [domain]         mode = inside | edge | explore
     [algorithm]      population, generations, seed, seed_recipes
     [baseline]       name + values of the current production recipe
     [[seeds]]        further known recipes to start from
     [materials.X]    price and co2 per unit of material variable X
+
+Units: a study may be written in any units pint converts (lb/yd³, psi, °F …). A variable's
+``unit`` says what its bounds, values, coefficients, totals and ``[materials.X]`` factors are in
+(prices and kg CO₂e per lb for lb/yd³ amounts; volume-mixture densities in the amounts' unit).
+A constraint's ``unit`` says what its limits are in: the model output's unit ("psi"), or for
+cost and CO₂ e.g. "USD/yd³" and "lb CO₂e/yd³" (without one: the study's currency, or
+kg CO₂e, per the basis of the amounts).
+A project run converts the study to the model's stored units first
+(:func:`engine.optimisation.study_units.study_in_units`).
 
 Pydantic checks types and unknown keys; :meth:`StudySpec.check` checks meaning (references,
 bounds, reachability of totals) and every error names its TOML key path.
@@ -96,7 +105,8 @@ class Mixture(_Model):
     """Components that sum to a total, by mass (or plain amount) or by absolute volume.
 
     Mass basis: Σ x = total (100 wt %, or a fixed batch mass). Volume basis: amounts are
-    kg per m³ and Σ x / density + air = total (1 m³). A ``balance`` component is not a decision
+    kg per m³ and Σ x / density + air = total (1 m³); densities are in the amounts' unit (lb/yd³
+    densities for lb/yd³ amounts, fill 1 yd³). A ``balance`` component is not a decision
     variable: it is total minus the others and must stay within its own bounds.
     """
 
@@ -168,7 +178,13 @@ class Objective(_Model):
 
 
 class OutputConstraint(_Model):
-    """Bounds on a model output statistic, cost, CO₂ or interval width."""
+    """Bounds on a model output statistic, cost, CO₂ or interval width.
+
+    ``unit``: what ``min`` and ``max`` are in: for a target (or its interval width) a unit of
+    that output ("psi" for a strength stored in MPa); for cost "<currency>/<basis>" (e.g.
+    "USD/yd³", the study's currency); for CO₂ a mass of CO₂e per basis ("lb CO₂e/yd³"). Empty:
+    the output's stored unit, or per the basis of the study's amounts.
+    """
 
     name: str | None = None
     kind: ObjectiveKind = "target"
@@ -178,6 +194,7 @@ class OutputConstraint(_Model):
     quantile: float | None = None
     min: float | None = None
     max: float | None = None
+    unit: str = ""
 
 
 class Domain(_Model):
@@ -213,7 +230,8 @@ class Recipe(_Model):
 
 
 class MaterialFactors(_Model):
-    """Price and CO₂ per unit of a material variable (e.g. €/kg and kg CO₂e/kg)."""
+    """Price and CO₂ per unit of a material variable's amount (e.g. €/kg and kg CO₂e/kg for
+    kg/m³ amounts, $/lb and kg CO₂e/lb for lb/yd³)."""
 
     price: float | None = None
     co2: float | None = None

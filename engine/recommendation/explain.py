@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ import numpy as np
 from engine.display_units import DisplayUnits
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
+from engine.optimisation.materials import product_basis
 from engine.optimisation.predictor import EDGE_MAX, INSIDE_MAX
 from engine.optimisation.study import StudySpec, objective_label
 
@@ -371,24 +372,6 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         found.append(BindingConstraint(f"applicability domain ({spec.domain.effective_mode})",
                                        "domain", score, limit, "max"))
     return tuple(found)
-
-
-def product_basis(amount_units: Iterable[str]) -> str:
-    """What amounts, and so cost and CO₂, are per: "m³" for kg/m³ amounts, "kg" for wt %,
-    "" when the units do not say."""
-    per = set()
-    weight_percent = False
-    for text in amount_units:
-        unit = str(text or "").replace(" ", "")
-        if unit.lower().startswith("wt%"):
-            weight_percent = True
-        elif "/" in unit and unit.split("/")[0].lower() in ("kg", "g", "t", "lb", "l"):
-            per.add(unit.split("/", 1)[1])
-    if len(per) == 1 and not weight_percent:
-        return per.pop()
-    if weight_percent and not per:
-        return "kg"
-    return ""
 
 
 def clean_unit(unit: str | None) -> str:

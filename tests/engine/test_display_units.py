@@ -88,18 +88,24 @@ def test_a_chosen_unit_system_is_kept_by_later_imports(tmp_path: Path) -> None:
         services.set_display_units(project, "imperial")
 
 
-def test_a_study_written_in_other_units_is_refused_with_the_factor() -> None:
+def test_a_study_written_in_us_units_is_converted_to_the_stored_units() -> None:
     from importlib.resources import files
 
     from engine.optimisation.study import StudySpec, StudySpecError
-    from engine.optimisation_services import check_study_units
+    from engine.optimisation_services import study_in_units
 
     path = files("engine.optimisation.examples") / "concrete_study.toml"
     spec = StudySpec.from_toml(Path(str(path)))
     stored = {v.name: "kg/m³" for v in spec.variables if v.unit == "kg/m³"}
-    check_study_units(spec, stored)  # written in the stored units: fine
-    spec.variables[0].unit = "lb/yd3"  # a US engineer's bounds would be read as kg/m³
+    assert study_in_units(spec, stored) == spec.model_dump(mode="json",
+                                                                    exclude_none=True)
+    spec.variables[0].unit = "lb/yd3"  # a US engineer's bounds: 200–450 lb/yd³
+    cement = study_in_units(spec, stored)["variables"][0]
+    assert cement["unit"] == "kg/m³"
+    assert (cement["lower"], cement["upper"]) == pytest.approx(
+        (200 / PCY_PER_KG_M3, 450 / PCY_PER_KG_M3), rel=1e-9)
+    spec.variables[0].unit = "wt%"
     with pytest.raises(StudySpecError) as error:
-        check_study_units(spec, stored)
+        study_in_units(spec, stored)
     (where, reason), = error.value.issues
-    assert where == "variables[0].unit" and "1 lb/yd3 = 0.593276 kg/m³" in reason
+    assert where == "variables[0].unit" and "cannot convert wt% to kg/m³" in reason

@@ -15,6 +15,7 @@ from engine.cli import optimise_commands
 from engine.errors import FormixError
 
 PSI_IN_MPA = 0.45359237 * 9.80665 / 0.0254**2 / 1e6
+LB_YD3_IN_KG_M3 = 0.45359237 / 0.9144**3
 
 
 def _run(*argv: str) -> int:
@@ -76,6 +77,8 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
                                                           capsys: pytest.CaptureFixture) -> None:
     """A plant project (not the demo) and no study file: the draft is written to --out before
     the run, so it can be edited even when the run stops for missing prices."""
+    from engine import services
+    from engine.optimisation.study import StudySpec
     from engine.storage import ProjectStore
 
     project = tmp_path / "plant.formix"
@@ -87,7 +90,19 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
                 "--generations", "2", "--json", "--out", str(out)) == 0
     study = (out / "study.toml").read_text(encoding="utf-8")
     assert study.startswith('name = "Draft: compressive_strength')
+    shutil.copy(out / "study.toml", tmp_path / "metric.toml")
     assert json.loads(capsys.readouterr().out)["n_evaluations"] > 0
+
+    services.set_display_units(project, "US")  # a US plant's draft is in lb/yd³ and psi
+    assert _run("optimize", "--project", str(project), "--population", "10",
+                "--generations", "2", "--seed", "4", "--out", str(out)) == 0
+    us_study = StudySpec.from_toml(out / "study.toml")
+    metric_study = StudySpec.from_toml(tmp_path / "metric.toml")
+    cement, metric_cement = us_study.variable("cement"), metric_study.variable("cement")
+    assert (cement.unit, metric_cement.unit) == ("lb/yd³", "kg/m³")
+    assert cement.lower == pytest.approx(metric_cement.lower / LB_YD3_IN_KG_M3, rel=1e-12)
+    assert {c.unit for c in us_study.constraints if c.kind == "target"} == {"psi"}
+    capsys.readouterr()
 
     with sqlite3.connect(project) as connection:  # a catalogue without prices
         connection.execute("UPDATE materials SET price_per_unit = NULL")
