@@ -199,9 +199,9 @@ def _useful_floor(table: ModellingTable, target: str, variables: list[dict[str, 
     if len(measured) < 10:
         return None
     floor = _rounded(float(np.percentile(measured, 25)))
-    unit = f" {table.units[target]}" if table.units.get(target) else ""
     what = "lower bound" if statistic == "lower" else "predicted mean"
-    return {"name": f"useful {target}: {what} ≥ {floor:g}{unit}, the data's lower quartile",
+    # Names carry no figures: the study may be shown in other units than the data's.
+    return {"name": f"useful {target}: {what} at least the data's lower quartile",
             "target": target, "statistic": statistic, "min": floor}
 
 
@@ -272,8 +272,7 @@ def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[d
         dose = _rounded(max(float(np.percentile(used, LOW_PERCENTILE)),
                             MIN_DOSE_OF_MEDIAN * float(used.median())))
         if 0 < dose < variable["upper"]:
-            unit = f" {variable['unit']}" if variable.get("unit") else ""
-            limits.append({"name": f"{variable['name']}: none, or at least {dose:g}{unit}",
+            limits.append({"name": f"{variable['name']}: none, or at least a usual dose",
                            "components": [variable["name"]], "max_nonzero": 1,
                            "min_amount": dose})
     return limits
