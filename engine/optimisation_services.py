@@ -218,13 +218,15 @@ def display_study(location: str | Path, study: StudySpec | Mapping[str, Any],
                   system: str | None = None) -> ShownStudy:
     """A study as the project shows it: re-expressed in its display units (lb/yd³, psi, °F
     for a US plant; ``system`` "SI" or "US" overrides the project's choice), with the units of
-    its model's inputs and outputs. Before any model is trained the study is returned as it
-    is, with no units.
+    its model's inputs and outputs. Before any model is trained, or when the study cannot be
+    shown in those units (e.g. a °C setting in a ratio), it is returned as written, with no
+    shown units.
 
     Raises:
         StudySpecError: unreadable study, unknown or incompatible units (with key paths).
     """
     from engine.display_units import DisplayUnits
+    from engine.optimisation.study import StudySpecError
     from engine.services import display_units
 
     try:
@@ -233,10 +235,29 @@ def display_study(location: str | Path, study: StudySpec | Mapping[str, Any],
         return ShownStudy(study_in_units(study, {}), {}, {})
     units = DisplayUnits.of(system) if system else display_units(location)
     stored = {str(name): str(unit) for name, unit in model_set.units.items() if unit}
-    shown = {name: units.unit(unit) for name, unit in stored.items()}
+    typical = _typical_limits(study_in_units(study, stored))
+    shown = {name: units.unit(unit, typical.get(name)) for name, unit in stored.items()}
     # Figures shown in other units keep 15 digits: converted back with 12 they are exact again.
     digits = 12 if shown == stored else 15
-    return ShownStudy(study_in_units(study, shown, assumed=stored, digits=digits), stored, shown)
+    try:
+        return ShownStudy(study_in_units(study, shown, assumed=stored, digits=digits), stored,
+                          shown)
+    except StudySpecError:  # e.g. a °C setting in a ratio: shown as written, runs as written
+        return ShownStudy(study_in_units(study, {}), stored, {})
+
+
+def _typical_limits(study: Mapping[str, Any]) -> dict[str, float]:
+    """The largest limit on each property, in stored units: alloy strengths then show in ksi
+    rather than psi, as elsewhere."""
+    typical: dict[str, float] = {}
+    for limit in study.get("constraints") or []:
+        target = limit.get("target")
+        if limit.get("kind", "target") != "target" or not target:
+            continue
+        for value in (limit.get("min"), limit.get("max")):
+            if isinstance(value, int | float):
+                typical[target] = max(typical.get(target, 0.0), abs(float(value)))
+    return typical
 
 
 def default_study(location: str | Path) -> dict[str, Any] | None:

@@ -380,3 +380,16 @@ def test_a_us_study_runs_like_the_metric_one_on_a_project(trained_demo: Path,
     assert written.constraints[1].unit == "USD/yd³"
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["n_evaluations"] == reference.result.n_evaluations
+
+
+def test_alloy_strength_limits_are_shown_in_ksi_and_concrete_ones_in_psi() -> None:
+    from engine.display_units import DisplayUnits
+    from engine.optimisation_services import _typical_limits
+
+    study = {"constraints": [{"target": "yield_strength", "min": 1100.0},
+                             {"target": "compressive_strength", "min": 30.0},
+                             {"kind": "uncertainty", "target": "yield_strength", "max": 80.0}]}
+    typical = _typical_limits(study)
+    us = DisplayUnits("US")
+    assert us.unit("MPa", typical["yield_strength"]) == "ksi"
+    assert us.unit("MPa", typical["compressive_strength"]) == "psi"
