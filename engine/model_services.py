@@ -238,19 +238,14 @@ def predict(
         FormixError: naming ``source``, the column (and row): a missing input, a unit that
             does not fit, a cell that is not a number.
     """
-    from engine.prediction_table import model_input_frame, shown_predictions
+    from engine.prediction_table import model_input_frame, require_inputs, shown_predictions
     from engine.services import display_units
 
     model_set = load_model_set(location, name, version)
     encoder = model_set.model.encoder_
     frame = project_deriver(location)(model_input_frame(
         recipes, model_set.inputs, model_set.units, source, encoder.categorical))
-    missing = [c for c in model_set.inputs if c not in frame.columns]
-    if missing:
-        raise FormixError(
-            f"{source}: no column for the model input(s) {', '.join(map(repr, missing))}; "
-            "name columns like the imported files (e.g. 'Cement (kg/m3)') or by the input "
-            f"names. Columns read: {', '.join(map(str, recipes.columns))}")
+    require_inputs(frame, model_set.inputs, source, recipes.columns)
     units = display_units(location)
     table = model_set.predict_table(frame, top_contributions=top_contributions, units=units)
     return shown_predictions(table, model_set.targets, model_set.units, units)

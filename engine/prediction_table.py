@@ -47,13 +47,19 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     from engine.ingest.headers import split_header
     from engine.units import UnitError, conversion_factor
 
+    # Inputs named by their codes ("cement"), or by headers of a trained table ("Cement
+    # (kg/m3)", whose unit is then the input's unit).
     wanted = set(inputs)
+    by_code = {_input_code(split_header(name).name, None, False): name for name in inputs}
+    by_code.pop(None, None)
     found: dict[str, str] = {}
     out: dict[str, object] = {}
     for column in frame.columns:
         info = split_header(str(column))
         code = str(column) if column in wanted else _input_code(
             info.name, wanted, role_of(info.name) == "test_age")
+        if code is None:
+            code = by_code.get(_input_code(info.name, None, False))
         if code is None:
             continue
         if code in found:
@@ -64,7 +70,8 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
             out[code] = frame[column].to_numpy()
             continue
         values = _numbers(frame[column], source, str(column))
-        stored = stored_units.get(code) or ("day" if code == AGE_INPUT else None)
+        stored = (stored_units.get(code) or split_header(code).unit
+                  or ("day" if code == AGE_INPUT else None))
         if column != code and info.unit and stored:
             try:
                 scale, offset = conversion_factor(info.unit, stored)
@@ -77,13 +84,32 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     return pd.DataFrame(out, index=frame.index)
 
 
-def _input_code(name: str, wanted: set[str], is_age: bool) -> str | None:
+def require_inputs(frame: pd.DataFrame, inputs: Sequence[str], source: str,
+                   columns_read: Sequence[object]) -> None:
+    """Raise unless ``frame`` (from :func:`model_input_frame`, derived inputs added) has every
+    model input: a missing column would be predicted as "unknown", silently.
+
+    Raises:
+        FormixError: naming the file, the missing inputs and the columns it has.
+    """
+    missing = [c for c in inputs if c not in frame.columns]
+    if missing:
+        raise FormixError(
+            f"{source}: no column for the model input(s) {', '.join(map(repr, missing))}; "
+            "name columns like the imported files (e.g. 'Cement (kg/m3)') or by the input "
+            f"names. Columns read: {', '.join(map(str, columns_read))}")
+
+
+def _input_code(name: str, wanted: set[str] | None, is_age: bool) -> str | None:
+    """The input a column name gives: its material or property code, if ``wanted`` (None: the
+    material code, else the property code, whichever the name has)."""
     from engine.ingest.headers import property_code
     from engine.materials import material_code
 
     candidates = [AGE_INPUT] if is_age else []
     candidates += [material_code(name), property_code(name)]
-    return next((code for code in candidates if code in wanted), None)
+    return next((code for code in candidates if code and (wanted is None or code in wanted)),
+                None)
 
 
 def _numbers(series: pd.Series, source: str, column: str) -> np.ndarray:

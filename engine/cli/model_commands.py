@@ -463,9 +463,14 @@ def run_predict(args: argparse.Namespace) -> int:
         model_set = services.load_model_set(args.model)
         table = services.predict(args.model, frame, top_contributions=max(args.top, 0),
                                  source=args.input.name)
-    else:
+    else:  # a model directory: no catalogue, so derived inputs must be columns of the file
+        from engine.prediction_table import model_input_frame, require_inputs
+
         model_set = load_model_dir(args.model)
-        table = model_set.predict_table(frame, top_contributions=max(args.top, 0))
+        inputs = model_input_frame(frame, model_set.inputs, model_set.units, args.input.name,
+                                   model_set.model.encoder_.categorical)
+        require_inputs(inputs, model_set.inputs, args.input.name, frame.columns)
+        table = model_set.predict_table(inputs, top_contributions=max(args.top, 0))
     output = pd.concat([frame.reset_index(drop=True), table.reset_index(drop=True)], axis=1)
     output.to_csv(args.out, index=False)
     counts = table["domain"].value_counts().to_dict()

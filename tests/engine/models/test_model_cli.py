@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from model_testdata import make_recipes
@@ -141,6 +142,18 @@ def test_train_then_predict(table, tmp_path, capsys):
     ):
         assert column in predictions.columns
     assert predictions["strength top contributions"].str.contains("MPa").all()
+
+    # The same recipes with cement in lb/yd³ predict the same; without cement, a clear error.
+    in_us = recipes.rename(columns={"Cement (kg/m3)": "Cement (lb/yd3)"})
+    in_us["Cement (lb/yd3)"] = in_us["Cement (lb/yd3)"] / (0.45359237 / 0.9144**3)
+    in_us.to_csv(recipes_path, index=False)
+    assert main(["predict", str(model_dir), "--in", str(recipes_path), "--out", str(out)]) == 0
+    np.testing.assert_allclose(pd.read_csv(out)["strength"], predictions["strength"], rtol=1e-9)
+    capsys.readouterr()
+    recipes.drop(columns=["Cement (kg/m3)"]).to_csv(recipes_path, index=False)
+    assert main(["predict", str(model_dir), "--in", str(recipes_path), "--out", str(out)]) == 1
+    assert "recipes.csv: no column for the model input(s) 'Cement (kg/m3)'" in \
+        capsys.readouterr().err
 
 
 def test_saved_row_index_is_not_an_input(tmp_path, capsys):
