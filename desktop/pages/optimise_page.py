@@ -219,9 +219,7 @@ class OptimisePage(Page):
         return self._load(lambda: _services().load_study(path), path.name)
 
     def _load(self, call: Any, source: str) -> Task:
-        location = self.location
-
-        system = self.units.system
+        location, system = self.location, self.units.system
 
         def job(_progress: Any, _cancel: Any) -> Any:
             study = call()
@@ -247,7 +245,7 @@ class OptimisePage(Page):
 
     def _shown(self, value: Any) -> tuple[dict[str, Any], dict[str, str]]:
         """(study, shown units) from ``display_study``'s answer, remembering the stored units."""
-        if isinstance(value, dict):  # an engine without display_study
+        if isinstance(value, dict):  # no project open: as loaded
             return value, {}
         self._known_units.update(value.stored_units)
         return value.study, dict(value.shown_units)
