@@ -43,6 +43,7 @@ __all__ = ["study_in_units"]
 
 Issues = list[tuple[str, str]]
 _DIGITS: ContextVar[int] = ContextVar("study_unit_digits", default=12)
+_CURRENCY_SIGNS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP"}
 _CO2 = re.compile(r"co[2₂]\s*(?:-?\s*e(?:q)?\.?)?", re.IGNORECASE)
 
 
@@ -382,7 +383,8 @@ def _limit_unit(constraint: OutputConstraint, currency: str) -> tuple[float, str
         example = "USD/yd³" if constraint.kind == "cost" else "lb CO₂e/yd³"
         raise UnitError(f"'{text}' names no basis: write e.g. '{example}'")
     if constraint.kind == "cost":
-        if numerator.strip().upper() != currency.upper():
+        if _CURRENCY_SIGNS.get(numerator.strip(), numerator.strip()).upper() != \
+                _CURRENCY_SIGNS.get(currency.strip(), currency.strip()).upper():
             raise UnitError(f"'{text}' is in {numerator.strip() or 'no currency'} but the "
                             f"study's currency is {currency}: set currency = "
                             f"\"{numerator.strip()}\" or convert the limit")

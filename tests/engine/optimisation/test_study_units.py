@@ -393,3 +393,13 @@ def test_alloy_strength_limits_are_shown_in_ksi_and_concrete_ones_in_psi() -> No
     us = DisplayUnits("US")
     assert us.unit("MPa", typical["yield_strength"]) == "ksi"
     assert us.unit("MPa", typical["compressive_strength"]) == "psi"
+
+
+def test_a_cost_limit_in_dollars_per_cubic_yard_is_read_as_usd() -> None:
+    data = _concrete(us=True)
+    dollars = copy.deepcopy(data)
+    dollars["constraints"][1]["unit"] = "$/yd³"
+    converted = study_in_units(StudySpec.from_dict(dollars), STORED)
+    expected = study_in_units(StudySpec.from_dict(data), STORED)
+    assert converted.constraints[1].max == expected.constraints[1].max
+    assert converted.constraints[1].unit == "USD/m³"
