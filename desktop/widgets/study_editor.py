@@ -104,9 +104,12 @@ class StudyEditor(QWidget):
             Column("total", "Total", "number"),
             Column("balance", "Balance (fills up)"),
             Column("air", "Air", "number"),
+            Column("specific_gravities", "Specific gravities", "weights",
+                   tooltip="name=specific gravity, … (volume basis): density relative to "
+                           "water, the same in any units (cement=3.15)"),
             Column("densities", "Densities", "weights",
-                   tooltip="name=density, … (volume basis), in the amounts' unit: kg/m³ for "
-                           "kg/m³ amounts, lb/yd³ for lb/yd³ (water 1000 kg/m³ = 1685.5 lb/yd³)"),
+                   tooltip="Instead of a specific gravity: name=density, … in the amounts' "
+                           "unit (cement=3150 for kg/m³ amounts, 5309.5 for lb/yd³)"),
         ], "Mixtures", self)
         self.ratios = RecordTable([
             Column("name", "Ratio"),

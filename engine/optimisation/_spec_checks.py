@@ -198,13 +198,14 @@ def _mixture(path: str, mixture: Mixture, names: list[str], spec: StudySpec,
         issues.append((f"{path}.total", "required (and finite) on a mass basis"))
         ok = False
     if mixture.basis == "mass":
-        if mixture.densities is not None:
-            issues.append((f"{path}.densities", "only used with basis = 'volume'"))
+        for key in ("densities", "specific_gravities"):
+            if getattr(mixture, key) is not None:
+                issues.append((f"{path}.{key}", "only used with basis = 'volume'"))
         if mixture.air != 0.0:
             issues.append((f"{path}.air", "only used with basis = 'volume'"))
         weights: dict[str, float] | None = {name: 1.0 for name in names}
     else:
-        weights = _volume_weights(path, mixture, names, issues)
+        weights = _volume_weights(path, mixture, names, by_name, issues)
         ok = ok and weights is not None
         if not 0.0 <= mixture.air < total:
             issues.append((f"{path}.air", f"must be in [0, total) (got {mixture.air:g})"))
@@ -218,21 +219,40 @@ def _mixture(path: str, mixture: Mixture, names: list[str], spec: StudySpec,
                            f"the components span {low:.6g}…{high:.6g}{unit}, need {target:.6g}"))
 
 
-def _volume_weights(path: str, mixture: Mixture, names: list[str],
+def _volume_weights(path: str, mixture: Mixture, names: list[str], by_name: dict[str, Variable],
                     issues: Issues) -> dict[str, float] | None:
+    """1/density of each component, from its density or its specific gravity."""
+    from engine.optimisation.study import water_density
+    from engine.units import UnitError
+
     densities = mixture.densities or {}
+    gravities = mixture.specific_gravities or {}
     weights = {}
     for name in names:
-        density = densities.get(name)
-        if density is None:
-            issues.append((f"{path}.densities", f"no density (kg/m³) for {name!r}"))
-        elif not (math.isfinite(density) and density > 0):
-            issues.append((f"{path}.densities.{name}", "must be a positive number"))
+        key, value = (("densities", densities.get(name)) if name in densities
+                      else ("specific_gravities", gravities.get(name)))
+        if name in densities and name in gravities:
+            issues.append((f"{path}.specific_gravities.{name}",
+                           f"{name!r} also has a density: give one of them"))
+        elif value is None:
+            issues.append((f"{path}.densities",
+                           f"no density (kg/m³) or specific gravity for {name!r}"))
+        elif not (math.isfinite(value) and value > 0):
+            issues.append((f"{path}.{key}.{name}", "must be a positive number"))
+        elif key == "densities":
+            weights[name] = 1.0 / value
         else:
-            weights[name] = 1.0 / density
-    for name in densities:
-        if name not in names:
-            issues.append((f"{path}.densities.{name}", f"{name!r} is not a component"))
+            unit = by_name[name].unit if name in by_name else ""
+            try:
+                weights[name] = 1.0 / (value * water_density(unit))
+            except UnitError:
+                issues.append((f"{path}.specific_gravities.{name}",
+                               f"a specific gravity needs amounts per volume (kg/m³, lb/yd³); "
+                               f"{name!r} is in {unit}"))
+    for key, table in (("densities", densities), ("specific_gravities", gravities)):
+        for name in table:
+            if name not in names:
+                issues.append((f"{path}.{key}.{name}", f"{name!r} is not a component"))
     return weights if len(weights) == len(names) else None
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.optimisation.encoding import DesignSpace, mixture_weight
+from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.study import StudySpec
 
 FEASIBILITY_TOL = 1e-9
@@ -61,7 +61,7 @@ class LinearSystem:
 
         for i, mixture in enumerate(spec.mixture):
             names = spec.mixture_components(mixture)
-            eq_rows.append(row({name: mixture_weight(mixture, name) for name in names}))
+            eq_rows.append(row({name: spec.mixture_weight(mixture, name) for name in names}))
             eq_rhs.append(spec.mixture_total(mixture) - mixture.air)
             eq_labels.append(_label("mixture", i, mixture.name))
         for i, linear in enumerate(spec.linear):

@@ -169,9 +169,10 @@ def _volume_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]], compon
                         listed.at[v["name"], "kind"] in AGGREGATE_KINDS)
             for v in variables if v["name"] in components}
     balance = max(room, key=lambda name: (room[name][1], room[name][0]))
-    return {"name": "one cubic metre", "basis": "volume", "components": components,
-            "balance": balance, "total": 1.0, "air": air,
-            "densities": {c: float(densities[c]) for c in components}}
+    return {"name": "absolute volume (1 m³ or 1 yd³)", "basis": "volume",
+            "components": components, "balance": balance, "total": 1.0, "air": air,
+            # specific gravities read the same in kg/m³ and lb/yd³ studies
+            "specific_gravities": {c: float(densities[c]) / 1000.0 for c in components}}
 
 
 def _mass_mixture(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.optimisation._spec_checks import bounds_of
-from engine.optimisation.study import Mixture, StudySpec, StudySpecError
+from engine.optimisation.study import StudySpec, StudySpecError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,7 +101,7 @@ class DesignSpace:
             if mixture.balance:
                 coefficients = np.zeros(len(numeric_names))
                 for name in spec.mixture_components(mixture):
-                    coefficients[index[name]] = mixture_weight(mixture, name)
+                    coefficients[index[name]] = spec.mixture_weight(mixture, name)
                 target = spec.mixture_total(mixture) - mixture.air
                 balances.append(Balance(index[mixture.balance], coefficients, target))
 
@@ -274,10 +274,3 @@ class DesignSpace:
         if issues:
             raise StudySpecError(issues)
         return Z, codes
-
-
-def mixture_weight(mixture: Mixture, name: str) -> float:
-    """Coefficient of ``name`` in the mixture equality (1/density on a volume basis)."""
-    if mixture.basis == "volume":
-        return 1.0 / (mixture.densities or {})[name]
-    return 1.0

@@ -6,7 +6,8 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
     [[variables]]    name, type = continuous|integer|categorical|fixed, lower, upper,
                      choices, value, unit, material
     [[mixture]]      components sum to total: basis = "mass" (Σx = total, e.g. 100 wt %,
-                     optional balance element) or "volume" (Σ x/density + air = total m³)
+                     optional balance element) or "volume" (Σ x/density + air = total m³;
+                     specific_gravities or densities)
     [[linear]]       Σ coefficients·x  min ≤ … ≤ max, or = equal
     [[ratio]]        Σ numerator / Σ denominator within [min, max] (weights allowed)
     [[count]]        at most max_nonzero of components are non-zero; amounts below
@@ -21,7 +22,8 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
 
 Units: a study may be written in any units pint converts (lb/yd³, psi, °F …). A variable's
 ``unit`` says what its bounds, values, coefficients, totals and ``[materials.X]`` factors are in
-(prices and kg CO₂e per lb for lb/yd³ amounts; volume-mixture densities in the amounts' unit).
+(prices and kg CO₂e per lb for lb/yd³ amounts; volume-mixture densities in the amounts' unit,
+while specific gravities need no conversion).
 A constraint's ``unit`` says what its limits are in: the model output's unit ("psi"), or for
 cost and CO₂ e.g. "USD/yd³" and "lb CO₂e/yd³" (without one: the study's currency, or
 kg CO₂e, per the basis of the amounts).
@@ -105,8 +107,9 @@ class Mixture(_Model):
     """Components that sum to a total, by mass (or plain amount) or by absolute volume.
 
     Mass basis: Σ x = total (100 wt %, or a fixed batch mass). Volume basis: amounts are
-    kg per m³ and Σ x / density + air = total (1 m³); densities are in the amounts' unit (lb/yd³
-    densities for lb/yd³ amounts, fill 1 yd³). A ``balance`` component is not a decision
+    kg per m³ and Σ x / density + air = total (1 m³); each component has a specific gravity
+    (relative to water: cement 3.15, the same in any units) or a density in the amounts' unit
+    (3150 for kg/m³ amounts, 5309.5 for lb/yd³). A ``balance`` component is not a decision
     variable: it is total minus the others and must stay within its own bounds.
     """
 
@@ -116,6 +119,7 @@ class Mixture(_Model):
     basis: Literal["mass", "volume"] = "mass"
     balance: str | None = None
     densities: dict[str, float] | None = None
+    specific_gravities: dict[str, float] | None = None
     air: float = 0.0
 
 
@@ -344,11 +348,37 @@ class StudySpec(_Model):
             names.append(mixture.balance)
         return names
 
+    def mixture_weight(self, mixture: Mixture, name: str) -> float:
+        """Coefficient of ``name`` in the mixture equality: 1 on a mass basis, 1/density on a
+        volume basis (a specific gravity times water's density in the amount's unit).
+
+        Raises:
+            KeyError: the component has neither (:meth:`check` reports it).
+        """
+        if mixture.basis != "volume":
+            return 1.0
+        density = (mixture.densities or {}).get(name)
+        if density is None:
+            gravity = (mixture.specific_gravities or {})[name]
+            density = gravity * water_density(self.variable(name).unit)
+        return 1.0 / density
+
     def mixture_total(self, mixture: Mixture) -> float:
         """The mixture total (1.0 m³ by default on a volume basis)."""
         if mixture.total is not None:
             return mixture.total
         return 1.0 if mixture.basis == "volume" else math.nan
+
+
+def water_density(amount_unit: str) -> float:
+    """1000 kg/m³ in ``amount_unit`` (kg/m³ when it is empty): 1685.55 for lb/yd³.
+
+    Raises:
+        UnitError: the unit is not a mass per volume.
+    """
+    from engine.units import conversion_factor
+
+    return 1000.0 * conversion_factor("kg/m³", amount_unit or "kg/m³")[0]
 
 
 def objective_label(item: Objective | OutputConstraint) -> str:

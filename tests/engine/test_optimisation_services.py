@@ -83,7 +83,9 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     run_w_b = pareto["water"] / pareto[binder].sum(axis=1)
     assert run_w_b.between(ratios["water / binder"].min - 1e-9,
                            ratios["water / binder"].max + 1e-9).all()
-    volume = sum(pareto[c] / mixture.densities[c] for c in mixture.components)
+    # specific gravities (unit-free) of kg/m³ amounts: density = 1000 × SG
+    volume = sum(pareto[c] / (1000.0 * mixture.specific_gravities[c])
+                 for c in mixture.components)
     assert (volume + mixture.air).sub(1.0).abs().max() < 1e-9
     doses = {count.components[0]: count.min_amount for count in spec.count}
     assert {"fly_ash", "blast_furnace_slag", "superplasticizer"} <= set(doses)  # no token doses

@@ -106,7 +106,8 @@ def test_volume_basis_needs_every_density() -> None:
     data = _concrete()
     del data["mixture"][0]["densities"]["slag"]
     issues = _issues(data)
-    assert ("mixture[0].densities", "no density (kg/m³) for 'slag'") in issues
+    assert ("mixture[0].densities", "no density (kg/m³) or specific gravity for 'slag'") \
+        in issues
 
 
 def test_balance_must_be_continuous_and_count_members_continuous() -> None:

@@ -403,3 +403,34 @@ def test_a_cost_limit_in_dollars_per_cubic_yard_is_read_as_usd() -> None:
     expected = study_in_units(StudySpec.from_dict(data), STORED)
     assert converted.constraints[1].max == expected.constraints[1].max
     assert converted.constraints[1].unit == "USD/m³"
+
+
+def _with_specific_gravities(data: dict[str, Any]) -> StudySpec:
+    mixture = data["mixture"][0]
+    del mixture["densities"]
+    mixture["specific_gravities"] = {n: d / 1000.0 for n, d in DENSITY.items()}
+    return StudySpec.from_dict(data)
+
+
+def test_specific_gravities_fill_the_same_volume_in_kg_per_m3_and_lb_per_yd3() -> None:
+    for us in (False, True):
+        with_densities = StudySpec.from_dict(_concrete(us=us))
+        with_gravities = _with_specific_gravities(_concrete(us=us))
+        a, b = with_densities.mixture[0], with_gravities.mixture[0]
+        for name in AMOUNTS:  # 1 / density in the amounts' unit
+            assert with_gravities.mixture_weight(b, name) == pytest.approx(
+                with_densities.mixture_weight(a, name), rel=1e-12)
+    # unit-free: converting the study leaves them as written
+    us = _with_specific_gravities(_concrete(us=True))
+    assert study_in_units(us, STORED).mixture[0].specific_gravities == \
+        us.mixture[0].specific_gravities
+    data = _concrete(us=False)
+    data["mixture"][0]["specific_gravities"] = {"cement": 3.15}
+    assert ("mixture[0].specific_gravities.cement", "'cement' also has a density: give one of "
+            "them") in _spec_issues(data)
+
+
+def _spec_issues(data: dict[str, Any]) -> list[tuple[str, str]]:
+    with pytest.raises(StudySpecError) as error:
+        StudySpec.from_dict(data)
+    return list(error.value.issues)
