@@ -205,7 +205,7 @@ def _mixture(path: str, mixture: Mixture, names: list[str], spec: StudySpec,
             issues.append((f"{path}.air", "only used with basis = 'volume'"))
         weights: dict[str, float] | None = {name: 1.0 for name in names}
     else:
-        weights = _volume_weights(path, mixture, names, by_name, issues)
+        weights = _volume_weights(path, mixture, names, spec, issues)
         ok = ok and weights is not None
         if not 0.0 <= mixture.air < total:
             issues.append((f"{path}.air", f"must be in [0, total) (got {mixture.air:g})"))
@@ -219,10 +219,10 @@ def _mixture(path: str, mixture: Mixture, names: list[str], spec: StudySpec,
                            f"the components span {low:.6g}…{high:.6g}{unit}, need {target:.6g}"))
 
 
-def _volume_weights(path: str, mixture: Mixture, names: list[str], by_name: dict[str, Variable],
+def _volume_weights(path: str, mixture: Mixture, names: list[str], spec: StudySpec,
                     issues: Issues) -> dict[str, float] | None:
-    """1/density of each component, from its density or its specific gravity."""
-    from engine.optimisation.study import water_density
+    """1/density of each component (:meth:`StudySpec.mixture_weight`), from its density or
+    its specific gravity."""
     from engine.units import UnitError
 
     densities = mixture.densities or {}
@@ -239,16 +239,15 @@ def _volume_weights(path: str, mixture: Mixture, names: list[str], by_name: dict
                            f"no density (kg/m³) or specific gravity for {name!r}"))
         elif not (math.isfinite(value) and value > 0):
             issues.append((f"{path}.{key}.{name}", "must be a positive number"))
-        elif key == "densities":
-            weights[name] = 1.0 / value
         else:
-            unit = by_name[name].unit if name in by_name else ""
             try:
-                weights[name] = 1.0 / (value * water_density(unit))
+                weights[name] = spec.mixture_weight(mixture, name)
+            except KeyError:  # not a study variable: reported with the components
+                continue
             except UnitError:
                 issues.append((f"{path}.specific_gravities.{name}",
                                f"a specific gravity needs amounts per volume (kg/m³, lb/yd³); "
-                               f"{name!r} is in {unit}"))
+                               f"{name!r} is in {spec.variable(name).unit}"))
     for key, table in (("densities", densities), ("specific_gravities", gravities)):
         for name in table:
             if name not in names:

@@ -46,11 +46,9 @@ class ProgressCancelCallback(Callback):
     def notify(self, algorithm: Any) -> None:
         evaluated = algorithm.off  # this generation's offspring (the initial population first)
         if evaluated is not None and len(evaluated):
-            self.archive.add(evaluated.get("X"), evaluated.get("F"),
-                             np.asarray(evaluated.get("CV")).reshape(-1) <= 0.0)
+            self.archive.add(evaluated.get("X"), evaluated.get("F"), _feasible(evaluated))
         pop = algorithm.pop
-        F, CV = pop.get("F"), pop.get("CV")
-        feasible = np.asarray(CV).reshape(-1) <= 0.0
+        F, feasible = pop.get("F"), _feasible(pop)
         front = np.empty((0, len(self.signs)))
         if feasible.any():
             Ff = np.asarray(F)[feasible]
@@ -68,3 +66,8 @@ class ProgressCancelCallback(Callback):
             self.cancelled = True
             algorithm.termination.force_termination = True
             algorithm.termination.update(algorithm)
+
+
+def _feasible(population: Any) -> np.ndarray:
+    """Which individuals violate no constraint."""
+    return np.asarray(population.get("CV")).reshape(-1) <= 0.0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,13 +29,18 @@ PSI_PER_MPA = 145.0377
 US, SI = DisplayUnits("US"), DisplayUnits("SI")
 
 
-def _models_page(qtbot, trained_demo: TrainedDemo) -> ModelsPage:
-    page = ModelsPage()
+def _opened(qtbot, page: Any, loaded: str, location: str) -> Any:
+    """``page`` shown at 1280 × 800 with ``location`` open, once its ``loaded`` signal came."""
     qtbot.addWidget(page)
     page.resize(1280, 800)
     page.show()
-    with qtbot.waitSignal(page.options_loaded, timeout=TIMEOUT_MS):
-        page.set_project(trained_demo.location)
+    with qtbot.waitSignal(getattr(page, loaded), timeout=TIMEOUT_MS):
+        page.set_project(location)
+    return page
+
+
+def _models_page(qtbot, trained_demo: TrainedDemo) -> ModelsPage:
+    page = _opened(qtbot, ModelsPage(), "options_loaded", trained_demo.location)
     page.show_evaluation(trained_demo.report.to_mapping())
     return page
 
@@ -158,13 +164,7 @@ def test_trial_figures_and_recommendations_are_converted() -> None:
 
 
 def _trials_page(qtbot, location: str) -> TrialsPage:
-    page = TrialsPage()
-    qtbot.addWidget(page)
-    page.resize(1280, 800)
-    page.show()
-    with qtbot.waitSignal(page.trials_shown, timeout=TIMEOUT_MS):
-        page.set_project(location)
-    return page
+    return _opened(qtbot, TrialsPage(), "trials_shown", location)
 
 
 def _table_column(page: TrialsPage, name: str) -> list[str]:
