@@ -235,7 +235,8 @@ def _volume_weights(path: str, mixture: Mixture, names: list[str], spec: StudySp
             issues.append((f"{path}.specific_gravities.{name}",
                            f"{name!r} also has a density: give one of them"))
         elif value is None:
-            issues.append((f"{path}.densities",
+            given = "specific_gravities" if gravities and not densities else "densities"
+            issues.append((f"{path}.{given}",
                            f"no density (kg/m³) or specific gravity for {name!r}"))
         elif not (math.isfinite(value) and value > 0):
             issues.append((f"{path}.{key}.{name}", "must be a positive number"))

@@ -23,7 +23,7 @@ from engine.optimisation.analytic import (
     concrete_derive,
 )
 from engine.optimisation.predictor import Predictions
-from engine.optimisation.study import StudySpec
+from engine.optimisation.study import Mixture, StudySpec, water_density
 
 AbramsFakePredictor = ConcreteAnalyticPredictor  # Abrams' law strength, cloud-distance domain
 
@@ -52,6 +52,13 @@ class CrossingPredictor:
     def predict(self, frame: pd.DataFrame) -> Predictions:
         p = self.inner.predict(frame)
         return replace(p, lower=p.upper, upper=p.lower)
+
+
+def _density(spec: StudySpec, mixture: Mixture, name: str) -> float:
+    """A component's density from the study's densities, or its specific gravity × water."""
+    if mixture.densities and name in mixture.densities:
+        return float(mixture.densities[name])
+    return float(mixture.specific_gravities[name]) * water_density(spec.variable(name).unit)
 
 
 def independent_violations(spec: StudySpec, frame: pd.DataFrame,
@@ -88,7 +95,7 @@ def _row_problems(spec: StudySpec, by_name: dict, row: pd.Series, tol: float) ->
     for m in spec.mixture:
         names = list(dict.fromkeys([*m.components, *([m.balance] if m.balance else [])]))
         if m.basis == "volume":
-            terms = [row[n] / m.densities[n] for n in names]
+            terms = [row[n] / _density(spec, m, n) for n in names]
             total = sum(terms) + m.air
             target = m.total if m.total is not None else 1.0
         else:

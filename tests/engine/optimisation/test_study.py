@@ -104,10 +104,13 @@ def test_unreachable_mixture_total_is_reported() -> None:
 
 def test_volume_basis_needs_every_density() -> None:
     data = _concrete()
-    del data["mixture"][0]["densities"]["slag"]
+    del data["mixture"][0]["specific_gravities"]["slag"]
     issues = _issues(data)
+    assert ("mixture[0].specific_gravities",
+            "no density (kg/m³) or specific gravity for 'slag'") in issues
+    data["mixture"][0]["densities"] = data["mixture"][0].pop("specific_gravities")
     assert ("mixture[0].densities", "no density (kg/m³) or specific gravity for 'slag'") \
-        in issues
+        in _issues(data)
 
 
 def test_balance_must_be_continuous_and_count_members_continuous() -> None:

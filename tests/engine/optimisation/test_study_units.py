@@ -319,8 +319,7 @@ def _us_demo_study(metric: dict[str, Any]) -> dict[str, Any]:
         if variable["name"] in amounts:
             variable.update(lower=variable["lower"] * PCY, upper=variable["upper"] * PCY,
                             unit="lb/yd³")
-    for mixture in us["mixture"]:
-        mixture["densities"] = {n: d * PCY for n, d in mixture["densities"].items()}
+    assert all("specific_gravities" in m for m in us["mixture"])  # the same in lb/yd³
     for linear in us["linear"]:  # each in amounts only
         for key in ("min", "max"):
             if key in linear:

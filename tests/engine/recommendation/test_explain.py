@@ -28,7 +28,8 @@ def test_every_returned_recipe_satisfies_every_constraint(demo_run: Any,
     assert independent_violations(spec, recipes, tol=1e-9) == []
     for rec in demo_recommendations:
         binder = rec.recipe["cement"] + rec.recipe["blast_furnace_slag"] + rec.recipe["fly_ash"]
-        volume = sum(rec.recipe[n] / d for n, d in spec.mixture[0].densities.items())
+        mixture = spec.mixture[0]
+        volume = sum(rec.recipe[n] * spec.mixture_weight(mixture, n) for n in mixture.components)
         assert abs(volume + spec.mixture[0].air - 1.0) <= 1e-9
         assert 0.30 - 1e-9 <= rec.recipe["water"] / binder <= 0.55 + 1e-9
         assert 280 - 1e-6 <= binder <= 550 + 1e-6
