@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from engine.types import DisplayUnits
+from engine.types import DisplayUnits, clean_unit
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,15 +33,6 @@ __all__ = [
     "trial_property_column",
     "typical_values",
 ]
-
-_UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
-
-
-def clean_unit(unit: Any) -> str:
-    """Units as people write them ("kg/m**3" → "kg/m³", "dimensionless" → "")."""
-    text = "" if unit is None else str(unit)
-    return _UNIT_TEXT.get(text, text.replace("**3", "³").replace("**2", "²"))
-
 
 def run_result(run: Any) -> Any:
     """The optimisation result of a run (``run.result``), or the run itself if it is one."""

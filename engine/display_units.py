@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["SETTING_KEY", "SYSTEMS", "DisplayUnits", "UnitSystem", "per_basis_factor",
-           "unit_system_of"]
+__all__ = ["SETTING_KEY", "SYSTEMS", "DisplayUnits", "UnitSystem", "clean_unit",
+           "per_basis_factor", "unit_system_of"]
 
 UnitSystem = Literal["SI", "US"]
 SYSTEMS: dict[str, str] = {"SI": "metric (SI)", "US": "US customary"}
@@ -135,6 +135,15 @@ class DisplayUnits:
         if shown == str(stored or ""):
             return 1.0, 0.0
         return _factor(str(stored), shown)
+
+
+_UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
+
+
+def clean_unit(unit: object) -> str:
+    """Units as people write them ("kg/m**3" → "kg/m³", "dimensionless" → "")."""
+    text = "" if unit is None else str(unit)
+    return _UNIT_TEXT.get(text, text.replace("**3", "³").replace("**2", "²"))
 
 
 def per_basis_factor(from_basis: str, to_basis: str) -> float:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from engine.display_units import SYSTEMS as SYSTEMS  # re-exported: the desktop's way to it
 from engine.display_units import DisplayUnits as DisplayUnits
+from engine.display_units import clean_unit as clean_unit
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.display_units import DisplayUnits
+from engine.display_units import DisplayUnits, clean_unit
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
@@ -49,8 +49,6 @@ FEATURE_LABELS = {
     "total_mass_kg_m3": "total mass",
     "test_age_days": "test age",
 }
-_UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}
-
 _STORED = DisplayUnits()
 """The stored (SI) units explanations are computed in."""
 
@@ -372,12 +370,6 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         found.append(BindingConstraint(f"applicability domain ({spec.domain.effective_mode})",
                                        "domain", score, limit, "max"))
     return tuple(found)
-
-
-def clean_unit(unit: str | None) -> str:
-    """Units as people write them ("kg/m**3" → "kg/m³", "dimensionless" → "")."""
-    text = str(unit or "")
-    return _UNIT_TEXT.get(text, text.replace("**3", "³").replace("**2", "²"))
 
 
 def feature_label(feature: str) -> str:

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine.display_units import clean_unit
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
-from engine.recommendation.explain import binding_constraints, clean_unit, feature_label
+from engine.recommendation.explain import binding_constraints, feature_label
 from tests.engine.optimisation.fakes import independent_violations, output_ok
 
 
