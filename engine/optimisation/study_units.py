@@ -4,7 +4,8 @@ stored kg/m³, MPa and °C before a run, or a stored study in display units to s
 Everything written in a converted variable's unit follows it, so that exactly the same recipes
 are allowed and preferred:
 
-* bounds, fixed values, and the values of the baseline and seeds;
+* bounds, fixed values, and the values of the baseline and seeds (an integer variable cannot
+  change unit: a whole number of °F is not one of °C);
 * ``[[linear]]`` coefficients and limits (offsets such as °F → °C shift the limits);
 * ``[[ratio]]`` weights (the ratio itself keeps its value; offset units are refused);
 * ``[[mixture]]`` totals on a mass basis, densities on a volume basis (densities are in the
@@ -138,6 +139,12 @@ def _variable_maps(out: StudySpec, units: Mapping[str, str], assumed: Mapping[st
             continue
         found = _unit_map(source, target, f"variables[{i}].unit", repr(variable.name), issues)
         if found is None:
+            continue
+        if variable.type == "integer":
+            issues.append((f"variables[{i}].unit",
+                           f"{variable.name!r} is a whole number of {source}, which is not one "
+                           f"of {target} (the model's unit): write it in {target}, or make it "
+                           "continuous"))
             continue
         maps[variable.name] = found
         for key in ("lower", "upper", "value"):

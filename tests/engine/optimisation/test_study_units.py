@@ -433,3 +433,13 @@ def _spec_issues(data: dict[str, Any]) -> list[tuple[str, str]]:
     with pytest.raises(StudySpecError) as error:
         StudySpec.from_dict(data)
     return list(error.value.issues)
+
+
+def test_an_integer_variable_keeps_its_unit_or_is_refused() -> None:
+    data = _concrete(us=True)
+    variable = next(v for v in data["variables"] if v["name"] == "curing_temperature")
+    variable.update(type="integer", lower=round(variable["lower"]), upper=round(variable["upper"]))
+    assert "whole number of °F, which is not one of °C" in \
+        _problems(data, STORED)[f"variables[{data['variables'].index(variable)}].unit"]
+    kept = study_in_units(StudySpec.model_validate(data), {**STORED, "curing_temperature": "°F"})
+    assert kept.variable("curing_temperature").lower == variable["lower"]
