@@ -149,6 +149,6 @@ def test_an_unrepairable_row_is_reported_not_hidden() -> None:
     U[0] = L[0]  # row 0: every amount at its lower bound, cannot fill 1 m³
     projected = repairer.projector.project(Z, L, U)
     table = repairer.system.violations(space, projected, codes)
-    volume = table["mixture[0] one cubic metre"]
+    volume = table["mixture[0] absolute volume (1 m³ or 1 yd³)"]
     assert volume[0] > 1e-3 and np.all(volume[1:] <= 1e-12)
     assert np.all(table["ratio[0] water/binder max"][1:] == 0.0)
