@@ -49,6 +49,7 @@ FEATURE_LABELS = {
     "total_mass_kg_m3": "total mass",
     "test_age_days": "test age",
 }
+
 _STORED = DisplayUnits()
 """The stored (SI) units explanations are computed in."""
 
