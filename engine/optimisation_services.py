@@ -260,10 +260,12 @@ def _typical_limits(study: Mapping[str, Any]) -> dict[str, float]:
     return typical
 
 
-def default_study(location: str | Path) -> dict[str, Any] | None:
+def default_study(location: str | Path, *, progress: ProgressCallback = no_progress,
+                  cancel: CancelToken | None = None) -> dict[str, Any] | None:
     """The project's default study as a dict mirroring the TOML: the demo's own, else a draft
     drawn from the data of the latest trained model (see :mod:`engine.optimisation.draft`);
-    None before any model is trained.
+    None before any model is trained. ``progress`` and ``cancel`` follow the rebuild of the
+    modelling table a draft is drawn from.
 
     Raises:
         StudySpecError: the draft is inconsistent (a bug: drafts are checked here).
@@ -280,7 +282,7 @@ def default_study(location: str | Path) -> dict[str, Any] | None:
         _version, model_set = trained_model(location)
     except FormixError:
         return None
-    table, _report = services.modelling_table(location)
+    table, _report = services.modelling_table(location, progress=progress, cancel=cancel)
     draft = draft_study(table, list(model_set.inputs), list(model_set.targets),
                         _read_catalogue(location), project_deriver(location))
     spec = StudySpec.from_dict(draft)

@@ -203,7 +203,10 @@ class OptimisePage(Page):
         if not self.location or not service_gaps.has_service("default_study"):
             return None
         location = self.location
-        return self._load(lambda: _services().default_study(location), "project default")
+        return self._load(
+            lambda progress, cancel: _services().default_study(location, progress=progress,
+                                                               cancel=cancel),
+            "project default")
 
     def choose_study(self) -> None:
         """Ask for a study file and open it."""
@@ -216,13 +219,13 @@ class OptimisePage(Page):
         """Read a study TOML file (checked by the engine) into the forms."""
         if not service_gaps.has_service("load_study"):
             return None
-        return self._load(lambda: _services().load_study(path), path.name)
+        return self._load(lambda _progress, _cancel: _services().load_study(path), path.name)
 
     def _load(self, call: Any, source: str) -> Task:
         location, system = self.location, self.units.system
 
-        def job(_progress: Any, _cancel: Any) -> Any:
-            study = call()
+        def job(progress: Any, cancel: Any) -> Any:
+            study = call(progress, cancel)
             if not study or not location:
                 return study
             return _services().display_study(location, study, system)

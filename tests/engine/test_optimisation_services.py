@@ -12,6 +12,7 @@ import pytest
 
 from engine import optimisation_services
 from engine.errors import FormixError
+from engine.progress import Cancelled, CancelToken
 from engine.storage import ProjectStore
 from tests.engine.recommendation import helpers
 
@@ -42,8 +43,15 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     shutil.copy(trained_demo, project)
     with ProjectStore.open(project) as store:
         store.set_setting("demo_project", None)
-    draft = optimisation_services.default_study(project)
+    reported: list[float] = []
+    draft = optimisation_services.default_study(
+        project, progress=lambda fraction, _message: reported.append(fraction))
     assert draft is not None
+    assert reported and reported[-1] == pytest.approx(1.0)  # the table rebuild reports
+    stop = CancelToken()
+    stop.cancel()
+    with pytest.raises(Cancelled):
+        optimisation_services.default_study(project, cancel=stop)
     spec = StudySpec.from_dict(draft)
     table, _report = services.modelling_table(project)
     frame = table.frame
