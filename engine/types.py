@@ -18,6 +18,20 @@ if TYPE_CHECKING:
     from engine.schema import DatasetKind
 
 
+def is_server_location(location: str) -> bool:
+    """Whether a project location is a database URL (``postgresql+psycopg://…``), not a file."""
+    return "://" in location
+
+
+def shown_location(location: str) -> str:
+    """A project location fit to show: a database URL with its password masked."""
+    if not is_server_location(location):
+        return location
+    from sqlalchemy.engine import make_url
+
+    return make_url(location).render_as_string(hide_password=True)
+
+
 @dataclass(frozen=True)
 class ImportSource:
     """A file to import, with what it holds and how its columns map (None: guess)."""

@@ -1,4 +1,5 @@
-"""Test-wide settings: headless Qt, passive OpenMP, the shared datasets folder."""
+"""Test-wide settings: headless Qt, passive OpenMP, the shared datasets folder, the demo project
+and a live PostgreSQL (``postgres_server``, see :mod:`tests.postgres`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import postgres_server  # noqa: F401  (a fixture for every test folder)
 
 # Before any QApplication or lightgbm import: no display needed, no OpenMP spinning.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

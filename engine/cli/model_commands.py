@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli._args import location
 from engine.cli._output import TerminalProgress, emit_json
 from engine.errors import FormixError
 
@@ -30,7 +31,7 @@ def register(subparsers: Any) -> None:
         "names must match the table's headers after stripping surrounding whitespace.",
     )
     evaluate.add_argument(
-        "table", type=Path,
+        "table", type=location,
         help="CSV or Excel (.xls/.xlsx) file, or a project (.formix): its modelling table",
     )
     _add_model_options(evaluate)
@@ -63,7 +64,7 @@ def register(subparsers: Any) -> None:
         "train", help="train property models into a project, or on a table into a directory"
     )
     train.add_argument(
-        "table", type=Path,
+        "table", type=location,
         help="a project (.formix): trains on its modelling table and saves a new model version; "
         "or a CSV/Excel file (then --out is required)",
     )
@@ -101,7 +102,7 @@ def register(subparsers: Any) -> None:
         "predict", help="predict recipes with a saved model (intervals, domain, contributions)"
     )
     predict.add_argument(
-        "model", type=Path,
+        "model", type=location,
         help="a project (.formix; its latest model) or a model directory from `formix train`",
     )
     predict.add_argument(
@@ -258,10 +259,10 @@ def _read_training_file(args: argparse.Namespace) -> pd.DataFrame:
     return frame
 
 
-def _is_project(path: Path) -> bool:
+def _is_project(path: Path | str) -> bool:
     from engine.storage import PROJECT_SUFFIX
 
-    return path.suffix.lower() == PROJECT_SUFFIX or "://" in str(path)
+    return isinstance(path, str) or path.suffix.lower() == PROJECT_SUFFIX
 
 
 def _project_table(path: Path, args: argparse.Namespace) -> Any:

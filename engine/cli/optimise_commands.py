@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.cli._args import location
 from engine.cli._output import TerminalProgress, emit_json
 from engine.errors import FormixError
 
@@ -44,7 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("study", type=Path, nargs="?",
                         help="study file (TOML); left out: the demo's own study, or a draft "
                         "drawn from the project's data (--out saves it as study.toml)")
-    parser.add_argument("--project", type=Path, help="project whose trained models to use")
+    parser.add_argument("--project", type=location, help="project whose trained models to use")
     parser.add_argument("--model", default="properties", help="model set name (default: "
                         "properties)")
     parser.add_argument("--seed", type=int, help="random seed (overrides [algorithm] seed)")
@@ -69,7 +70,7 @@ def register(subparsers: Any) -> None:
     )
     again.add_argument("run_dir", type=Path, metavar="DIR", nargs="?",
                        help="output folder of a run (instead of --project)")
-    again.add_argument("--project", type=Path, help="project holding the run")
+    again.add_argument("--project", type=location, help="project holding the run")
     again.add_argument("--run", type=int, help="run id (default: the latest)")
     again.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
                        help="number of recommended recipes (default 3)")
@@ -82,12 +83,12 @@ def register(subparsers: Any) -> None:
         "trials", help="recommendations the plant tried: record them, compare with lab results")
     actions = trials.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="predicted against measured, and the hit rate")
-    listing.add_argument("--project", type=Path, required=True)
+    listing.add_argument("--project", type=location, required=True)
     listing.add_argument("--out", type=Path, metavar="FILE", help="write the table as CSV")
     listing.add_argument("--json", action="store_true", help="print JSON on stdout")
     listing.set_defaults(handler=_trials_list)
     record = actions.add_parser("record", help="record batches that tried a recommendation")
-    record.add_argument("--project", type=Path, required=True)
+    record.add_argument("--project", type=location, required=True)
     record.add_argument("--recommendation", type=int, required=True, metavar="ID",
                         help="recommendation id (shown by formix optimize / recommend)")
     record.add_argument("--batch", nargs="+", required=True, metavar="BATCH_ID",

@@ -24,6 +24,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.exc import OperationalError
 
 from engine.errors import FormixError
 from engine.materials import merge_catalogue
@@ -31,6 +32,7 @@ from engine.schema import FRAME_COLUMNS
 from engine.storage import _tables as t
 from engine.storage._series_chunks import decode_chunks, encode_chunks
 from engine.storage._timecodec import now_us, times_to_us, us_to_times
+from engine.types import is_server_location, shown_location
 
 PROJECT_SUFFIX = ".formix"
 
@@ -56,7 +58,7 @@ class PendingFile:
 def database_url(location: str | Path) -> str:
     """The SQLAlchemy URL of a project given as a path or as a URL."""
     text_location = str(location)
-    if "://" in text_location:
+    if is_server_location(text_location):
         return text_location
     return f"sqlite:///{Path(text_location).expanduser().resolve()}"
 
@@ -130,10 +132,18 @@ class ProjectStore:
         path = _sqlite_path(url)
         if path is not None and not path.is_file():
             raise ProjectError(f"{path}: no such project file")
+        location = shown_location(str(location))  # as messages name it: no password
         engine = _make_engine(url)
         try:
             with engine.connect() as connection:
                 current = MigrationContext.configure(connection).get_current_revision()
+        except OperationalError as error:
+            engine.dispose()
+            if path is not None:
+                raise ProjectError(f"{location}: not a Formix project ({error})") from error
+            reason = " ".join(str(error.orig).split())  # the driver's words, on one line
+            raise ProjectError(f"{location}: cannot connect to the database: {reason}") \
+                from error
         except Exception as error:  # e.g. "file is not a database"
             engine.dispose()
             raise ProjectError(f"{location}: not a Formix project ({error})") from error

@@ -12,7 +12,7 @@ from engine.ingest.registry import ReaderRegistry
 from engine.progress import no_progress
 from engine.schema import DatasetKind
 from plugins.sql.sql_reader import SqlReader
-from tests.plugins.conftest import PostgresServer
+from tests.postgres import PostgresServer
 
 RECIPES = [
     ("C30-STD", 1, "Standard C30/37", 350.0, 175.0, 810.0, 1050.0),
