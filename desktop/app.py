@@ -35,7 +35,8 @@ def configure_application(app: QApplication) -> None:
 
 def _parse(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="formix", description="Formix desktop application")
-    parser.add_argument("project", nargs="?", help="a .formix project to open")
+    parser.add_argument("project", nargs="?",
+                        help="a .formix project, or the database URL of a server project")
     parser.add_argument("--demo", action="store_true",
                         help="open the demo project (created on first use)")
     parser.add_argument("--no-demo-offer", action="store_true",

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -32,9 +33,11 @@ from desktop.recent import RecentProjects
 from desktop.warmup import freeze_long_lived, load_heavy_modules
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import TaskOutcome, TaskRunner
-from engine.types import SYSTEMS, DisplayUnits
+from engine.types import SYSTEMS, DisplayUnits, is_server_location, shown_location
 
 __all__ = ["PAGES", "MainWindow"]
+
+SERVER_URL_EXAMPLE = "postgresql+psycopg://user@host:5432/formix"
 
 # (title, module, class): one module per workflow step, imported when first shown.
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -164,13 +167,13 @@ class MainWindow(QMainWindow):
     def open_project(self, location: str) -> None:
         """Open a project: check it with the engine on a worker, then show it on every page."""
         location = str(location)
-        self.show_status(f"Opening {location}…")
+        self.show_status(f"Opening {shown_location(location)}…")
 
         def done(outcome: TaskOutcome) -> None:
             if not outcome.ok:
                 if outcome.cancelled:
                     return
-                if not _is_url(location) and not Path(location).exists():
+                if not is_server_location(location) and not Path(location).exists():
                     self.recent.remove(location)
                     self._fill_recent_menu()
                 self._show_error("Could not open the project", outcome)
@@ -193,7 +196,7 @@ class MainWindow(QMainWindow):
 
     def create_project(self, path: str) -> None:
         """Create an empty project at ``path`` (".formix" is added) and open it."""
-        if not _is_url(path) and not path.lower().endswith(".formix"):
+        if not is_server_location(path) and not path.lower().endswith(".formix"):
             path += ".formix"
 
         def done(outcome: TaskOutcome) -> None:
@@ -208,12 +211,27 @@ class MainWindow(QMainWindow):
 
     def choose_project(self) -> None:
         """Ask for a project file and open it."""
-        start = self.recent.items()[0] if self.recent.items() else str(Path.home())
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Open project", str(Path(start).parent), PROJECT_FILTER
-        )
+        recent_file = next((loc for loc in self.recent.items() if not is_server_location(loc)),
+                           None)
+        start = Path(recent_file).parent if recent_file else Path.home()
+        path, _filter = QFileDialog.getOpenFileName(self, "Open project", str(start),
+                                                    PROJECT_FILTER)
         if path:
             self.open_project(path)
+
+    def choose_server_project(self) -> None:
+        """Ask for the URL of a project database on a server (a plant's shared store) and open
+        it; the password comes from ``PGPASSWORD`` or ``~/.pgpass`` unless the URL has one."""
+        url, accepted = QInputDialog.getText(
+            self, "Open server project",
+            "Database URL of the project (create one with: formix init URL).\n"
+            "The password is read from PGPASSWORD or ~/.pgpass; a URL holding one is not "
+            "remembered.",
+            text=next((loc for loc in self.recent.items() if is_server_location(loc)),
+                      SERVER_URL_EXAMPLE),
+        )
+        if accepted and url.strip():
+            self.open_project(url.strip())
 
     def open_demo(self) -> None:
         """Create the demo project if needed (on a worker, with progress) and open it."""
@@ -260,13 +278,13 @@ class MainWindow(QMainWindow):
         self.location = location
         self.shared.clear()  # results of the previous project
         self._show_units(DisplayUnits.of(summary.units))
-        if not _is_url(location):
+        if shown_location(location) == location:  # a URL with a password is not remembered
             self.recent.add(location)
         self._fill_recent_menu()
-        name = location if _is_url(location) else Path(location).name
+        name = shown_location(location) if is_server_location(location) else Path(location).name
         self.setWindowTitle(f"{name} — Formix")
         self.project_label.setText(name)
-        self.project_label.setToolTip(location)
+        self.project_label.setToolTip(shown_location(location))
         for page in self._pages.values():
             page.set_project(location)
         self.show_status(f"Opened {name}: {_counts_text(counts)}")
@@ -314,6 +332,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "&New project…", self.new_project, QKeySequence.StandardKey.New)
         self._add_action(file_menu, "&Open project…", self.choose_project,
                          QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, "Open &server project…", self.choose_server_project)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._add_action(file_menu, "Open &demo project", self.open_demo)
         file_menu.addSeparator()
@@ -349,7 +368,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         items = self.recent.items()
         for number, location in enumerate(items, start=1):
-            action = self.recent_menu.addAction(f"&{number}  {location}")
+            action = self.recent_menu.addAction(f"&{number}  {shown_location(location)}")
             action.triggered.connect(lambda _checked=False, loc=location: self.open_project(loc))
         if items:
             self.recent_menu.addSeparator()
@@ -403,10 +422,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
-
-
-def _is_url(location: str) -> bool:
-    return "://" in location
 
 
 def _counts_text(counts: dict[str, int]) -> str:

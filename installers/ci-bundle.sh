@@ -6,6 +6,9 @@
 #   * the desktop starts to a painted window under offscreen Qt (FORMIX_SMOKE_EXIT=1)
 #   * an offline plugin wheel installed with the frozen `formix plugins install` is listed
 #     and reads its sample file
+#   * a plant's shared project on a PostgreSQL server (a scratch local cluster, when the server
+#     binaries are installed; setup-dev.sh installs them): init, import the demo sources, train,
+#     optimise a drafted study; the same row counts as the SQLite demo
 #   * install.sh installs into a scratch prefix; the installed command runs through its symlink
 # Prints the figures (build time, size, start time, self-test time) and fails on any check.
 #
@@ -23,7 +26,12 @@ MAX_STARTUP=${FORMIX_STARTUP_MAX_S:-3.0}
 MAX_SELFTEST=${FORMIX_SELFTEST_MAX_S:-120}
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/formix-ci-bundle.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+PG="" PG_STOP=()  # set once the PostgreSQL check has started its scratch server
+cleanup() {
+  if ((${#PG_STOP[@]})); then "${PG_STOP[@]}" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK" ${PG:+"$PG"}
+}
+trap cleanup EXIT
 # Nothing of the runner's own Formix settings or plugins may leak in (or be changed).
 export FORMIX_CONFIG_DIR="$WORK/config" FORMIX_PLUGINS_DIR="$WORK/plugins"
 export XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config-home"
@@ -140,6 +148,78 @@ else
   fail "formix plugins install $wheel"
 fi
 
+# --- a shared project on a PostgreSQL server, driven by the frozen CLI -----------------------------
+# PostgreSQL refuses to run as root: under root the scratch cluster belongs to the postgres (else
+# nobody) user. The demo sources and import profiles that `formix demo` wrote above are imported
+# kind by kind, in the order the links need; the counts must equal the SQLite demo's.
+postgres_check="skipped (no PostgreSQL server binaries)"
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] && [ -f "$WORK/demo/demo.formix" ]; then
+  postgres_check="failed"
+  as_server=()
+  PG=$(mktemp -d "${TMPDIR:-/tmp}/formix-ci-pg.XXXXXX")
+  mkdir -p "$PG/sockets"
+  head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$PG/password"
+  if [ "$(id -u)" = 0 ]; then
+    server_user=$(getent passwd postgres >/dev/null && echo postgres || echo nobody)
+    as_server=(runuser -u "$server_user" --)
+    chown -R "$server_user" "$PG"
+  fi
+  pg_port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  PG_STOP=("${as_server[@]}" "$PG_BIN/pg_ctl" -D "$PG/data" -m immediate -w stop)
+  if (cd "$PG" && "${as_server[@]}" "$PG_BIN/initdb" -D "$PG/data" -U formix \
+        --pwfile="$PG/password" --auth-local=trust --auth-host=scram-sha-256 --no-locale \
+        -E UTF8 --no-sync > "$PG/initdb.log" 2>&1 \
+      && "${as_server[@]}" "$PG_BIN/pg_ctl" -D "$PG/data" -l "$PG/server.log" -w -t 60 \
+        -o "-k $PG/sockets -h 127.0.0.1 -p $pg_port -c fsync=off" start > /dev/null 2>&1 \
+      && "${as_server[@]}" "$PG_BIN/createdb" -h "$PG/sockets" -p "$pg_port" -U formix plant); then
+    PGPASSWORD=$(cat "$PG/password"); export PGPASSWORD
+    url="postgresql+psycopg://formix@127.0.0.1:$pg_port/plant"
+    step=""
+    timeout 120 "$APP/formix" init "$url" > "$WORK/pg.log" 2>&1 || step="init"
+    for pair in materials:materials recipes:recipes batches:synthetic_batches \
+                process_series:synthetic_historian lab_results:lab_results; do
+      [ -z "$step" ] || break
+      kind=${pair%%:*} file=${pair#*:}
+      timeout 300 "$APP/formix" import "$url" "$WORK/demo/sources/$file.csv" \
+        --profile "$WORK/demo/profiles/$kind.toml" >> "$WORK/pg.log" 2>&1 \
+        || step="import $file.csv"
+    done
+    if [ -z "$step" ]; then
+      timeout 600 "$APP/formix" train "$url" --cv-folds 3 --quiet >> "$WORK/pg.log" 2>&1 \
+        || step="train"
+    fi
+    if [ -z "$step" ]; then
+      timeout 600 "$APP/formix" optimize --project "$url" --population 24 --generations 8 \
+        --json > "$WORK/pg-optimize.json" 2>> "$WORK/pg.log" || step="optimize"
+    fi
+    if [ -z "$step" ] \
+       && timeout 120 "$APP/formix" info "$url" --json > "$WORK/pg-info.json" 2>> "$WORK/pg.log" \
+       && timeout 120 "$APP/formix" info "$WORK/demo/demo.formix" --json > "$WORK/sqlite-info.json"; then
+      if ! postgres_check=$("$PYTHON" - "$WORK/pg-info.json" "$WORK/sqlite-info.json" \
+                                         "$WORK/pg-optimize.json" <<'EOF'
+import json, sys
+server, sqlite, run = (json.load(open(path)) for path in sys.argv[1:])
+imported = {k: v for k, v in server["counts"].items() if k in sqlite["counts"]
+            and k not in ("model_versions", "optimisation_runs", "recommendations", "trials")}
+wanted = {k: sqlite["counts"][k] for k in imported}
+if imported != wanted or not run["recommendations"] or run["max_constraint_violation"] > 1e-9:
+    sys.exit(f"server counts {imported} against SQLite {wanted}; "
+             f"{len(run['recommendations'])} recommendations")
+print(f"{sum(imported.values())} rows as in SQLite; trained; drafted study optimised, "
+      f"{len(run['recommendations'])} recommendations")
+EOF
+      ); then
+        fail "PostgreSQL project: $postgres_check"; postgres_check="failed"
+      fi
+    else
+      fail "PostgreSQL project, formix ${step:-info} failed: $(tail -2 "$WORK/pg.log")"
+    fi
+  else
+    fail "could not start a scratch PostgreSQL server: $(tail -2 "$PG/initdb.log" 2>/dev/null)"
+  fi
+fi
+
 # --- install.sh into a scratch prefix; the installed command runs through its symlink -------------
 if bash "$APP/install.sh" --prefix "$WORK/opt" --bin "$WORK/bin" --share "$WORK/share" >/dev/null \
    && [ "$("$WORK/bin/formix" --version)" = "formix $VERSION" ] \
@@ -160,6 +240,7 @@ echo "  GUI start to window  $startup_s s (offscreen Qt; budget $MAX_STARTUP s)"
 echo "  formix selftest      $selftest_s s (budget $MAX_SELFTEST s)"
 echo "  table export         $table_check"
 echo "  plugin wheel         $plugin_check"
+echo "  PostgreSQL project   $postgres_check"
 echo "  install.sh           $install_check"
 if ((${#failures[@]})); then
   echo "ci-bundle: ${#failures[@]} check(s) failed:" >&2

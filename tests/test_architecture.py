@@ -71,5 +71,7 @@ def test_the_cli_sends_desktop_calls_to_the_desktop() -> None:
 
     assert _is_desktop_call(["--demo"])
     assert _is_desktop_call(["plant.formix"])
+    assert _is_desktop_call(["postgresql+psycopg://formix@dbhost/plant"])
     assert not _is_desktop_call(["demo"])
     assert not _is_desktop_call(["info", "plant.formix"])
+    assert not _is_desktop_call(["info", "postgresql+psycopg://formix@dbhost/plant"])

@@ -25,6 +25,7 @@ from desktop.widgets.link_report_view import LinkReportView
 from desktop.widgets.notice import Notice
 from desktop.widgets.task_progress import TaskProgress
 from desktop.workers import Task, TaskOutcome
+from engine.types import shown_location
 
 __all__ = ["DataPage", "export_filters"]
 
@@ -109,7 +110,7 @@ class DataPage(Page):
         self.table_view.clear()
         self.report_view.clear()
         if self.location:
-            self.summary.setText(self.location)
+            self.summary.setText(shown_location(self.location))
             self.build_table()
         else:
             self.summary.setText("No project open.")

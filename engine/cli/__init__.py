@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from engine import __version__
 from engine.errors import FormixError
+from engine.types import is_server_location
 
 # Modules that add sub-commands (each has ``register(subparsers) -> None``) and the commands
 # each adds: only the module of the command being run is imported, so start-up stays fast.
@@ -69,9 +70,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_desktop_call(args: list[str]) -> bool:
-    """``formix --demo`` or ``formix PROJECT.formix`` open the desktop application."""
+    """``formix --demo``, ``formix PROJECT.formix`` or ``formix DATABASE_URL`` open the desktop
+    application."""
     first = args[0]
-    return first == "--demo" or (first.endswith(".formix") and len(args) == 1)
+    project = first.endswith(".formix") or is_server_location(first)
+    return first == "--demo" or (project and len(args) == 1)
 
 
 def _start_desktop(args: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""The shell: opens, navigates, menus and shortcuts, recent projects, geometry, About."""
+"""The shell: opens (files and server projects), navigates, menus and shortcuts, recent projects,
+geometry, About."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QInputDialog
 
 from desktop.about import AboutDialog, versions
 from desktop.main_window import PAGES, MainWindow
 from desktop.pages.base import Page
+from tests.postgres import PostgresServer
 
 pytestmark = pytest.mark.gui
 
@@ -140,3 +143,43 @@ def test_the_unit_choice_reaches_every_page_and_stays_with_the_project(
     qtbot.waitUntil(lambda: again.location is not None, timeout=20_000)
     assert again.page_by_title("Recommendations").units.system == "US"
     assert [a.data() for a in again.unit_actions.actions() if a.isChecked()] == ["US"]
+
+
+def _open_server_project(qtbot, window: MainWindow, url: str,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: (f" {url} ", True))
+    action = next(a for a in window.menuBar().actions()[0].menu().actions()
+                  if a.text().replace("&", "") == "Open server project…")
+    action.trigger()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
+
+
+def test_a_project_on_a_database_server_opens_from_the_file_menu(
+    qtbot, settings: QSettings, postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine import services
+
+    url = postgres_server.fresh_database("formix_desktop")
+    password = postgres_server.password
+    with_password = url.replace(f"{postgres_server.user}@",
+                                f"{postgres_server.user}:{password}@")
+    services.create_project(with_password)
+    window = _window(qtbot, settings)
+
+    _open_server_project(qtbot, window, with_password, monkeypatch)
+    assert window.location == with_password
+    assert "Opened" in window.statusBar().currentMessage()
+    shown = [window.windowTitle(), window.project_label.text(),
+             window.project_label.toolTip(), window.statusBar().currentMessage()]
+    assert all(password not in text and "***" in text for text in shown[:3]), shown
+    assert password not in shown[3]
+    data_page = window.page_by_title("Data")
+    assert data_page.summary.text() == window.project_label.text()
+    assert window.recent.items() == []  # a URL holding a password is not remembered
+
+    monkeypatch.setenv("PGPASSWORD", password)
+    _open_server_project(qtbot, window, url, monkeypatch)
+    assert window.location == url and window.project_label.text() == url
+    assert window.recent.items() == [url]
+    assert window.recent_menu.actions()[0].text() == f"&1  {url}"
