@@ -42,14 +42,17 @@ class Cells:
             column = column.map(_cell_text, na_action="ignore").astype("str")
         elif not pd.api.types.is_string_dtype(column.dtype):
             column = column.astype("str")
-        stripped = column.str.strip()
-        missing = np.array((stripped.isna() | stripped.eq("")).to_numpy(dtype=bool))
-        short = np.flatnonzero(~missing & (stripped.str.len() <= _TOKEN_LENGTH).to_numpy(
-            dtype=bool, na_value=False))
-        if len(short):
-            tokens = stripped.iloc[short].str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
-            missing[short[tokens]] = True
-        return stripped.mask(missing) if missing.any() else stripped
+        if getattr(column.dtype, "storage", None) == "pyarrow":
+            return _cleaned(column)
+        # Python-backed text (no pyarrow, as in the offline bundle): plant columns repeat a few
+        # texts (tags, units, batch ids, flags) millions of times, so clean each distinct text
+        # once. A 2 M-row historian log's four text columns: 1.45 s → 0.75 s (Arrow: 0.41 s).
+        codes, distinct = pd.factorize(column)
+        cleaned = _cleaned(pd.Series(distinct, dtype=column.dtype))
+        # One more slot for the column's own missing cells (code −1: the last one).
+        values = cleaned.reindex(range(len(cleaned) + 1)).take(codes)
+        values.index, values.name = column.index, column.name
+        return values
 
     def required_text(self, source: str, what: str) -> pd.Series:
         """Text that must be present in every row (ids): empty cells are errors."""
@@ -229,6 +232,18 @@ def _to_datetime(text: pd.Series, format: str) -> pd.Series:
         return pd.to_datetime(text, format=format, errors="coerce", cache=False)
     except (ValueError, TypeError):  # mixed UTC offsets: absolute times, convert to UTC
         return pd.to_datetime(text, format=format, errors="coerce", utc=True, cache=False)
+
+
+def _cleaned(texts: pd.Series) -> pd.Series:
+    """Texts stripped; blank and "NaN"-like ones missing."""
+    stripped = texts.str.strip()
+    missing = np.array((stripped.isna() | stripped.eq("")).to_numpy(dtype=bool))
+    short = np.flatnonzero(~missing & (stripped.str.len() <= _TOKEN_LENGTH).to_numpy(
+        dtype=bool, na_value=False))
+    if len(short):
+        tokens = stripped.iloc[short].str.lower().isin(MISSING_TOKENS).to_numpy(dtype=bool)
+        missing[short[tokens]] = True
+    return stripped.mask(missing) if missing.any() else stripped
 
 
 def _cell_text(value: object) -> str:
