@@ -265,7 +265,7 @@ def _is_project(path: Path | str) -> bool:
     return isinstance(path, str) or path.suffix.lower() == PROJECT_SUFFIX
 
 
-def _project_table(path: Path, args: argparse.Namespace) -> Any:
+def _project_table(path: Path | str, args: argparse.Namespace) -> Any:
     """A project's modelling table; its own targets when none are named."""
     from engine import services
 
