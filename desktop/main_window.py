@@ -222,16 +222,26 @@ class MainWindow(QMainWindow):
     def choose_server_project(self) -> None:
         """Ask for the URL of a project database on a server (a plant's shared store) and open
         it; the password comes from ``PGPASSWORD`` or ``~/.pgpass`` unless the URL has one."""
+        url = self._ask_server_url("Open server project", "Database URL of the project")
+        if url:
+            self.open_project(url)
+
+    def new_server_project(self) -> None:
+        """Ask for the URL of an empty database on a server and create a project in it."""
+        url = self._ask_server_url("New server project",
+                                   "Database URL of an empty database (ask IT to create one)")
+        if url:
+            self.create_project(url)
+
+    def _ask_server_url(self, title: str, what: str) -> str | None:
         url, accepted = QInputDialog.getText(
-            self, "Open server project",
-            "Database URL of the project (create one with: formix init URL).\n"
-            "The password is read from PGPASSWORD or ~/.pgpass; a URL holding one is not "
-            "remembered.",
+            self, title,
+            f"{what}.\nThe password is read from PGPASSWORD or ~/.pgpass; a URL holding one "
+            "is not remembered.",
             text=next((loc for loc in self.recent.items() if is_server_location(loc)),
                       SERVER_URL_EXAMPLE),
         )
-        if accepted and url.strip():
-            self.open_project(url.strip())
+        return url.strip() if accepted and url.strip() else None
 
     def open_demo(self) -> None:
         """Create the demo project if needed (on a worker, with progress) and open it."""
@@ -332,6 +342,7 @@ class MainWindow(QMainWindow):
         self._add_action(file_menu, "&New project…", self.new_project, QKeySequence.StandardKey.New)
         self._add_action(file_menu, "&Open project…", self.choose_project,
                          QKeySequence.StandardKey.Open)
+        self._add_action(file_menu, "New ser&ver project…", self.new_server_project)
         self._add_action(file_menu, "Open &server project…", self.choose_server_project)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._add_action(file_menu, "Open &demo project", self.open_demo)

@@ -91,6 +91,24 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
+def _unreachable(shown: str, error: OperationalError) -> ProjectError:
+    reason = " ".join(str(error.orig).split())  # the driver's words, on one line
+    return ProjectError(f"{shown}: cannot connect to the database: {reason}")
+
+
+def _refuse_tables(connection: Connection, shown: str) -> None:
+    """A new project goes into an empty database: refuse one that holds tables already."""
+    from sqlalchemy import inspect
+
+    tables = sorted(inspect(connection).get_table_names())
+    if "alembic_version" in tables:
+        raise ProjectError(f"{shown}: this database holds a Formix project already; open it")
+    if tables:
+        raise ProjectError(f"{shown}: this database holds {len(tables)} other table(s) "
+                           f"({', '.join(tables[:3])}{', …' if len(tables) > 3 else ''}); "
+                           "create the project in an empty database")
+
+
 class ProjectStore:
     """Repository over one project database. Use ``create`` or ``open``; close when done."""
 
@@ -113,7 +131,15 @@ class ProjectStore:
             with engine.begin() as connection:
                 if engine.dialect.name == "sqlite":
                     connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                else:  # a server database: only an empty one, never beside other tables
+                    _refuse_tables(connection, shown_location(str(location)))
                 command.upgrade(_migrations_config(connection), "head")
+        except OperationalError as error:
+            engine.dispose()
+            if path is not None:
+                remove_project_files(path)
+                raise
+            raise _unreachable(shown_location(str(location)), error) from error
         except Exception:
             engine.dispose()
             if path is not None:
@@ -141,9 +167,7 @@ class ProjectStore:
             engine.dispose()
             if path is not None:
                 raise ProjectError(f"{location}: not a Formix project ({error})") from error
-            reason = " ".join(str(error.orig).split())  # the driver's words, on one line
-            raise ProjectError(f"{location}: cannot connect to the database: {reason}") \
-                from error
+            raise _unreachable(location, error) from error
         except Exception as error:  # e.g. "file is not a database"
             engine.dispose()
             raise ProjectError(f"{location}: not a Formix project ({error})") from error

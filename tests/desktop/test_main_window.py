@@ -145,11 +145,11 @@ def test_the_unit_choice_reaches_every_page_and_stays_with_the_project(
     assert [a.data() for a in again.unit_actions.actions() if a.isChecked()] == ["US"]
 
 
-def _open_server_project(qtbot, window: MainWindow, url: str,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
+def _server_menu(qtbot, window: MainWindow, url: str, monkeypatch: pytest.MonkeyPatch,
+                 item: str = "Open server project…") -> None:
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: (f" {url} ", True))
     action = next(a for a in window.menuBar().actions()[0].menu().actions()
-                  if a.text().replace("&", "") == "Open server project…")
+                  if a.text().replace("&", "") == item)
     action.trigger()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=30_000)
 
@@ -167,7 +167,7 @@ def test_a_project_on_a_database_server_opens_from_the_file_menu(
     services.create_project(with_password)
     window = _window(qtbot, settings)
 
-    _open_server_project(qtbot, window, with_password, monkeypatch)
+    _server_menu(qtbot, window, with_password, monkeypatch)
     assert window.location == with_password
     assert "Opened" in window.statusBar().currentMessage()
     shown = [window.windowTitle(), window.project_label.text(),
@@ -179,7 +179,23 @@ def test_a_project_on_a_database_server_opens_from_the_file_menu(
     assert window.recent.items() == []  # a URL holding a password is not remembered
 
     monkeypatch.setenv("PGPASSWORD", password)
-    _open_server_project(qtbot, window, url, monkeypatch)
+    _server_menu(qtbot, window, url, monkeypatch)
     assert window.location == url and window.project_label.text() == url
     assert window.recent.items() == [url]
     assert window.recent_menu.actions()[0].text() == f"&1  {url}"
+
+
+def test_a_server_project_is_created_from_the_file_menu(
+    qtbot, settings: QSettings, postgres_server: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
+    url = postgres_server.fresh_database("formix_desktop_new")
+    window = _window(qtbot, settings)
+    _server_menu(qtbot, window, url, monkeypatch, "New server project…")
+    assert window.location == url
+    assert "empty project" in window.statusBar().currentMessage()
+
+    _server_menu(qtbot, window, url, monkeypatch, "New server project…")
+    assert "holds a Formix project already" in window.statusBar().currentMessage()
+    assert window.location == url  # still the project made first

@@ -100,3 +100,27 @@ def test_server_errors_say_what_is_wrong_without_the_password(
     for error, password in ((not_a_project, postgres_server.password),
                             (refused, "wrong-secret")):
         assert password not in str(error.value) and "***" in str(error.value)
+
+
+def test_a_server_project_is_created_only_in_an_empty_database(
+        postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
+    url = postgres_server.fresh_database("formix_create")
+    services.create_project(url)
+    with pytest.raises(ProjectError, match="holds a Formix project already; open it"):
+        services.create_project(url)
+    assert services.project_summary(url).counts["recipes"] == 0
+
+    plant = postgres_server.fresh_database("plant_erp")
+    with postgres_server.connect("plant_erp") as connection:
+        connection.execute("CREATE TABLE orders (id integer)")
+    with pytest.raises(ProjectError, match=r"holds 1 other table\(s\) \(orders\); create the "
+                                           "project in an empty database"):
+        services.create_project(plant)
+    with postgres_server.connect("plant_erp") as connection:
+        tables = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = "
+                                    "'public'").fetchall()
+    assert tables == [("orders",)]  # nothing was added beside the plant's table
+
+    with pytest.raises(ProjectError, match="cannot connect to the database"):
+        services.create_project(url.replace(f":{postgres_server.port}/", ":1/"))
