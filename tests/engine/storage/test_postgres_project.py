@@ -103,9 +103,8 @@ def test_server_errors_say_what_is_wrong_without_the_password(
 
 
 def test_a_server_project_is_created_only_in_an_empty_database(
-        postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PGPASSWORD", postgres_server.password)
-    url = postgres_server.fresh_database("formix_create")
+        server_project: str, postgres_server: PostgresServer) -> None:
+    url = server_project
     services.create_project(url)
     with pytest.raises(ProjectError, match="holds a Formix project already; open it"):
         services.create_project(url)
