@@ -34,6 +34,8 @@ _SHARE_NAMES: dict[MaterialKind, str] = {
     MaterialKind.SCM: "other_scm_share",
 }
 _PASTE_KINDS = SCM_KINDS | {MaterialKind.CEMENT, MaterialKind.WATER, MaterialKind.ADMIXTURE}
+ATOMIC_FRACTION_SUFFIX = "_at_frac"
+"""Suffix of the atomic fraction features of alloys ("Ni" → "Ni_at_frac")."""
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,7 @@ def _concrete_features(amounts: pd.DataFrame, by_kind: dict[MaterialKind, list[s
     if water and all(np.isfinite(densities.get(c, np.nan)) for c in paste):
         volumes = amounts[paste].div(pd.Series({c: densities[c] for c in paste}))
         columns["paste_volume_m3"] = volumes.sum(axis=1, min_count=1)
-        units["paste_volume_m3"] = "m**3"
+        units["paste_volume_m3"] = "dimensionless"  # m³ of paste per m³ of concrete
     non_elements = [c for k, cols in by_kind.items() if k is not MaterialKind.ELEMENT
                     for c in cols]
     columns["total_mass_kg_m3"] = _total(amounts, non_elements)
@@ -184,7 +186,7 @@ def _alloy_features(amounts: pd.DataFrame, elements: list[str],
     moles = amounts[elements].div(weights)  # mol per 100 g of alloy
     total = moles.sum(axis=1, min_count=1)
     for column in elements:
-        name = f"{symbols[column]}_at_frac"
+        name = f"{symbols[column]}{ATOMIC_FRACTION_SUFFIX}"
         columns[name] = _ratio(moles[column].fillna(0.0).where(total.notna()), total)
         units[name] = "dimensionless"
 

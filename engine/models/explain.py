@@ -7,6 +7,7 @@ sum to the prediction difference.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -163,10 +164,14 @@ def _display_values(model: PropertyModel, frame: pd.DataFrame) -> list[list[floa
 
 
 def _digits_for(value: float) -> int:
+    """Decimals that show a change: none from 10, one from 1, below that at least three and
+    two significant figures (an atomic fraction moving by 0.00046 is not "±0.000")."""
     magnitude = abs(value)
     if magnitude == 0 or magnitude >= 10:
         return 0
-    return 1 if magnitude >= 1 else 3
+    if magnitude >= 1:
+        return 1
+    return max(3, 1 - math.floor(math.log10(magnitude)))
 
 
 def _signed(value: float, digits: int) -> str:

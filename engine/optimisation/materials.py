@@ -82,8 +82,11 @@ class MaterialTable:
             if space.material_mask[j] and name not in table
         ]
         what = "price" if kind == "cost" else "CO₂ factor"
-        raise FormixError(f"no {what} for material(s) {', '.join(missing)}: add them to the "
-                          f"materials table or to [materials.<name>] in the study")
+        raise FormixError(
+            f"no {what} for material(s) {', '.join(missing)}: add them to the project's "
+            "materials catalogue (the study's material forms in the desktop, or `formix import "
+            "PROJECT prices.csv --kind materials` with columns material, price_per_unit, unit, "
+            "currency, co2_per_unit) or to [materials.<name>] in the study")
 
 
 def amount_per(amount_unit: str) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.display_units import DisplayUnits, clean_unit
+from engine.linking.derived import ATOMIC_FRACTION_SUFFIX
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
@@ -45,7 +46,7 @@ FEATURE_LABELS = {
     "slag_share": "slag share",
     "silica_fume_share": "silica fume share",
     "other_scm_share": "other SCM share",
-    "paste_volume_m3": "paste volume",
+    "paste_volume_m3": "paste volume fraction",
     "total_mass_kg_m3": "total mass",
     "test_age_days": "test age",
 }
@@ -374,7 +375,10 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
 
 
 def feature_label(feature: str) -> str:
-    """A readable input name ("water_binder_ratio" → "w/b", "fly_ash" → "fly ash")."""
+    """A readable input name ("water_binder_ratio" → "w/b", "fly_ash" → "fly ash",
+    "Ni_at_frac" → "Ni atomic fraction")."""
+    if feature.endswith(ATOMIC_FRACTION_SUFFIX):
+        return f"{feature.removesuffix(ATOMIC_FRACTION_SUFFIX)} atomic fraction"
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 

@@ -46,6 +46,14 @@ def test_concrete_ratios_shares_and_paste_volume_match_hand_computation() -> Non
     assert row["total_mass_kg_m3"] == pytest.approx(2384.0)
 
 
+def test_paste_volume_is_a_volume_fraction_the_same_in_us_units() -> None:
+    """m³ of paste per m³ of concrete is yd³ per yd³: shown without a unit, not as "m³"."""
+    amounts = pd.DataFrame({"cement": [300.0], "water": [180.0], "sand": [800.0]})
+    kinds = material_kinds(CATALOGUE, amounts.columns)
+    _, units = derived_features(amounts, kinds, material_densities(CATALOGUE, kinds))
+    assert units["paste_volume_m3"] == "dimensionless"
+
+
 def test_features_appear_only_when_their_inputs_exist() -> None:
     plain = pd.DataFrame({"cement": [350.0], "water": [175.0], "sand": [800.0]})
     features = derive(plain)

@@ -58,3 +58,14 @@ def test_top_contributions_text_per_row(fitted_model):
     )
     assert len(texts) == 4
     assert all(t.count(";") == 2 and t.count("MPa") == 3 for t in texts)
+
+
+def test_a_small_change_is_shown_with_its_significant_figures() -> None:
+    """An alloy's atomic fraction moving by 0.00046 shows as that, not as "±0.000"."""
+    from engine.models.explain import ContributionDelta
+
+    small = ContributionDelta("Mn at frac", 0.00100, 0.00146, 1.6e8 / 6.9e6, "", "ksi")
+    assert small.text().startswith("Mn at frac +0.00046 → +23.2")
+    assert ContributionDelta("w/b", 0.45, 0.40, -2.0).text().startswith("w/b −0.050 → ")
+    assert ContributionDelta("cement", 300.0, 340.0, 5.0, "kg/m³").text().startswith(
+        "cement +40 kg/m³")

@@ -108,6 +108,20 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
         connection.execute("UPDATE materials SET price_per_unit = NULL")
     connection.close()
     (out / "study.toml").unlink()
-    with pytest.raises(FormixError, match=r"no price for material\(s\) blast_furnace_slag"):
+    with pytest.raises(FormixError, match=r"no price for material\(s\) blast_furnace_slag") as \
+            missing:
         _run("optimize", "--project", str(project), "--out", str(out))
     assert (out / "study.toml").is_file()
+
+    # the message says how to add prices; doing so lets the same command run
+    assert "--kind materials" in str(missing.value)
+    from engine.cli import main
+
+    prices = tmp_path / "prices.csv"
+    prices.write_text("material,price_per_unit,unit,currency,co2_per_unit\n" + "".join(
+        f"{name},0.05,lb,USD,0.4\n" for name in (
+            "cement", "blast_furnace_slag", "fly_ash", "water", "superplasticizer",
+            "coarse_aggregate", "fine_aggregate")), encoding="utf-8")
+    assert main(["import", str(project), str(prices), "--kind", "materials"]) == 0
+    assert _run("optimize", "--project", str(project), "--population", "10",
+                "--generations", "2", "--out", str(out)) == 0

@@ -110,4 +110,5 @@ def test_units_and_labels_read_like_an_engineer_writes_them() -> None:
     assert clean_unit("dimensionless") == ""
     assert feature_label("water_binder_ratio") == "w/b"
     assert feature_label("blast_furnace_slag") == "blast furnace slag"
+    assert feature_label("Ni_at_frac") == "Ni atomic fraction"
     assert math.isclose(np.float64(1.0), 1.0)
