@@ -29,6 +29,8 @@ SCM_KINDS = frozenset(
     {MaterialKind.FLY_ASH, MaterialKind.SLAG, MaterialKind.SILICA_FUME, MaterialKind.SCM}
 )
 BINDER_KINDS = SCM_KINDS | {MaterialKind.CEMENT}
+ATOMIC_FRACTION_SUFFIX = "_at_frac"
+"""Suffix of an alloy element's atomic-fraction feature ("Ni" → "Ni_at_frac")."""
 
 # Typical particle densities in kg/m³ (EN 206 / ACI 211.1 tables); users edit them per site.
 DEFAULT_DENSITY_KG_M3: dict[MaterialKind, float] = {

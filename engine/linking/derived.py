@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine.atomic_weights import ATOMIC_WEIGHTS as STANDARD_ATOMIC_WEIGHT
 from engine.materials import (
+    ATOMIC_FRACTION_SUFFIX,
     DEFAULT_DENSITY_KG_M3,
     SCM_KINDS,
     MaterialKind,
@@ -34,8 +35,6 @@ _SHARE_NAMES: dict[MaterialKind, str] = {
     MaterialKind.SCM: "other_scm_share",
 }
 _PASTE_KINDS = SCM_KINDS | {MaterialKind.CEMENT, MaterialKind.WATER, MaterialKind.ADMIXTURE}
-ATOMIC_FRACTION_SUFFIX = "_at_frac"
-"""Suffix of the atomic fraction features of alloys ("Ni" → "Ni_at_frac")."""
 
 
 @dataclass(frozen=True)

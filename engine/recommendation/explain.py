@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.display_units import DisplayUnits, clean_unit
-from engine.linking.derived import ATOMIC_FRACTION_SUFFIX
+from engine.materials import ATOMIC_FRACTION_SUFFIX
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
