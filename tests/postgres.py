@@ -36,6 +36,10 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@{self.host}:{self.port}/{database}"
 
+    def with_password(self, url: str, password: str | None = None) -> str:
+        """``url`` (from :meth:`url`) holding a password: the server's, or ``password``."""
+        return url.replace(f"{self.user}@", f"{self.user}:{password or self.password}@", 1)
+
     def fresh_database(self, database: str) -> str:
         """(Re)create an empty database; its URL (the password is not in it)."""
         with self.connect() as admin:

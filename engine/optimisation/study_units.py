@@ -390,8 +390,7 @@ def _limit_unit(constraint: OutputConstraint, currency: str) -> tuple[float, str
         example = "USD/yd³" if constraint.kind == "cost" else "lb CO₂e/yd³"
         raise UnitError(f"'{text}' names no basis: write e.g. '{example}'")
     if constraint.kind == "cost":
-        if _CURRENCY_SIGNS.get(numerator.strip(), numerator.strip()).upper() != \
-                _CURRENCY_SIGNS.get(currency.strip(), currency.strip()).upper():
+        if _currency_code(numerator) != _currency_code(currency):
             raise UnitError(f"'{text}' is in {numerator.strip() or 'no currency'} but the "
                             f"study's currency is {currency}: set currency = "
                             f"\"{numerator.strip()}\" or convert the limit")
@@ -400,6 +399,12 @@ def _limit_unit(constraint: OutputConstraint, currency: str) -> tuple[float, str
     if not mass:
         raise UnitError(f"'{text}' names no mass of CO₂e: write e.g. 'kg CO₂e/m³'")
     return conversion_factor(mass, "kg")[0], basis.strip()
+
+
+def _currency_code(text: str) -> str:
+    """"$" → "USD", "€" → "EUR", "usd" → "USD": currencies as compared."""
+    text = text.strip()
+    return _CURRENCY_SIGNS.get(text, text).upper()
 
 
 def _times(x: float, factor: float) -> float:

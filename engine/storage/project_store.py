@@ -126,24 +126,21 @@ class ProjectStore:
             if path.exists():
                 raise ProjectError(f"{path}: a file already exists there; choose another name")
             path.parent.mkdir(parents=True, exist_ok=True)
+        shown = shown_location(str(location))  # as messages name it: no password
         engine = _make_engine(url)
         try:
             with engine.begin() as connection:
                 if engine.dialect.name == "sqlite":
                     connection.exec_driver_sql("PRAGMA journal_mode=WAL")
                 else:  # a server database: only an empty one, never beside other tables
-                    _refuse_tables(connection, shown_location(str(location)))
+                    _refuse_tables(connection, shown)
                 command.upgrade(_migrations_config(connection), "head")
-        except OperationalError as error:
+        except Exception as error:
             engine.dispose()
             if path is not None:
                 remove_project_files(path)
-                raise
-            raise _unreachable(shown_location(str(location)), error) from error
-        except Exception:
-            engine.dispose()
-            if path is not None:
-                remove_project_files(path)
+            elif isinstance(error, OperationalError):
+                raise _unreachable(shown, error) from error
             raise
         return cls(engine, url)
 
@@ -163,13 +160,10 @@ class ProjectStore:
         try:
             with engine.connect() as connection:
                 current = MigrationContext.configure(connection).get_current_revision()
-        except OperationalError as error:
-            engine.dispose()
-            if path is not None:
-                raise ProjectError(f"{location}: not a Formix project ({error})") from error
-            raise _unreachable(location, error) from error
         except Exception as error:  # e.g. "file is not a database"
             engine.dispose()
+            if path is None and isinstance(error, OperationalError):
+                raise _unreachable(location, error) from error
             raise ProjectError(f"{location}: not a Formix project ({error})") from error
         scripts = _migration_scripts()
         head = scripts.get_current_head()

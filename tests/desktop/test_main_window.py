@@ -162,8 +162,7 @@ def test_a_project_on_a_database_server_opens_from_the_file_menu(
 
     url = postgres_server.fresh_database("formix_desktop")
     password = postgres_server.password
-    with_password = url.replace(f"{postgres_server.user}@",
-                                f"{postgres_server.user}:{password}@")
+    with_password = postgres_server.with_password(url)
     services.create_project(with_password)
     window = _window(qtbot, settings)
 

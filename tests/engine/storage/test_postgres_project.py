@@ -90,10 +90,10 @@ def test_a_rejected_import_leaves_the_server_project_untouched(server_project: s
 def test_server_errors_say_what_is_wrong_without_the_password(
         postgres_server: PostgresServer) -> None:
     empty = postgres_server.fresh_database("formix_empty")
-    with_password = empty.replace("formix@", f"formix:{postgres_server.password}@")
+    with_password = postgres_server.with_password(empty)
     with pytest.raises(ProjectError, match="not a Formix project") as not_a_project:
         services.project_summary(with_password)
-    wrong = empty.replace("formix@", "formix:wrong-secret@")
+    wrong = postgres_server.with_password(empty, "wrong-secret")
     with pytest.raises(ProjectError, match="cannot connect to the database") as refused:
         services.project_summary(wrong)
     assert "password authentication failed" in str(refused.value)
