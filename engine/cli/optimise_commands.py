@@ -10,6 +10,8 @@ display units). ``--explore`` proposes next experiments instead. Runs and
 recommendations are stored in the project; ``formix trials record`` links a recommendation
 to the batches that tried it, and ``formix trials list`` compares their lab results with the
 predictions.
+A study that reads no model output (a raw-meal blend on cost and CO₂ with modulus limits) runs
+without ``--project``.
 ``formix recommend --project P`` picks again from the latest stored run (or ``--run ID``);
 ``formix recommend DIR`` does so from a folder written by ``formix optimize --out DIR``.
 """
@@ -40,7 +42,8 @@ def register(subparsers: Any) -> None:
         help="optimise a study: Pareto set of recipes and a few explained recommendations",
         description="Run NSGA-II over a study file with the project's trained models. Every "
         "returned recipe satisfies every constraint of the study. Ctrl-C stops after the "
-        "current generation and keeps the best recipes so far.",
+        "current generation and keeps the best recipes so far. A study on cost and CO₂ only "
+        "needs no project.",
     )
     parser.add_argument("study", type=Path, nargs="?",
                         help="study file (TOML); left out: the demo's own study, or a draft "
@@ -99,17 +102,19 @@ def register(subparsers: Any) -> None:
 
 def _load_predictor(args: argparse.Namespace,
                     spec: StudySpec) -> tuple[PropertyPredictor, DeriveFn | None]:
-    """The hidden ``--fake-predictor`` stand-in (tests only); projects go through services."""
+    """The hidden ``--fake-predictor`` stand-in (tests only), or no models for a study that
+    uses none; projects go through services."""
     from engine.optimisation.analytic import analytic_setup
+    from engine.optimisation.predictor import NoModels
 
-    return analytic_setup(spec)
+    if args.fake_predictor:
+        return analytic_setup(spec)
+    return NoModels(), None
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.fake_predictor:
-        return _run_fake(args)
     if args.project is None:
-        raise FormixError("name the project whose trained models to use: --project P")
+        return _run_without_project(args)
     from engine import optimisation_services as services
     from engine.progress import CancelToken
 
@@ -143,15 +148,19 @@ def _run(args: argparse.Namespace) -> int:
     return 0 if len(result.pareto) else 1
 
 
-def _run_fake(args: argparse.Namespace) -> int:
+def _run_without_project(args: argparse.Namespace) -> int:
+    """A study that reads no model output (cost and CO₂ only), or the hidden fake models."""
     from engine.optimisation.decision import recommend
     from engine.optimisation.run import optimise
     from engine.optimisation.study import StudySpec
     from engine.progress import CancelToken
 
     if args.study is None:
-        raise FormixError("give a study file")
+        raise FormixError("give a study file, or the project to run: --project P")
     spec = StudySpec.from_toml(args.study)
+    if spec.uses_models and not args.fake_predictor:
+        raise FormixError("the study optimises or limits model outputs: name the project "
+                          "whose trained models to use: --project P")
     overrides = {key: getattr(args, key) for key in ("population", "generations")
                  if getattr(args, key) is not None}
     if overrides:
@@ -352,12 +361,12 @@ def _print_run(result: Any, out: Path | None) -> None:
 
 
 def _print(result: Any, recommendations: Any, out: Path | None) -> None:
-    print(result.message)
-    print(f"{result.n_evaluations} evaluations in {result.wall_s:.1f} s, hypervolume "
-          f"{result.hypervolume:.4f}, max constraint violation "
-          f"{result.max_constraint_violation:.1e}, seed {result.seed}")
+    from engine.optimisation.predictor import DOMAIN_LABELS
+
+    _print_run(result, None)
     for rec in recommendations:
-        print(f"\n#{rec.rank} ({rec.reason}; domain: {rec.domain_label})")
+        domain = f"; domain: {rec.domain_label}" if rec.domain_label in DOMAIN_LABELS else ""
+        print(f"\n#{rec.rank} ({rec.reason}{domain})")
         for name, value in rec.recipe.items():
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
             print(f"  {name:<28} {shown}")

@@ -144,9 +144,11 @@ class StudyEvaluator:
         frame = self.input_frame(middle[None, :], codes)
         missing = [name for name in self.predictor.input_names if name not in frame.columns]
         if missing:
+            hint = ("; the study reads no model output, so it needs no models: run it without "
+                    "a project (formix optimize STUDY.toml)") if not self.spec.uses_models else ""
             raise PredictorError(
                 f"the models need input(s) {', '.join(map(repr, missing))}, which are neither "
-                "study variables nor added by the derived-feature step"
+                f"study variables nor added by the derived-feature step{hint}"
             )
 
     # ------------------------------------------------------------------------------ evaluate

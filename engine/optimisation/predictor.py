@@ -98,6 +98,23 @@ class PropertyPredictor(Protocol):
     def predict(self, frame: pd.DataFrame) -> Predictions: ...
 
 
+class NoModels:
+    """The predictor of a study that uses no model output (e.g. a raw-meal blend on cost and
+    CO₂ with modulus limits): no inputs, no targets, and no data whose domain could be left
+    (every row scores 0 and is labelled ``"n/a"``)."""
+
+    input_names: Sequence[str] = ()
+    target_names: Sequence[str] = ()
+    coverage: float = 0.9
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        """Empty predictions for ``len(frame)`` rows."""
+        n_rows = len(frame)
+        return Predictions(mean={}, lower={}, upper={}, domain_score=np.zeros(n_rows),
+                           domain_label=np.full(n_rows, "n/a", dtype=object),
+                           coverage=self.coverage)
+
+
 def domain_labels(score: np.ndarray) -> np.ndarray:
     """``"inside"`` (score ≤ 1), ``"edge"`` (≤ 2) or ``"outside"`` for each score."""
     score = np.asarray(score, dtype=float)

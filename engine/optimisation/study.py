@@ -311,6 +311,12 @@ class StudySpec(_Model):
 
     # ----------------------------------------------------------------------------- checks
 
+    @property
+    def uses_models(self) -> bool:
+        """Whether an objective or constraint reads a model output (else cost/CO₂ only)."""
+        return any(item.kind in ("target", "uncertainty")
+                   for item in [*self.objectives, *self.constraints])
+
     def check(self) -> None:
         """Raise :class:`StudySpecError` if :meth:`issues` finds anything."""
         issues = self.issues()

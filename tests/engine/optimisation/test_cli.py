@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -56,8 +57,42 @@ def test_a_missing_project_or_no_project_is_a_clear_error(tmp_path: Path) -> Non
     with pytest.raises(FormixError, match="no such project file"):
         _run("optimize", str(example_path("concrete_study.toml")), "--project",
              str(tmp_path / "plant.formix"))
-    with pytest.raises(FormixError, match="--project"):
+    with pytest.raises(FormixError, match=r"model outputs.*--project"):
         _run("optimize", str(example_path("concrete_study.toml")))
+
+
+def _least_cost(spec: StudySpec) -> float:
+    """The exact minimum cost of the study's linear constraints (an LP, solved by HiGHS)."""
+    from scipy.optimize import linprog
+
+    names = [v.name for v in spec.variables]
+    price = np.array([spec.materials[n].price for n in names])
+    rows = []
+    for ratio in spec.ratio:
+        num = np.array([ratio.numerator.get(n, 0.0) for n in names])
+        den = np.array([ratio.denominator.get(n, 0.0) for n in names])
+        rows += [ratio.min * den - num, num - ratio.max * den]
+    (mixture,) = spec.mixture
+    solved = linprog(price, A_ub=rows, b_ub=np.zeros(len(rows)),
+                     A_eq=[[1.0] * len(names)], b_eq=[mixture.total],
+                     bounds=[(v.lower, v.upper) for v in spec.variables])
+    assert solved.success
+    return float(solved.fun)
+
+
+def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = _run("optimize", str(example_path("raw_meal_study.toml")), "--population", "40",
+                "--generations", "60", "--seed", "2", "--out", str(tmp_path))
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "cheapest" in printed and "domain" not in printed  # no models, no data domain
+    spec = StudySpec.from_toml(tmp_path / "study.toml")
+    pareto = pd.read_csv(tmp_path / "pareto.csv")
+    assert len(pareto) > 1 and independent_violations(spec, pareto) == []
+    least = _least_cost(spec)
+    assert least <= pareto["cost"].min() <= least * 1.001
+    assert pareto["co2"].max() > pareto["co2"].min()  # a trade-off, not one recipe
 
 
 def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,3 +113,13 @@ def test_recommend_again_from_a_saved_run(tmp_path: Path,
     assert again[0]["deltas_vs_baseline"] is not None
     with pytest.raises(FormixError, match="not a saved run"):
         _run("recommend", str(tmp_path / "missing"))
+
+
+def test_models_that_cannot_read_a_cost_only_study_point_to_running_it_without_them() -> None:
+    from engine.optimisation.analytic import ConcreteAnalyticPredictor
+    from engine.optimisation.predictor import PredictorError
+    from engine.optimisation.run import optimise
+
+    spec = StudySpec.from_toml(example_path("raw_meal_study.toml"))
+    with pytest.raises(PredictorError, match=r"need input.*without a project"):
+        optimise(spec, ConcreteAnalyticPredictor(), seed=0)
