@@ -109,6 +109,9 @@ def _load_predictor(args: argparse.Namespace,
 
     if args.fake_predictor:
         return analytic_setup(spec)
+    if spec.uses_models:
+        raise FormixError("the study optimises or limits model outputs: name the project "
+                          "whose trained models to use: --project P")
     return NoModels(), None
 
 
@@ -158,9 +161,6 @@ def _run_without_project(args: argparse.Namespace) -> int:
     if args.study is None:
         raise FormixError("give a study file, or the project to run: --project P")
     spec = StudySpec.from_toml(args.study)
-    if spec.uses_models and not args.fake_predictor:
-        raise FormixError("the study optimises or limits model outputs: name the project "
-                          "whose trained models to use: --project P")
     overrides = {key: getattr(args, key) for key in ("population", "generations")
                  if getattr(args, key) is not None}
     if overrides:
