@@ -70,6 +70,9 @@ def _variable_columns() -> list[Column]:
                tooltip="e.g. kg CO₂e/kg. Grey italics: from the project's materials "
                        "catalogue; a value typed here is used by this study only"),
         Column("unit", "Unit"),
+        Column("resolution", "Resolution", "number",
+               tooltip="Amounts closer than this are the same recipe to the plant (e.g. the "
+                       "scale's 1 kg); results keep one of them. Empty: 1/1000 of the range"),
         Column("value", "Fixed value", "value", tooltip="For type 'fixed' (e.g. test age 28)"),
         Column("choices", "Choices", "names", tooltip="For type 'categorical', comma-separated"),
         Column("material", "Material", "bool",

@@ -91,8 +91,8 @@ def _variable(path: str, who: str, variable: Variable, issues: Issues) -> None:
     unexpected = {
         "continuous": ("choices", "value"),
         "integer": ("choices", "value"),
-        "categorical": ("lower", "upper", "value"),
-        "fixed": ("lower", "upper", "choices"),
+        "categorical": ("lower", "upper", "value", "resolution"),
+        "fixed": ("lower", "upper", "choices", "resolution"),
     }[kind]
     for key in unexpected:
         if getattr(variable, key) is not None:
@@ -111,6 +111,10 @@ def _variable(path: str, who: str, variable: Variable, issues: Issues) -> None:
             elif kind == "integer" and math.ceil(variable.lower) > math.floor(variable.upper):
                 issues.append((f"{path}.upper", f"{who}: no whole number between lower and "
                                "upper"))
+        resolution = variable.resolution
+        if resolution is not None and not (math.isfinite(resolution) and resolution > 0):
+            issues.append((f"{path}.resolution", f"{who}: must be a positive amount "
+                           f"(got {resolution:g})"))
     elif kind == "categorical":
         choices = variable.choices or []
         if not choices:

@@ -23,6 +23,9 @@ import numpy as np
 from engine.optimisation._spec_checks import bounds_of
 from engine.optimisation.study import StudySpec, StudySpecError
 
+DEFAULT_RESOLUTION = 1e-3
+"""A variable's default resolution as a share of its range (0.44 kg/m³ of cement in 100–540)."""
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -45,6 +48,8 @@ class DesignSpace:
         numeric_names: the full numeric vector Z (continuous, integer, numeric fixed, balances).
         lower, upper: bounds of Z (fixed: the value twice; integers: whole numbers).
         scale: per Z column, the range used to make projections fair across units.
+        resolution: per Z column, the amount below which two recipes are the same to the plant
+            (the variable's ``resolution``, else :data:`DEFAULT_RESOLUTION` of ``scale``).
         is_integer, is_fixed: masks over Z.
         balances: computed columns of Z.
         categorical_names, categorical_choices: categoricals and their choices (code = index).
@@ -61,6 +66,7 @@ class DesignSpace:
     lower: np.ndarray
     upper: np.ndarray
     scale: np.ndarray
+    resolution: np.ndarray
     is_integer: np.ndarray
     is_fixed: np.ndarray
     balances: tuple[Balance, ...]
@@ -95,6 +101,8 @@ class DesignSpace:
         is_integer = np.array([v.type == "integer" for v in numeric], dtype=bool)
         span = upper - lower
         scale = np.where(span > 0, span, np.maximum(np.abs(lower), 1.0))
+        resolution = np.array([v.resolution or 0.0 for v in numeric], dtype=float)
+        resolution = np.where(resolution > 0, resolution, DEFAULT_RESOLUTION * scale)
 
         balances = []
         for mixture in spec.mixture:
@@ -135,6 +143,7 @@ class DesignSpace:
             lower=lower,
             upper=upper,
             scale=scale,
+            resolution=resolution,
             is_integer=is_integer,
             is_fixed=is_fixed,
             balances=tuple(balances),

@@ -30,7 +30,7 @@ from engine.optimisation.evaluation import Evaluation, StudyEvaluator
 from engine.optimisation.materials import MaterialTable
 from engine.optimisation.predictor import DeriveFn, PropertyPredictor
 from engine.optimisation.repair import RecipeRepairer
-from engine.optimisation.result import OptimisationResult, normalised_hypervolume
+from engine.optimisation.result import OptimisationResult, normalised_hypervolume, unit_scaled
 from engine.optimisation.study import StudySpec, StudySpecError
 from engine.progress import CancelToken, ProgressCallback
 
@@ -150,10 +150,11 @@ def optimise(
     # population, whose least infeasible member explains why.
     found = callback.archive.X if len(callback.archive) else algorithm.pop.get("X")
     final = evaluator.evaluate(coordinates.to_decisions(found), count=False)
-    keep = pareto_rows(final)
+    keep = pareto_rows(final, space)
     front = _subset(final, keep)
-    pareto = result_frame(evaluator, front)
-    baseline, baseline_feasible = _baseline(spec, space, evaluator)
+    ratios = new_ratio_columns(evaluator, front)
+    pareto = result_frame(evaluator, front, ratios)
+    baseline, baseline_feasible = _baseline(spec, space, evaluator, ratios)
     F = front.F
     ideal = F.min(axis=0) if len(F) else np.zeros(F.shape[1])
     nadir = F.max(axis=0) if len(F) else np.ones(F.shape[1])
@@ -335,8 +336,14 @@ def _csv_records(spec: StudySpec, name: str) -> list[Mapping[str, object]]:
     ]
 
 
-def pareto_rows(evaluation: Evaluation) -> np.ndarray:
-    """Indices of feasible, non-dominated, distinct rows, sorted by the first objective."""
+def pareto_rows(evaluation: Evaluation, space: DesignSpace) -> np.ndarray:
+    """Indices of feasible, non-dominated rows, no two of them closer than the variables'
+    resolution in every amount (with the same routes), sorted by the first objective.
+
+    Recipes that close are one recipe to the plant. The front's best recipe in each objective
+    is kept first, then the most balanced (least sum of range-scaled objectives) go before the
+    others.
+    """
     from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 
     feasible = np.flatnonzero(evaluation.feasible)
@@ -344,8 +351,20 @@ def pareto_rows(evaluation: Evaluation) -> np.ndarray:
         return feasible
     F = evaluation.F[feasible]
     front = feasible[NonDominatedSorting().do(F, only_non_dominated_front=True)]
-    _, first = np.unique(evaluation.X[front], axis=0, return_index=True)
-    front = front[np.sort(first)]
+    priority = unit_scaled(evaluation.F[front]).sum(axis=1)
+    priority[np.argmin(evaluation.F[front], axis=0)] = -1.0
+    front = front[np.argsort(priority, kind="stable")]
+    # in steps of the resolution; route codes are whole numbers, so another route is ≥ 1 away
+    steps = np.column_stack([evaluation.Z[front] / space.resolution, evaluation.codes[front]])
+    kept = np.empty_like(steps)
+    n_kept = 0
+    chosen = []
+    for i, point in enumerate(steps):
+        if not np.all(np.abs(kept[:n_kept] - point) < 1.0, axis=1).any():
+            kept[n_kept] = point
+            n_kept += 1
+            chosen.append(i)
+    front = front[chosen]
     return front[np.argsort(evaluation.F[front, 0], kind="stable")]
 
 
@@ -378,11 +397,15 @@ def _subset(evaluation: Evaluation, rows: np.ndarray) -> Evaluation:
     )
 
 
-def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation) -> pd.DataFrame:
-    """Recipes + derived inputs + objectives + predictions + domain + cost/CO₂ + violation."""
+def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation,
+                 ratios: Sequence[str] = ()) -> pd.DataFrame:
+    """Recipes + derived inputs + the ``ratios`` named (see :func:`new_ratio_columns`) +
+    objectives + predictions + domain + cost/CO₂ + violation."""
     import pandas as pd
 
     columns: dict[str, object] = {name: evaluation.frame[name] for name in evaluation.frame}
+    values = ratio_values(evaluator.spec, evaluator.space, evaluation.Z)
+    columns.update({label: values[label] for label in ratios})
     p = evaluation.predictions
     extra: dict[str, object] = {}
     for target in p.mean:
@@ -403,13 +426,52 @@ def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation) -> pd.DataFr
     return pd.DataFrame(columns)
 
 
-def _baseline(spec: StudySpec, space: DesignSpace,
-              evaluator: StudyEvaluator) -> tuple[pd.DataFrame | None, bool | None]:
+def ratio_values(spec: StudySpec, space: DesignSpace, Z: np.ndarray) -> dict[str, np.ndarray]:
+    """Each ``[[ratio]]`` of the study per recipe (LSF, w/c …), by its name, or
+    ``numerator/denominator`` when it has none; NaN where the denominator is 0."""
+    out = {}
+    for ratio in spec.ratio:
+        numerator, denominator = (
+            sum(weight * Z[:, space.index(name)] for name, weight in weights.items())
+            for weights in (ratio.numerator, ratio.denominator))
+        label = ratio.name or f"{_sum_text(ratio.numerator)}/{_sum_text(ratio.denominator)}"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[label] = np.where(denominator != 0, numerator / denominator, np.nan)
+    return out
+
+
+def _sum_text(weights: Mapping[str, float]) -> str:
+    terms = [name if weight == 1.0 else f"{weight:g} {name}" for name, weight in weights.items()]
+    return terms[0] if len(terms) == 1 else "(" + " + ".join(terms) + ")"
+
+
+def new_ratio_columns(evaluator: StudyEvaluator, front: Evaluation) -> tuple[str, ...]:
+    """The study's ratios that the recipe columns do not already show on ``front`` (a
+    model's own w/b is not repeated as the study's "water/binder")."""
+    frame = front.frame
+    return tuple(
+        label for label, values in ratio_values(evaluator.spec, evaluator.space, front.Z).items()
+        if len(frame) and label not in frame
+        and not any(_same_values(frame[name], values) for name in frame))
+
+
+def _same_values(column: pd.Series, values: np.ndarray) -> bool:
+    """Whether a numeric result column already shows ``values`` (a model's own w/b)."""
+    import pandas as pd
+
+    if not pd.api.types.is_numeric_dtype(column):
+        return False
+    return bool(np.allclose(column.to_numpy(dtype=float), values, rtol=1e-9, atol=0.0,
+                            equal_nan=True))
+
+
+def _baseline(spec: StudySpec, space: DesignSpace, evaluator: StudyEvaluator,
+              ratios: Sequence[str]) -> tuple[pd.DataFrame | None, bool | None]:
     if spec.baseline is None:
         return None, None
     Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
     evaluation = evaluator.evaluate_full(Z, codes)
-    return result_frame(evaluator, evaluation), bool(evaluation.feasible[0])
+    return result_frame(evaluator, evaluation, ratios), bool(evaluation.feasible[0])
 
 
 def _message(evaluator: StudyEvaluator, final: Evaluation, n_front: int,

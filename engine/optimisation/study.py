@@ -89,6 +89,9 @@ class Variable(_Model):
     unit: str = ""
     material: bool = False
     description: str = ""
+    resolution: float | None = None
+    """Amounts closer than this are the same recipe to the plant (e.g. the scale's 1 kg); the
+    results keep one recipe per cell of this size. Default: 1/1000 of the bounds' range."""
 
 
 def _weights(value: Any) -> Any:

@@ -59,6 +59,10 @@ class _Map:
     def value(self, x: float) -> float:
         return _round(self.scale * x + self.offset)
 
+    def difference(self, x: float) -> float:
+        """A difference of two values (a step, a resolution): scaled, not offset."""
+        return _round(abs(self.scale) * x)
+
 
 _SAME = _Map(1.0, 0.0, "")
 
@@ -151,6 +155,8 @@ def _variable_maps(out: StudySpec, units: Mapping[str, str], assumed: Mapping[st
             value = getattr(variable, key)
             if _is_number(value):
                 setattr(variable, key, found.value(float(value)))
+        if variable.resolution is not None:
+            variable.resolution = found.difference(variable.resolution)
         variable.unit = found.unit
     return maps
 

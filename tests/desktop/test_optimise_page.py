@@ -24,7 +24,7 @@ STUDY = {
     "currency": "EUR",
     "variables": [
         {"name": "cement", "type": "continuous", "lower": 200.0, "upper": 450.0,
-         "unit": "kg/m³", "material": True},
+         "unit": "kg/m³", "resolution": 1.0, "material": True},
         {"name": "water", "type": "continuous", "lower": 140.0, "upper": 200.0,
          "unit": "kg/m³", "material": True, "description": "tap water"},
         {"name": "test_age_days", "type": "fixed", "value": 28.0, "unit": "d"},

@@ -93,6 +93,11 @@ def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
     least = _least_cost(spec)
     assert least <= pareto["cost"].min() <= least * 1.001
     assert pareto["co2"].max() > pareto["co2"].min()  # a trade-off, not one recipe
+    for ratio in spec.ratio:  # each modulus is a column, within its limits
+        value = sum(w * pareto[n] for n, w in ratio.numerator.items()) / \
+            sum(w * pareto[n] for n, w in ratio.denominator.items())
+        assert np.allclose(pareto[ratio.name], value, rtol=1e-9, atol=0)
+        assert value.between(ratio.min * (1 - 1e-9), ratio.max * (1 + 1e-9)).all()
 
 
 def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:

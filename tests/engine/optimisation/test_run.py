@@ -77,6 +77,42 @@ def test_result_frame_has_the_documented_columns() -> None:
     assert {"n_evaluations", "wall_s", "hypervolume", "max_constraint_violation"} <= set(summary)
 
 
+def test_each_ratio_of_the_study_is_shown_once() -> None:
+    spec = _spec()
+    pareto = _concrete(spec).pareto
+    numeric = pareto.select_dtypes("number")
+    for ratio in spec.ratio:
+        value = sum(w * pareto[n] for n, w in ratio.numerator.items()) / \
+            sum(w * pareto[n] for n, w in ratio.denominator.items())
+        showing = [c for c in numeric if np.allclose(numeric[c], value, rtol=1e-9, atol=0)]
+        assert len(showing) == 1, (ratio.name, showing)  # its own column, or the model's w/b
+    assert "water/binder" not in pareto and "water_binder_ratio" in pareto
+
+
+def test_no_two_returned_recipes_are_the_same_at_the_variables_resolution() -> None:
+    fine_spec = _spec()
+    data = fine_spec.model_dump()
+    for variable in data["variables"]:
+        if variable["type"] == "continuous":
+            variable["resolution"] = (variable["upper"] - variable["lower"]) / 25
+    coarse_spec = StudySpec.from_dict(data, source=example_path("concrete_study.toml"))
+    fine, coarse = _concrete(fine_spec), _concrete(coarse_spec)  # one seed: the same search
+    assert 0 < len(coarse.pareto) < len(fine.pareto)
+    numeric = [v["name"] for v in data["variables"] if v["type"] != "categorical"]
+    step = np.array([v.get("resolution") or 1.0 for v in data["variables"]
+                     if v["type"] != "categorical"])
+    amounts = coarse.pareto[numeric].to_numpy(float) / step
+    routes = coarse.pareto["curing"].to_numpy()
+    for i in range(len(amounts)):
+        same_route = routes[i + 1:] == routes[i]
+        close = np.all(np.abs(amounts[i + 1:] - amounts[i]) < 1.0, axis=1)
+        assert not np.any(same_route & close), i
+    signs = fine.signs
+    assert np.array_equal((coarse.objective_matrix() * signs).min(axis=0),
+                          (fine.objective_matrix() * signs).min(axis=0))  # the extremes stay
+    assert independent_violations(coarse_spec, coarse.pareto) == []
+
+
 def test_same_seed_same_front_and_other_seed_other_front() -> None:
     a, b = _concrete(seed=11), _concrete(seed=11)
     pd.testing.assert_frame_equal(a.pareto, b.pareto)

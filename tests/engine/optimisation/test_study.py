@@ -94,6 +94,20 @@ def test_semantic_errors_name_their_paths() -> None:
         assert expected in paths, (expected, paths)
 
 
+def test_a_resolution_must_be_a_positive_amount_of_a_numeric_variable() -> None:
+    data = _concrete()
+    kinds = {v["name"]: i for i, v in enumerate(data["variables"])}
+    data["variables"][0]["resolution"] = 0.0
+    data["variables"][kinds["curing"]]["resolution"] = 1.0
+    issues = dict(_issues(data))
+    assert "positive" in issues["variables[0].resolution"]
+    assert "not used by type = 'categorical'" in issues[f"variables[{kinds['curing']}].resolution"]
+    data = _concrete()
+    data["variables"][0]["resolution"] = 1.0
+    written = tomllib.loads(StudySpec.from_dict(data).to_toml())
+    assert StudySpec.from_dict(written).variables[0].resolution == 1.0
+
+
 def test_unreachable_mixture_total_is_reported() -> None:
     data = _concrete()
     data["mixture"][0]["air"] = 0.5  # the components cannot fill only half a m³ within bounds

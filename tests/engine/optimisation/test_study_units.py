@@ -167,6 +167,15 @@ def test_an_interval_width_scales_without_the_offset() -> None:
     assert converted.constraints[0].unit == "°C"
 
 
+def test_a_resolution_converts_as_a_step_not_as_a_value() -> None:
+    data = _concrete(us=True)
+    data["variables"][0]["resolution"] = 2.0  # cement, lb/yd³
+    data["variables"][5]["resolution"] = 0.9  # curing temperature, °F
+    converted = study_in_units(StudySpec.from_dict(data), STORED)
+    assert converted.variables[0].resolution == pytest.approx(2.0 / PCY, rel=1e-9)
+    assert converted.variables[5].resolution == pytest.approx(0.5, rel=1e-9)  # not (0.9−32)·5/9
+
+
 # ------------------------------------------------------------- same recipes, same answer
 
 EXTRA_US = {
