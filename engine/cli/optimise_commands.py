@@ -157,6 +157,8 @@ def _run_without_project(args: argparse.Namespace) -> int:
     from engine.optimisation.run import optimise
     from engine.optimisation.study import StudySpec
     from engine.progress import CancelToken
+    from engine.recommendation.explain import explain_recommendations
+    from engine.recommendation.report import export_recommendations
 
     if args.study is None:
         raise FormixError("give a study file, or the project to run: --project P")
@@ -170,16 +172,24 @@ def _run_without_project(args: argparse.Namespace) -> int:
     with _CancelOnInterrupt(cancel):
         result = optimise(spec, predictor, derive=derive, progress=TerminalProgress(),
                           cancel=cancel, seed=args.seed)
-    recommendations = recommend(result, args.recommendations)
+    recommendations = explain_recommendations(result, spec,
+                                              recommend(result, args.recommendations))
     summary = result.summary()
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(spec, result)
     if args.out is not None:
         _write(args.out, spec, result, summary)
+        figures = {**summary, "description": spec.description}
+        for suffix in (".csv", ".html"):
+            export_recommendations(recommendations, args.out / f"recommendations{suffix}",
+                                   title=spec.name, run=figures)
     if args.json:
         emit_json(summary)
     else:
-        _print(result, recommendations, args.out)
+        _print_run(result, args.out)
+        for rec in recommendations:
+            print()
+            print(rec.text())
     return 0 if len(result.pareto) else 1
 
 

@@ -22,7 +22,7 @@ from engine.materials import ATOMIC_FRACTION_SUFFIX
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
-from engine.optimisation.predictor import EDGE_MAX, INSIDE_MAX
+from engine.optimisation.predictor import DOMAIN_LABELS, EDGE_MAX, INSIDE_MAX
 from engine.optimisation.study import StudySpec, objective_label
 
 if TYPE_CHECKING:
@@ -205,7 +205,8 @@ in_display_units`. ``objectives`` stay as optimised (stored units) in either.
 
     def text(self) -> str:
         """A readable multi-line explanation."""
-        lines = [self.title + f" — domain: {self.domain_label}"]
+        domain = f" — domain: {self.domain_label}" if self.domain_label in DOMAIN_LABELS else ""
+        lines = [self.title + domain]
         for change in self.changes:
             delta = change.delta
             shown = _fmt(change.value)

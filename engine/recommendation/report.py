@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import FormixError
+from engine.optimisation.predictor import DOMAIN_LABELS
 from engine.recommendation.explain import ExplainedRecommendation
 from engine.recommendation.report_html import html_report
 
@@ -75,8 +76,9 @@ def recommendations_frame(recommendations: Sequence[ExplainedRecommendation]) ->
                         (("mean", p.mean), ("lower", p.lower), ("upper", p.upper))})
             if p.baseline_mean is not None:
                 row[_with_unit(f"{p.target}_mean_delta", p.unit)] = p.mean - p.baseline_mean
-        row.update({"domain": rec.domain_label, "domain_score": rec.domain_score,
-                    _with_unit("cost", rec.cost_unit): rec.cost,
+        if rec.domain_label in DOMAIN_LABELS:  # none for a study that uses no model
+            row.update({"domain": rec.domain_label, "domain_score": rec.domain_score})
+        row.update({_with_unit("cost", rec.cost_unit): rec.cost,
                     _with_unit("cost_delta", rec.cost_unit): rec.cost_delta,
                     _with_unit("co2", rec.co2_unit): rec.co2,
                     _with_unit("co2_delta", rec.co2_unit): rec.co2_delta,

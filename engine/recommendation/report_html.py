@@ -140,6 +140,13 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
 def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
     coverage = _coverage(recs)
     per = f" per {basis}" if basis else ""
+    cost_and_co2 = (
+        f"<b>Cost and CO₂</b>{per} are computed from the materials' prices and CO₂ factors "
+        "(cradle to gate), not predicted. <b>Change</b> is against the current recipe: "
+        "<span class=\"good\">green</span> is better, <span class=\"bad\">red</span> worse.")
+    if not _predicted(recs):  # a study on cost, CO₂ and limits only (a raw meal)
+        return ("<div class=\"howto\"><b>How to read this report</b><ul>"
+                f"<li>{cost_and_co2}</li></ul></div>")
     items = [
         f"<b>Predicted</b> values come from the models trained on the plant's own data. The "
         f"<b>{coverage:.0%} interval</b> is the range in which about {coverage * 10:.3g} batches "
@@ -148,9 +155,7 @@ def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
         "those the model learned from; <span class=\"badge edge\">edge of the data</span> check "
         "with a trial first; <span class=\"badge outside\">outside the data</span> the "
         "prediction is a guess.",
-        f"<b>Cost and CO₂</b>{per} are computed from the materials' prices and CO₂ factors "
-        "(cradle to gate), not predicted. <b>Change</b> is against the current recipe: "
-        "<span class=\"good\">green</span> is better, <span class=\"bad\">red</span> worse.",
+        cost_and_co2,
         "Make a recommended recipe as a <b>trial batch</b> before production, and record the "
         "batch against the recommendation id in Formix (Trials) to compare prediction and "
         "lab result.",
@@ -170,7 +175,9 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
         head.append(f"<th>cost{_unit_suffix(first.cost_unit)}</th>")
     if has_co2:
         head.append(f"<th>CO₂{_unit_suffix(first.co2_unit)}</th>")
-    head.append("<th class=\"text\">domain</th>")
+    predicted = _predicted(recs)
+    if predicted:
+        head.append("<th class=\"text\">domain</th>")
     rows = []
     if first.baseline_name is not None:
         cells = ["<td class=\"name\">Current recipe</td>",
@@ -184,7 +191,8 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
         if has_co2:
             cells.append(f"<td class=\"num\">{_e(_fmt_opt(_before(first.co2, first.co2_delta)))}"
                          "</td>")
-        cells.append("<td class=\"text\"></td>")
+        if predicted:
+            cells.append("<td class=\"text\"></td>")
         rows.append(f"<tr class=\"current\">{''.join(cells)}</tr>")
     for rec in recs:
         cells = [f"<td class=\"name\"><b>{_label(rec)} {rec.rank}</b></td>",
@@ -198,19 +206,21 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
                 change = _change(delta, senses.get(key, "minimize"))
                 cells.append(f"<td class=\"num\">{_e(_fmt_opt(value))}"
                              f"{f' ({change})' if change else ''}</td>")
-        cells.append(f"<td class=\"text\">{_badge(rec.domain_label)}</td>")
+        if predicted:
+            cells.append(f"<td class=\"text\">{_badge(rec.domain_label)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    coverage = _coverage(recs)
+    properties = f"Predicted value ({_coverage(recs):.0%} interval) of each property; c" \
+        if predicted else "C"
     return ("<h2>Summary</h2>"
-            f"<p class=\"note\">Predicted value ({coverage:.0%} interval) of each property; cost "
-            "and CO₂ with their change against the current recipe. Details of each recipe "
-            "follow below.</p>"
+            f"<p class=\"note\">{properties}ost and CO₂ with their change against the current "
+            "recipe. Details of each recipe follow below.</p>"
             f"<div class=\"scroll\"><table><tr>{''.join(head)}</tr>{''.join(rows)}</table></div>")
 
 
 def _card(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
     out = [f"<section class=\"card\"><h2>{_label(rec)} {rec.rank}: "
-           f"{_e(_reasons(rec, senses))} {_badge(rec.domain_label)}</h2>"]
+           f"{_e(_reasons(rec, senses))} {_badge(rec.domain_label) if _predicted([rec]) else ''}"
+           "</h2>"]
     if rec.id is not None:
         out.append(f"<p class=\"ident\">Recommendation id {rec.id}: quote it when you record a "
                    f"trial batch (Trials page, or formix trials record --recommendation "
@@ -268,10 +278,18 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str]) ->
             f"<td>{_change(delta, senses.get(key, 'minimize'))}</td>"
             f"<td class=\"text note\">{source}</td><td class=\"text\">{_e(unit)}</td>"
             "</tr>")
-    return ("<h3>Predicted properties, cost and CO₂</h3><div class=\"scroll\"><table><tr>"
+    heading = "Predicted properties, cost and CO₂" if rec.properties else "Cost and CO₂"
+    interval = f"{coverage:.0%} interval" if rec.properties else ""
+    return (f"<h3>{heading}</h3><div class=\"scroll\"><table><tr>"
             "<th></th><th>current recipe</th><th>this recipe</th><th>change</th>"
-            f"<th>{coverage:.0%} interval</th><th class=\"text\">unit</th></tr>{''.join(rows)}"
+            f"<th>{interval}</th><th class=\"text\">unit</th></tr>{''.join(rows)}"
             "</table></div>")
+
+
+def _predicted(recs: Sequence[ExplainedRecommendation]) -> bool:
+    """Whether the recipes come with model predictions (a raw meal on cost, CO₂ and modulus
+    limits has none, and no data domain)."""
+    return any(rec.properties for rec in recs)
 
 
 def _recipe_table(rec: ExplainedRecommendation) -> str:

@@ -87,6 +87,10 @@ def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
     assert code == 0
     printed = capsys.readouterr().out
     assert "cheapest" in printed and "domain" not in printed  # no models, no data domain
+    assert "vs baseline" in printed  # compared with the current blend
+    report = (tmp_path / "recommendations.html").read_text(encoding="utf-8")
+    assert "current blend" in report and "Predicted" not in report and "domain" not in report
+    assert "domain" not in pd.read_csv(tmp_path / "recommendations.csv").columns
     spec = StudySpec.from_toml(tmp_path / "study.toml")
     pareto = pd.read_csv(tmp_path / "pareto.csv")
     assert len(pareto) > 1 and independent_violations(spec, pareto) == []
