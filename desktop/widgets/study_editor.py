@@ -51,7 +51,7 @@ DOMAIN_MODES: tuple[tuple[str, str], ...] = (
 VARIABLE_TYPES = ("continuous", "integer", "categorical", "fixed")
 OBJECTIVE_KINDS = ("target", "cost", "co2", "uncertainty")
 STATISTICS = ("mean", "lower", "upper")
-_BASELINE, _PRICE, _CO2 = "baseline_value", "price", "co2"
+_BASELINE, _PRICE, _CO2, _CONTENT = "baseline_value", "price", "co2", "content"
 _MISSING_BACKGROUND = QColor(214, 69, 69, 70)  # readable on light and dark palettes
 
 
@@ -77,6 +77,10 @@ def _variable_columns() -> list[Column]:
         Column("choices", "Choices", "names", tooltip="For type 'categorical', comma-separated"),
         Column("material", "Material", "bool",
                tooltip="Counts in cost and CO₂ (price and CO₂ per unit)"),
+        Column(_CONTENT, "Contains", "weights",
+               tooltip="What a unit of the material contains, e.g. its XRF analysis in wt %: "
+                       "CaO=52, SiO2=4. Ratios and limits may then name CaO like a variable "
+                       "(every material must give it, 0 if none)"),
         Column("description", "Note"),
     ]
 
@@ -290,6 +294,8 @@ class StudyEditor(QWidget):
                 record[_PRICE] = factors["price"]
             if factors.get("co2") is not None:
                 record[_CO2] = factors["co2"]
+            if factors.get(_CONTENT):
+                record[_CONTENT] = factors[_CONTENT]
             variables.append(record)
         self.variables.set_records(variables)
         self._show_material_factors()
@@ -462,14 +468,15 @@ class StudyEditor(QWidget):
             name = record.get("name")
             value = record.pop(_BASELINE, None)
             price, co2 = record.pop(_PRICE, None), record.pop(_CO2, None)
+            content = record.pop(_CONTENT, None)
             if name and value is not None:
                 baseline_values[str(name)] = value
-            if name and (price is not None or co2 is not None):
+            if name and (price is not None or co2 is not None or content):
                 old = dict((self._study.get("materials") or {}).get(name, {}))
-                old.pop("price", None)
-                old.pop("co2", None)
-                materials[str(name)] = {**old, **({"price": price} if price is not None else {}),
-                                        **({"co2": co2} if co2 is not None else {})}
+                for key in (_PRICE, _CO2, _CONTENT):
+                    old.pop(key, None)
+                given = {_PRICE: price, _CO2: co2, _CONTENT: content or None}
+                materials[str(name)] = {**old, **{k: v for k, v in given.items() if v is not None}}
             plain_variables.append(record)
         study["variables"] = plain_variables
         if baseline_values:

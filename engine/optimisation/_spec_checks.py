@@ -30,9 +30,9 @@ def study_issues(spec: StudySpec) -> Issues:
     by_name = _variables(spec, issues)
     balances = _mixtures(spec, by_name, issues)
     for i, linear in enumerate(spec.linear):
-        _linear(f"linear[{i}]", linear, by_name, issues)
+        _linear(f"linear[{i}]", linear, spec, by_name, issues)
     for i, ratio in enumerate(spec.ratio):
-        _ratio(f"ratio[{i}]", ratio, by_name, issues)
+        _ratio(f"ratio[{i}]", ratio, spec, by_name, issues)
     for i, count in enumerate(spec.count):
         _count(f"count[{i}]", count, by_name, balances, issues)
     if not spec.objectives:
@@ -58,6 +58,12 @@ def study_issues(spec: StudySpec) -> Issues:
             value = getattr(factors, key)
             if value is not None and not math.isfinite(value):
                 issues.append((f"{path}.{key}", "must be a finite number"))
+        for content, value in factors.content.items():
+            if not math.isfinite(value):
+                issues.append((f"{path}.content.{content}", "must be a finite number"))
+            if content in by_name:
+                issues.append((f"{path}.content.{content}", f"{content!r} is also a variable: "
+                               "name the content differently"))
     return issues
 
 
@@ -171,7 +177,7 @@ def _mixtures(spec: StudySpec, by_name: dict[str, Variable], issues: Issues) -> 
             balances.add(mixture.balance)
     for linear in spec.linear:
         if linear.equal is not None:
-            in_equalities.update(linear.coefficients)
+            in_equalities.update(spec.variable_weights(linear.coefficients))
     for i, mixture in enumerate(spec.mixture):
         if mixture.balance and in_equalities[mixture.balance] > 1:
             issues.append((f"mixture[{i}].balance", f"{mixture.balance!r} takes part in another "
@@ -269,12 +275,31 @@ def _range(weights: dict[str, float], by_name: dict[str, Variable]) -> tuple[flo
     return low, high
 
 
-def _linear(path: str, linear: Linear, by_name: dict[str, Variable], issues: Issues) -> None:
+def _weight_ref(path: str, name: str, spec: StudySpec, by_name: dict[str, Variable],
+                issues: Issues) -> bool:
+    """A ratio side or linear sum names a numeric variable, or a content every material
+    declares."""
+    if name in by_name:
+        return _numeric_ref(path, name, by_name, issues)
+    if name not in spec.content_names:
+        issues.append((path, f"{name!r} is not a study variable or a material content"))
+        return False
+    declared = {material: factors.content for material, factors in spec.materials.items()}
+    lacking = [v.name for v in spec.variables
+               if v.material and name not in declared.get(v.name, {})]
+    for material in lacking:
+        issues.append((f"materials.{material}.content", f"{material!r} does not say how much "
+                       f"{name!r} it contains ({path} uses it): give it, 0 if none"))
+    return not lacking
+
+
+def _linear(path: str, linear: Linear, spec: StudySpec, by_name: dict[str, Variable],
+            issues: Issues) -> None:
     if not linear.coefficients:
         issues.append((f"{path}.coefficients", "at least one coefficient is needed"))
     ok = True
     for name, coefficient in linear.coefficients.items():
-        ok = _numeric_ref(f"{path}.coefficients.{name}", name, by_name, issues) and ok
+        ok = _weight_ref(f"{path}.coefficients.{name}", name, spec, by_name, issues) and ok
         if not math.isfinite(coefficient):
             issues.append((f"{path}.coefficients.{name}", "must be finite"))
             ok = False
@@ -290,8 +315,9 @@ def _linear(path: str, linear: Linear, by_name: dict[str, Variable], issues: Iss
             ok = False
     if linear.min is not None and linear.max is not None and linear.min > linear.max:
         issues.append((f"{path}.max", f"max ({linear.max:g}) is below min ({linear.min:g})"))
-    if ok and all(_usable(by_name[n]) for n in linear.coefficients):
-        low, high = _range(linear.coefficients, by_name)
+    weights = spec.variable_weights(linear.coefficients) if ok else {}
+    if ok and all(_usable(by_name[n]) for n in weights):
+        low, high = _range(weights, by_name)
         need_low = linear.equal if linear.equal is not None else linear.min
         need_high = linear.equal if linear.equal is not None else linear.max
         if need_high is not None and low > need_high + 1e-12 * max(1.0, abs(need_high)):
@@ -302,15 +328,21 @@ def _linear(path: str, linear: Linear, by_name: dict[str, Variable], issues: Iss
                            f"value {high:.6g} < {need_low:.6g})"))
 
 
-def _ratio(path: str, ratio: Ratio, by_name: dict[str, Variable], issues: Issues) -> None:
+def _ratio(path: str, ratio: Ratio, spec: StudySpec, by_name: dict[str, Variable],
+           issues: Issues) -> None:
     for key in ("numerator", "denominator"):
         weights = getattr(ratio, key)
         if not weights:
             issues.append((f"{path}.{key}", "at least one variable is needed"))
+        known = True
         for name, weight in weights.items():
-            _numeric_ref(f"{path}.{key}.{name}", name, by_name, issues)
+            known = _weight_ref(f"{path}.{key}.{name}", name, spec, by_name, issues) and known
             if not (math.isfinite(weight) and weight > 0):
                 issues.append((f"{path}.{key}.{name}", "weights must be positive"))
+        resolved = spec.variable_weights(weights).values() if known else ()
+        if any(w < 0 for w in resolved) or (resolved and not any(w > 0 for w in resolved)):
+            issues.append((f"{path}.{key}", "the materials' contents make its weights negative "
+                           "or all 0"))
     if ratio.min is None and ratio.max is None:
         issues.append((path, "give min and/or max"))
     for key in ("min", "max"):

@@ -55,7 +55,7 @@ class LinearSystem:
 
         def row(weights: dict[str, float], sign: float = 1.0) -> np.ndarray:
             out = np.zeros(n)
-            for name, weight in weights.items():
+            for name, weight in spec.variable_weights(weights).items():
                 out[space.index(name)] += sign * weight
             return out
 

@@ -152,9 +152,9 @@ def optimise(
     final = evaluator.evaluate(coordinates.to_decisions(found), count=False)
     keep = pareto_rows(final, space)
     front = _subset(final, keep)
-    ratios = new_ratio_columns(evaluator, front)
-    pareto = result_frame(evaluator, front, ratios)
-    baseline, baseline_feasible = _baseline(spec, space, evaluator, ratios)
+    limits = new_limit_columns(evaluator, front)
+    pareto = result_frame(evaluator, front, limits)
+    baseline, baseline_feasible = _baseline(spec, space, evaluator, limits)
     F = front.F
     ideal = F.min(axis=0) if len(F) else np.zeros(F.shape[1])
     nadir = F.max(axis=0) if len(F) else np.ones(F.shape[1])
@@ -398,14 +398,14 @@ def _subset(evaluation: Evaluation, rows: np.ndarray) -> Evaluation:
 
 
 def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation,
-                 ratios: Sequence[str] = ()) -> pd.DataFrame:
-    """Recipes + derived inputs + the ``ratios`` named (see :func:`new_ratio_columns`) +
+                 limits: Sequence[str] = ()) -> pd.DataFrame:
+    """Recipes + derived inputs + the ``limits`` named (see :func:`new_limit_columns`) +
     objectives + predictions + domain + cost/CO₂ + violation."""
     import pandas as pd
 
     columns: dict[str, object] = {name: evaluation.frame[name] for name in evaluation.frame}
-    values = ratio_values(evaluator.spec, evaluator.space, evaluation.Z)
-    columns.update({label: values[label] for label in ratios})
+    values = limit_values(evaluator.spec, evaluator.space, evaluation.Z)
+    columns.update({label: values[label] for label in limits})
     p = evaluation.predictions
     extra: dict[str, object] = {}
     for target in p.mean:
@@ -426,17 +426,26 @@ def result_frame(evaluator: StudyEvaluator, evaluation: Evaluation,
     return pd.DataFrame(columns)
 
 
-def ratio_values(spec: StudySpec, space: DesignSpace, Z: np.ndarray) -> dict[str, np.ndarray]:
-    """Each ``[[ratio]]`` of the study per recipe (LSF, w/c …), by its name, or
-    ``numerator/denominator`` when it has none; NaN where the denominator is 0."""
+def limit_values(spec: StudySpec, space: DesignSpace, Z: np.ndarray) -> dict[str, np.ndarray]:
+    """The value of each ``[[ratio]]`` (LSF, w/c …) and ``[[linear]]`` bound (alkalis per m³ …)
+    of the study per recipe, by its name, or by its formula when it has none; a ratio is NaN
+    where its denominator is 0."""
+
+    def total(weights: Mapping[str, float]) -> np.ndarray:
+        return sum((weight * Z[:, space.index(name)]
+                    for name, weight in spec.variable_weights(weights).items()),
+                   np.zeros(len(Z)))
+
     out = {}
     for ratio in spec.ratio:
-        numerator, denominator = (
-            sum(weight * Z[:, space.index(name)] for name, weight in weights.items())
-            for weights in (ratio.numerator, ratio.denominator))
+        numerator, denominator = total(ratio.numerator), total(ratio.denominator)
         label = ratio.name or f"{_sum_text(ratio.numerator)}/{_sum_text(ratio.denominator)}"
         with np.errstate(divide="ignore", invalid="ignore"):
             out[label] = np.where(denominator != 0, numerator / denominator, np.nan)
+    for linear in spec.linear:
+        if linear.equal is None and (linear.min is None or linear.min != linear.max):
+            out.setdefault(linear.name or _sum_text(linear.coefficients),
+                           total(linear.coefficients))  # equalities hold exactly: not shown
     return out
 
 
@@ -445,12 +454,12 @@ def _sum_text(weights: Mapping[str, float]) -> str:
     return terms[0] if len(terms) == 1 else "(" + " + ".join(terms) + ")"
 
 
-def new_ratio_columns(evaluator: StudyEvaluator, front: Evaluation) -> tuple[str, ...]:
-    """The study's ratios that the recipe columns do not already show on ``front`` (a
-    model's own w/b is not repeated as the study's "water/binder")."""
+def new_limit_columns(evaluator: StudyEvaluator, front: Evaluation) -> tuple[str, ...]:
+    """The study's ratio and linear limits whose values the recipe columns do not already show
+    on ``front`` (a model's own w/b is not repeated as the study's "water/binder")."""
     frame = front.frame
     return tuple(
-        label for label, values in ratio_values(evaluator.spec, evaluator.space, front.Z).items()
+        label for label, values in limit_values(evaluator.spec, evaluator.space, front.Z).items()
         if len(frame) and label not in frame
         and not any(_same_values(frame[name], values) for name in frame))
 
@@ -466,12 +475,12 @@ def _same_values(column: pd.Series, values: np.ndarray) -> bool:
 
 
 def _baseline(spec: StudySpec, space: DesignSpace, evaluator: StudyEvaluator,
-              ratios: Sequence[str]) -> tuple[pd.DataFrame | None, bool | None]:
+              limits: Sequence[str]) -> tuple[pd.DataFrame | None, bool | None]:
     if spec.baseline is None:
         return None, None
     Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
     evaluation = evaluator.evaluate_full(Z, codes)
-    return result_frame(evaluator, evaluation, ratios), bool(evaluation.feasible[0])
+    return result_frame(evaluator, evaluation, limits), bool(evaluation.feasible[0])
 
 
 def _message(evaluator: StudyEvaluator, final: Evaluation, n_front: int,

@@ -18,7 +18,8 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
     [algorithm]      population, generations, seed, seed_recipes
     [baseline]       name + values of the current production recipe
     [[seeds]]        further known recipes to start from
-    [materials.X]    price and co2 per unit of material variable X
+    [materials.X]    price and co2 per unit of material variable X; [materials.X.content]
+                     what a unit of it contains (oxides, alkalis …), usable in ratios/limits
 
 Units: a study may be written in any units pint converts (lb/yd³, psi, °F …). A variable's
 ``unit`` says what its bounds, values, coefficients, totals and ``[materials.X]`` factors are in
@@ -238,10 +239,16 @@ class Recipe(_Model):
 
 class MaterialFactors(_Model):
     """Price and CO₂ per unit of a material variable's amount (e.g. €/kg and kg CO₂e/kg for
-    kg/m³ amounts, $/lb and kg CO₂e/lb for lb/yd³)."""
+    kg/m³ amounts, $/lb and kg CO₂e/lb for lb/yd³), and what the material contains.
+
+    ``content``: per unit of amount, e.g. an XRF analysis in wt % (``CaO = 52.0``), alkalis or
+    chloride. A content name may stand in a ratio or linear limit wherever a variable may: it
+    means Σ content × amount over every material that declares it (each must).
+    """
 
     price: float | None = None
     co2: float | None = None
+    content: dict[str, float] = Field(default_factory=dict)
 
 
 class StudySpec(_Model):
@@ -313,6 +320,24 @@ class StudySpec(_Model):
         return self._source_dir
 
     # ----------------------------------------------------------------------------- checks
+
+    @property
+    def content_names(self) -> set[str]:
+        """Every content the materials declare (``CaO``, ``Na2O_eq`` …)."""
+        return {name for factors in self.materials.values() for name in factors.content}
+
+    def variable_weights(self, weights: Mapping[str, float]) -> dict[str, float]:
+        """A ratio side or linear sum over variables only: each content name becomes its
+        content in every material that declares it, times its weight."""
+        out: dict[str, float] = {}
+        for name, weight in weights.items():
+            if any(v.name == name for v in self.variables):
+                out[name] = out.get(name, 0.0) + weight
+                continue
+            for material, factors in self.materials.items():
+                if name in factors.content:
+                    out[material] = out.get(material, 0.0) + weight * factors.content[name]
+        return out
 
     @property
     def uses_models(self) -> bool:

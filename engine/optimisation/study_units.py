@@ -177,9 +177,9 @@ def _convert_recipes(out: StudySpec, maps: Mapping[str, _Map]) -> None:
 def _convert_recipe_constraints(out: StudySpec, maps: Mapping[str, _Map],
                                 issues: Issues) -> None:
     for linear in out.linear:
-        _convert_linear(linear, maps)
+        _convert_linear(linear, out.variable_weights(linear.coefficients), maps)
     for i, ratio in enumerate(out.ratio):
-        _convert_ratio(f"ratio[{i}]", ratio, maps, issues)
+        _convert_ratio(f"ratio[{i}]", ratio, out, maps, issues)
     for i, mixture in enumerate(out.mixture):
         _convert_mixture(f"mixture[{i}]", mixture, out.mixture_components(mixture), maps,
                          issues)
@@ -193,28 +193,34 @@ def _common_scale(maps: Iterable[_Map]) -> float | None:
     return scales.pop() if len(scales) == 1 else None
 
 
-def _convert_linear(linear: Linear, maps: Mapping[str, _Map]) -> None:
+def _convert_linear(linear: Linear, coefficients: Mapping[str, float],
+                    maps: Mapping[str, _Map]) -> None:
     """Σ c·x in [min, max] with x = (x' − offset)/scale: Σ (c/scale)·x' − Σ c·offset/scale.
 
-    Multiplied through by the common scale when all terms share one, so that coefficients stay
-    as written (a binder minimum of 1·cement + 1·slag keeps its coefficients of 1)."""
-    terms = {name: maps.get(name, _SAME) for name in linear.coefficients}
+    ``coefficients``: per variable (material contents resolved). Multiplied through by the
+    common scale when all terms share one, so that coefficients stay as written (a binder
+    minimum of 1·cement + 1·slag keeps its coefficients of 1, an alkali limit its contents)."""
+    terms = {name: maps.get(name, _SAME) for name in coefficients}
     if all(m is _SAME for m in terms.values()):
         return
-    k = _common_scale(terms.values()) or 1.0
-    shift = sum(c * terms[name].offset / terms[name].scale
-                for name, c in linear.coefficients.items())
-    linear.coefficients = {name: _times(c, k / terms[name].scale)
-                           for name, c in linear.coefficients.items()}
+    common = _common_scale(terms.values())
+    k = common or 1.0
+    shift = sum(c * terms[name].offset / terms[name].scale for name, c in coefficients.items())
+    if common is None:  # each term rescaled: contents resolved into per-variable weights
+        linear.coefficients = {name: _times(c, k / terms[name].scale)
+                               for name, c in coefficients.items()}
     for key in ("min", "max", "equal"):
         value = getattr(linear, key)
         if value is not None:
             setattr(linear, key, _times(value + shift, k) if shift else _times(value, k))
 
 
-def _convert_ratio(path: str, ratio: Ratio, maps: Mapping[str, _Map], issues: Issues) -> None:
-    """Weights w → w/scale keep the ratio's value; kept as written when all share a scale."""
-    sides = {"numerator": ratio.numerator, "denominator": ratio.denominator}
+def _convert_ratio(path: str, ratio: Ratio, spec: StudySpec, maps: Mapping[str, _Map],
+                   issues: Issues) -> None:
+    """Weights w → w/scale keep the ratio's value; kept as written when all share a scale
+    (else material contents are resolved into per-variable weights first)."""
+    sides = {"numerator": spec.variable_weights(ratio.numerator),
+             "denominator": spec.variable_weights(ratio.denominator)}
     terms = [maps.get(name, _SAME) for weights in sides.values() for name in weights]
     for side, weights in sides.items():
         for name in weights:
@@ -225,9 +231,9 @@ def _convert_ratio(path: str, ratio: Ratio, maps: Mapping[str, _Map], issues: Is
     if _common_scale(terms) is not None:
         return
     ratio.numerator = {n: _times(w, 1.0 / maps.get(n, _SAME).scale)
-                       for n, w in ratio.numerator.items()}
+                       for n, w in sides["numerator"].items()}
     ratio.denominator = {n: _times(w, 1.0 / maps.get(n, _SAME).scale)
-                         for n, w in ratio.denominator.items()}
+                         for n, w in sides["denominator"].items()}
 
 
 def _convert_mixture(path: str, mixture: Mixture, names: list[str], maps: Mapping[str, _Map],

@@ -472,17 +472,21 @@ def _inequality(spec: StudySpec, label: str, row: pd.Series) -> BindingConstrain
     side = "max" if label.endswith(" max") else "min"
     if table == "ratio":
         ratio = spec.ratio[index]
-        numerator = sum(w * float(row[n]) for n, w in ratio.numerator.items())
-        denominator = sum(w * float(row[n]) for n, w in ratio.denominator.items())
+        numerator, denominator = (
+            sum(w * float(row[n]) for n, w in spec.variable_weights(weights).items())
+            for weights in (ratio.numerator, ratio.denominator))
         value = numerator / denominator if denominator else math.nan
         limit = ratio.max if side == "max" else ratio.min
         return BindingConstraint(ratio.name or label, "ratio", value, float(limit or 0), side)
     linear = spec.linear[index]
-    value = sum(c * float(row[n]) for n, c in linear.coefficients.items())
+    coefficients = spec.variable_weights(linear.coefficients)
+    value = sum(c * float(row[n]) for n, c in coefficients.items())
     limit = linear.max if side == "max" else linear.min
-    # a sum of amounts in one unit is in that unit (offset units such as °C excepted)
-    units = {v.unit for v in spec.variables if v.name in linear.coefficients}
-    unit = units.pop() if len(units) == 1 else ""
+    # a sum of amounts in one unit is in that unit (offset units such as °C excepted; a sum of
+    # contents, such as alkalis at 0.6 % of each material, has the contents' own unit)
+    units = {v.unit for v in spec.variables if v.name in coefficients}
+    unit = units.pop() if len(units) == 1 and set(coefficients) == set(linear.coefficients) \
+        else ""
     return BindingConstraint(linear.name or label, "linear", value, float(limit or 0), side,
                              "" if unit in ("°C", "°F", "degC") else unit)
 

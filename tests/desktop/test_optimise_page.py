@@ -41,7 +41,8 @@ STUDY = {
     "algorithm": {"population": 50, "generations": 30, "seed": 7},
     "baseline": {"name": "production", "values": {"cement": 340.0, "water": 175.0}},
     "seeds": [{"name": "trial", "values": {"cement": 300.0, "water": 170.0}}],
-    "materials": {"cement": {"price": 0.12, "co2": 0.83}, "water": {"price": 0.002}},
+    "materials": {"cement": {"price": 0.12, "co2": 0.83, "content": {"Na2O_eq": 0.6}},
+                  "water": {"price": 0.002, "content": {"Na2O_eq": 0.0}}},
 }
 
 
@@ -71,7 +72,7 @@ def test_edits_reach_the_study_and_bad_numbers_are_named(qtbot) -> None:
     study, problems = editor.study()
     assert problems == []
     assert study["variables"][0]["upper"] == 420.0
-    assert study["materials"]["water"] == {"price": 0.003}
+    assert study["materials"]["water"] == {"price": 0.003, "content": {"Na2O_eq": 0.0}}
     assert study["objectives"][0]["coverage"] == 0.95  # statistic lower: the risk level
     assert "coverage" not in study["objectives"][1]  # cost has no interval
     assert study["constraints"][0]["coverage"] == 0.95

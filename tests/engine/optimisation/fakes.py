@@ -75,6 +75,14 @@ def independent_violations(spec: StudySpec, frame: pd.DataFrame,
     return problems
 
 
+def _amount(spec: StudySpec, row: pd.Series, name: str) -> float:
+    """A variable's value, or how much of a content (CaO …) the recipe holds in all."""
+    if name in row.index:
+        return float(row[name])
+    return sum(float(row[m]) * f.content[name] for m, f in spec.materials.items()
+               if name in f.content)
+
+
 def _row_problems(spec: StudySpec, by_name: dict, row: pd.Series, tol: float) -> list[str]:
     out = []
     for v in spec.variables:
@@ -105,7 +113,7 @@ def _row_problems(spec: StudySpec, by_name: dict, row: pd.Series, tol: float) ->
         if abs(total - target) > tol * size:
             out.append(f"mixture {names} sums to {total!r}, not {target!r}")
     for lin in spec.linear:
-        terms = [c * row[n] for n, c in lin.coefficients.items()]
+        terms = [c * _amount(spec, row, n) for n, c in lin.coefficients.items()]
         value, size = sum(terms), sum(abs(t) for t in terms)
         for bound, sign in ((lin.max, 1), (lin.min, -1), (lin.equal, 0)):
             if bound is None:
@@ -115,8 +123,8 @@ def _row_problems(spec: StudySpec, by_name: dict, row: pd.Series, tol: float) ->
                     or (sign == 0 and abs(value - bound) > slack):
                 out.append(f"linear {lin.coefficients} = {value} vs {bound}")
     for r in spec.ratio:
-        num = sum(w * row[n] for n, w in r.numerator.items())
-        den = sum(w * row[n] for n, w in r.denominator.items())
+        num = sum(w * _amount(spec, row, n) for n, w in r.numerator.items())
+        den = sum(w * _amount(spec, row, n) for n, w in r.denominator.items())
         size = abs(num) + abs(den) * max(r.max or 0.0, r.min or 0.0)
         if r.max is not None and num - r.max * den > tol * size:
             out.append(f"ratio {num}/{den} > {r.max}")

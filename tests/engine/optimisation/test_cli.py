@@ -61,6 +61,12 @@ def test_a_missing_project_or_no_project_is_a_clear_error(tmp_path: Path) -> Non
         _run("optimize", str(example_path("concrete_study.toml")))
 
 
+def _oxides(spec: StudySpec, amounts: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
+    """Σ weight × oxide over the blend: oxide % of each material times its amount."""
+    return sum(w * amounts[n] * spec.materials[n].content[oxide]
+               for oxide, w in weights.items() for n in amounts)
+
+
 def _least_cost(spec: StudySpec) -> float:
     """The exact minimum cost of the study's linear constraints (an LP, solved by HiGHS)."""
     from scipy.optimize import linprog
@@ -68,9 +74,10 @@ def _least_cost(spec: StudySpec) -> float:
     names = [v.name for v in spec.variables]
     price = np.array([spec.materials[n].price for n in names])
     rows = []
+    unit_blends = pd.DataFrame(np.eye(len(names)), columns=names)  # 1 kg of each material
     for ratio in spec.ratio:
-        num = np.array([ratio.numerator.get(n, 0.0) for n in names])
-        den = np.array([ratio.denominator.get(n, 0.0) for n in names])
+        num, den = (_oxides(spec, unit_blends, w).to_numpy()
+                    for w in (ratio.numerator, ratio.denominator))
         rows += [ratio.min * den - num, num - ratio.max * den]
     (mixture,) = spec.mixture
     solved = linprog(price, A_ub=rows, b_ub=np.zeros(len(rows)),
@@ -97,9 +104,10 @@ def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
     least = _least_cost(spec)
     assert least <= pareto["cost"].min() <= least * 1.001
     assert pareto["co2"].max() > pareto["co2"].min()  # a trade-off, not one recipe
+    amounts = pareto[[v.name for v in spec.variables]]
     for ratio in spec.ratio:  # each modulus is a column, within its limits
-        value = sum(w * pareto[n] for n, w in ratio.numerator.items()) / \
-            sum(w * pareto[n] for n, w in ratio.denominator.items())
+        value = _oxides(spec, amounts, ratio.numerator) / \
+            _oxides(spec, amounts, ratio.denominator)
         assert np.allclose(pareto[ratio.name], value, rtol=1e-9, atol=0)
         assert value.between(ratio.min * (1 - 1e-9), ratio.max * (1 + 1e-9)).all()
 

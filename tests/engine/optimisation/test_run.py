@@ -77,15 +77,18 @@ def test_result_frame_has_the_documented_columns() -> None:
     assert {"n_evaluations", "wall_s", "hypervolume", "max_constraint_violation"} <= set(summary)
 
 
-def test_each_ratio_of_the_study_is_shown_once() -> None:
+def test_each_ratio_and_linear_limit_of_the_study_is_shown_once() -> None:
     spec = _spec()
     pareto = _concrete(spec).pareto
     numeric = pareto.select_dtypes("number")
-    for ratio in spec.ratio:
-        value = sum(w * pareto[n] for n, w in ratio.numerator.items()) / \
-            sum(w * pareto[n] for n, w in ratio.denominator.items())
+    values = {ratio.name: sum(w * pareto[n] for n, w in ratio.numerator.items())
+              / sum(w * pareto[n] for n, w in ratio.denominator.items()) for ratio in spec.ratio}
+    values.update({linear.name: sum(c * pareto[n] for n, c in linear.coefficients.items())
+                   for linear in spec.linear if linear.equal is None})
+    assert spec.linear and len(values) == len(spec.ratio) + len(spec.linear)
+    for name, value in values.items():
         showing = [c for c in numeric if np.allclose(numeric[c], value, rtol=1e-9, atol=0)]
-        assert len(showing) == 1, (ratio.name, showing)  # its own column, or the model's w/b
+        assert len(showing) == 1, (name, showing)  # its own column, or the model's w/b
     assert "water/binder" not in pareto and "water_binder_ratio" in pareto
 
 

@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from engine.errors import FormixError
@@ -106,6 +107,47 @@ def test_a_resolution_must_be_a_positive_amount_of_a_numeric_variable() -> None:
     data["variables"][0]["resolution"] = 1.0
     written = tomllib.loads(StudySpec.from_dict(data).to_toml())
     assert StudySpec.from_dict(written).variables[0].resolution == 1.0
+
+
+def _raw_meal() -> dict[str, Any]:
+    return tomllib.loads(example_path("raw_meal_study.toml").read_text("utf-8"))
+
+
+def test_oxide_contents_give_the_moduli_weights_computed_by_hand() -> None:
+    from engine.optimisation.constraints import LinearSystem
+    from engine.optimisation.encoding import DesignSpace
+
+    by_oxides = StudySpec.from_dict(_raw_meal())
+    by_hand = _raw_meal()  # LSF = CaO / (2.8 SiO2 + 1.2 Al2O3 + 0.65 Fe2O3), per material:
+    by_hand["ratio"][0].update(
+        numerator={"limestone": 52.0, "clay": 3.0, "sand": 0.5, "iron_ore": 1.0},
+        denominator={"limestone": 2.8 * 4.0 + 1.2 * 1.0 + 0.65 * 0.5,
+                     "clay": 2.8 * 60.0 + 1.2 * 17.0 + 0.65 * 7.0,
+                     "sand": 2.8 * 92.0 + 1.2 * 3.0 + 0.65 * 1.0,
+                     "iron_ore": 2.8 * 10.0 + 1.2 * 3.0 + 0.65 * 80.0})
+    by_hand["ratio"][1].update(
+        numerator={"limestone": 4.0, "clay": 60.0, "sand": 92.0, "iron_ore": 10.0},
+        denominator={"limestone": 1.5, "clay": 24.0, "sand": 4.0, "iron_ore": 83.0})
+    by_hand["ratio"][2].update(
+        numerator={"limestone": 1.0, "clay": 17.0, "sand": 3.0, "iron_ore": 3.0},
+        denominator={"limestone": 0.5, "clay": 7.0, "sand": 1.0, "iron_ore": 80.0})
+    hand = StudySpec.from_dict(by_hand)
+    systems = [LinearSystem.from_spec(spec, DesignSpace.from_spec(spec))
+               for spec in (by_oxides, hand)]
+    np.testing.assert_allclose(systems[0].ineq_matrix, systems[1].ineq_matrix, rtol=1e-12)
+    assert systems[0].ineq_labels == systems[1].ineq_labels
+
+
+def test_a_content_every_material_must_declare_and_names_it_cannot_take() -> None:
+    data = _raw_meal()
+    del data["materials"]["sand"]["content"]["Fe2O3"]
+    data["ratio"][2]["denominator"] = ["Fe2O3", "MgO"]
+    data["materials"]["clay"]["content"]["sand"] = 1.0
+    issues = dict(_issues(data))
+    assert "'Fe2O3'" in issues["materials.sand.content"] and "0 if none" in \
+        issues["materials.sand.content"]
+    assert "not a study variable or a material content" in issues["ratio[2].denominator.MgO"]
+    assert "also a variable" in issues["materials.clay.content.sand"]
 
 
 def test_unreachable_mixture_total_is_reported() -> None:

@@ -176,6 +176,19 @@ def test_a_resolution_converts_as_a_step_not_as_a_value() -> None:
     assert converted.variables[5].resolution == pytest.approx(0.5, rel=1e-9)  # not (0.9−32)·5/9
 
 
+def test_a_limit_on_a_content_converts_its_limit_and_keeps_the_contents() -> None:
+    us = _concrete(us=True)
+    for name in AMOUNTS:  # alkalis as Na2O equivalent, % of each material's mass
+        us["materials"][name]["content"] = {"Na2O_eq": 0.6 if name == "cement" else 0.0}
+    us["linear"].append({"name": "alkalis", "coefficients": {"Na2O_eq": 0.01},
+                         "max": 3.0 * PCY})  # 3 kg/m³ written in lb/yd³
+    converted = study_in_units(StudySpec.from_dict(us), STORED)
+    alkalis = converted.linear[-1]
+    assert alkalis.coefficients == {"Na2O_eq": 0.01}  # the contents are per mass: unchanged
+    assert alkalis.max == pytest.approx(3.0, rel=1e-9)
+    converted.check()
+
+
 # ------------------------------------------------------------- same recipes, same answer
 
 EXTRA_US = {
