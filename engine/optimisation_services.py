@@ -56,6 +56,10 @@ __all__ = [
 ]
 
 
+NO_MODEL = 0
+"""The model version of a run whose study reads no model output (model versions start at 1)."""
+
+
 @dataclass(frozen=True)
 class OptimisationRun:
     """One optimisation of a study with a project's models.
@@ -64,7 +68,8 @@ class OptimisationRun:
         location: the project.
         spec: the study as run (overrides applied), in the model's stored units.
         result: the optimisation result (Pareto set, figures, baseline).
-        model_name, model_version: the model set used.
+        model_name, model_version: the model set used (version :data:`NO_MODEL` when the study
+            reads no model output).
         explore: exploration run (next experiments) rather than recommendations.
         materials: the prices and CO₂ factors used.
         run_id: its id in the project (None when not saved).
@@ -115,7 +120,8 @@ def optimise(
     cancel: CancelToken | None = None,
     on_generation: Callable[[int, pd.DataFrame], None] | None = None,
 ) -> OptimisationRun:
-    """Optimise a study with the project's trained models.
+    """Optimise a study with the project's trained models (a study that reads no model output,
+    such as a raw meal on cost, CO₂ and modulus limits, needs none).
 
     Args:
         location: the project.
@@ -143,6 +149,7 @@ def optimise(
     """
     from engine.model_services import project_deriver
     from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
+    from engine.optimisation.predictor import NoModels
     from engine.optimisation.run import optimise as run_optimisation
     from engine.optimisation.study_units import study_in_units as in_stored_units
 
@@ -155,14 +162,21 @@ def optimise(
     if explore is not None:
         spec.domain = spec.domain.model_copy(update={"explore": bool(explore)})
     exploring = spec.domain.effective_mode == "explore"
-    version, model_set = trained_model(location, model_name, model_version)
     written = spec
-    spec = in_stored_units(spec, model_set.units)
+    if spec.uses_models:
+        version, model_set = trained_model(location, model_name, model_version)
+        spec = in_stored_units(spec, model_set.units)
+        predictor, derive = LightGBMPredictorAdapter(model_set.model), project_deriver(location)
+        history = project_recipes(location)
+    elif exploring:
+        raise FormixError("nothing to explore: the study reads no model output, so no trial "
+                          "can make a model more certain")
+    else:  # cost, CO₂ and structural limits only
+        version, model_set, predictor, derive, history = NO_MODEL, None, NoModels(), None, None
     materials = catalogue_materials(location, spec)
     result = run_optimisation(
-        spec, LightGBMPredictorAdapter(model_set.model), materials=materials,
-        derive=project_deriver(location), progress=progress, cancel=cancel, seed=seed,
-        history=project_recipes(location), on_generation=_front_frames(spec, on_generation),
+        spec, predictor, materials=materials, derive=derive, progress=progress, cancel=cancel,
+        seed=seed, history=history, on_generation=_front_frames(spec, on_generation),
     )
     run = OptimisationRun(location, spec, result, model_name, version, exploring, materials,
                           model_set=model_set, written=written)
@@ -331,7 +345,9 @@ def load_run(location: str | Path, run_id: int | None = None) -> OptimisationRun
     with ProjectStore.open(location) as store:
         row = store.optimisation_run(run_id)
     result, spec = result_from_row(row)
-    version, model_set = trained_model(location, row["model_name"], int(row["model_version"]))
+    version, model_set = int(row["model_version"]), None
+    if spec.uses_models:
+        version, model_set = trained_model(location, row["model_name"], version)
     return OptimisationRun(location, spec, result, row["model_name"], version,
                            row["mode"] == "explore", catalogue_materials(location, spec),
                            run_id=int(row["id"]), model_set=model_set)
@@ -372,9 +388,7 @@ def recommend(
 
     if not isinstance(run, OptimisationRun):
         run = load_run(location, run)
-    model_set = run.model_set
-    if model_set is None:
-        _version, model_set = trained_model(run.location, run.model_name, run.model_version)
+    model, units = _models_of(run)
     scores = None
     if run.explore:
         picks, scores = exploration_batch(run.result, k)
@@ -382,12 +396,11 @@ def recommend(
     else:
         picks, kind = pick(run.result, k), "recommendation"
     explained = explain_recommendations(
-        run.result, run.spec, picks, model=model_set.model, units=model_set.units, kind=kind,
-        scores=scores,
+        run.result, run.spec, picks, model=model, units=units, kind=kind, scores=scores,
     )
     if not save or run.run_id is None or not explained:
         return explained
-    age_column = getattr(model_set.model, "age_column", None)
+    age_column = getattr(model, "age_column", None)
     with ProjectStore.open(location) as store:
         ids = store.save_recommendations(
             run.run_id, [recommendation_row(r, age_column) for r in explained])
@@ -408,13 +421,21 @@ def explain_recipe(location: str | Path, run: OptimisationRun | int | None,
         run = load_run(location, run)
     if not 0 <= row < len(run.result.pareto):
         raise FormixError(f"the run has {len(run.result.pareto)} Pareto recipes; no row {row}")
+    model, units = _models_of(run)
+    pick = recommendation_for_row(run.result, row, ("selected",), rank=1)
+    (explained,) = explain_recommendations(run.result, run.spec, [pick], model=model,
+                                           units=units, kind="selection")
+    return explained
+
+
+def _models_of(run: OptimisationRun) -> tuple[Any | None, Mapping[str, str]]:
+    """The run's fitted model and its units; none for a study that reads no model output."""
+    if not run.spec.uses_models:
+        return None, {}
     model_set = run.model_set
     if model_set is None:
         _version, model_set = trained_model(run.location, run.model_name, run.model_version)
-    pick = recommendation_for_row(run.result, row, ("selected",), rank=1)
-    (explained,) = explain_recommendations(run.result, run.spec, [pick], model=model_set.model,
-                                           units=model_set.units, kind="selection")
-    return explained
+    return model_set.model, model_set.units
 
 
 def saved_recommendations(location: str | Path) -> list[dict[str, Any]]:

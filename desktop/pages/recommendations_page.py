@@ -250,8 +250,9 @@ class RecommendationsPage(Page):
             "why": [", ".join(str(x) for x in self._by_row[r].get("reasons") or ())
                     if r in self._by_row else "" for r in range(len(pareto))],
         }
-        columns = [c for c in dict.fromkeys((*run.objective_labels, "cost", "co2",
-                                             "domain_label")) if c in pareto.columns]
+        domain = ("domain_label",) if getattr(run, "targets", ()) else ()  # none without models
+        columns = [c for c in dict.fromkeys((*run.objective_labels, "cost", "co2", *domain))
+                   if c in pareto.columns]
         for target in getattr(run, "targets", ()):
             for suffix in ("_mean", "_lower", "_upper"):
                 name = f"{target}{suffix}"

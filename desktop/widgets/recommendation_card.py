@@ -144,14 +144,16 @@ class RecommendationCard(QWidget):
         self.details = QWidget(self)
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
-        details.addWidget(_section("Predicted properties", self))
+        predicted_title = _section("Predicted properties", self)
+        details.addWidget(predicted_title)
         details.addWidget(self.properties)
         details.addWidget(_section("Cost and CO₂", self))
         details.addWidget(self.cost)
         details.addWidget(_section("Recipe against the current recipe", self))
         details.addWidget(self.changes)
         why_row = QHBoxLayout()
-        why_row.addWidget(_section("Why the prediction changes", self))
+        why_title = _section("Why the prediction changes", self)
+        why_row.addWidget(why_title)
         why_row.addStretch(1)
         why_row.addWidget(self.why_target)
         details.addLayout(why_row)
@@ -160,6 +162,9 @@ class RecommendationCard(QWidget):
         details.addWidget(_section("Limits it sits on", self))
         details.addWidget(self.binding)
         details.addStretch(1)
+        # what a study without models (cost, CO₂ and limits only) has nothing to show for
+        self._model_widgets = (predicted_title, self.properties, why_title, self.why,
+                               self.explanation)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.hint)
@@ -198,6 +203,8 @@ class RecommendationCard(QWidget):
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
         self._show_badge(str(rec.get("domain_label") or ""))
+        predicted = rec.get("properties") != []  # [] : the study reads no model output
+        self.badge.setVisible(predicted)
         self._show_properties(rec.get("properties") or [])
         self._show_cost(rec)
         self._show_changes(rec)
@@ -209,6 +216,12 @@ class RecommendationCard(QWidget):
         self.why_target.blockSignals(False)
         self.why_target.setVisible(len(attributions) > 1)
         self._show_why(self.why_target.currentText())
+        if not predicted:
+            for widget in self._model_widgets:
+                widget.setVisible(False)
+        else:
+            for widget in self._model_widgets[:3]:
+                widget.setVisible(True)
         binding = rec.get("binding")
         if binding is None:
             self.binding.setText("<i>Explained for recommended recipes only.</i>")

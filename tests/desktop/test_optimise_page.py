@@ -102,6 +102,48 @@ def test_a_project_without_a_model_gets_a_readable_error(qtbot, demo_copy: str) 
 
 
 @needs_services("optimise")
+def test_a_raw_meal_needs_no_model_in_the_project(qtbot, demo_copy: str, tmp_path: Path) -> None:
+    from engine.optimisation.examples import example_path
+
+    page = OptimisePage()
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.study_loaded, timeout=TIMEOUT_MS):
+        page.set_project(demo_copy)  # no model trained
+    with qtbot.waitSignal(page.study_loaded, timeout=TIMEOUT_MS):
+        page.open_study(example_path("raw_meal_study.toml"))
+    page.editor.generations_spin.setValue(40)
+    task = page.run()
+    assert task is not None
+    with qtbot.waitSignal(task.finished, timeout=TIMEOUT_MS):
+        pass
+    assert page.result is not None and len(page.result.pareto) > 1, page.message.text()
+    assert "lime saturation factor" in page.result.pareto
+    assert page.recommend_button.isEnabled()
+    page.grab().save(str(tmp_path / "raw_meal_optimise.png"))
+
+
+def test_a_recipe_without_predictions_shows_no_prediction_sections(qtbot) -> None:
+    from desktop.widgets.recommendation_card import RecommendationCard
+
+    card = RecommendationCard()
+    qtbot.addWidget(card)
+    card.show()
+    blend = {"rank": 1, "reasons": ["cheapest"], "properties": [], "attributions": [],
+             "binding": [], "changes": [], "cost": 10.9, "domain_label": "n/a"}
+    card.show_recommendation(blend)  # a raw meal: cost, CO₂ and limits only
+    assert card.cost.isVisible() and card.binding.isVisible()
+    assert not (card.badge.isVisible() or card.properties.isVisible() or card.why.isVisible()
+                or card.explanation.isVisible())
+    mix = {**blend, "domain_label": "inside",
+           "properties": [{"target": "strength", "mean": 41.0, "lower": 35.0, "upper": 47.0,
+                           "coverage": 0.9, "unit": "MPa"}]}
+    card.show_recommendation(mix)
+    assert card.badge.isVisible() and card.properties.isVisible()
+    assert "41" in card.properties.text()
+
+
+@needs_services("optimise")
 def test_an_optimisation_can_be_cancelled(qtbot, trained_demo: TrainedDemo, tmp_path) -> None:
     location = copy_project(Path(trained_demo.location), tmp_path)
     page = OptimisePage()

@@ -31,6 +31,24 @@ def test_optimising_without_a_trained_model_says_train_first(demo_project: Path,
         optimisation_services.optimise(project, population=10, generations=2)
 
 
+def test_a_study_without_model_outputs_runs_in_a_project_without_models(
+        demo_project: Path, tmp_path: Path) -> None:
+    from engine.optimisation.examples import example_path
+
+    project = tmp_path / "demo.formix"
+    shutil.copy(demo_project, project)  # no model trained
+    study = example_path("raw_meal_study.toml")
+    run = optimisation_services.optimise(project, study, population=30, generations=20)
+    assert run.run_id is not None and len(run.result.pareto) > 1
+    assert run.model_version == optimisation_services.NO_MODEL
+    picks = optimisation_services.recommend(project, run.run_id, k=2)  # reloaded from the store
+    assert [p.id for p in picks] and all(p.id is not None for p in picks)
+    assert all(p.properties == () and p.attributions == () for p in picks)
+    assert any(b.label == "silica ratio" for p in picks for b in p.binding)
+    with pytest.raises(FormixError, match="nothing to explore"):
+        optimisation_services.optimise(project, study, explore=True, generations=2)
+
+
 def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
                                                         tmp_path: Path) -> None:
     """A plant project without a study of its own: the draft varies every ingredient within
