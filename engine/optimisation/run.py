@@ -430,22 +430,18 @@ def limit_values(spec: StudySpec, space: DesignSpace, Z: np.ndarray) -> dict[str
     """The value of each ``[[ratio]]`` (LSF, w/c …) and ``[[linear]]`` bound (alkalis per m³ …)
     of the study per recipe, by its name, or by its formula when it has none; a ratio is NaN
     where its denominator is 0."""
-
-    def total(weights: Mapping[str, float]) -> np.ndarray:
-        return sum((weight * Z[:, space.index(name)]
-                    for name, weight in spec.variable_weights(weights).items()),
-                   np.zeros(len(Z)))
-
+    amounts = {name: Z[:, j] for j, name in enumerate(space.numeric_names)}
     out = {}
     for ratio in spec.ratio:
-        numerator, denominator = total(ratio.numerator), total(ratio.denominator)
+        numerator = spec.weighted_sum(ratio.numerator, amounts)
+        denominator = spec.weighted_sum(ratio.denominator, amounts)
         label = ratio.name or f"{_sum_text(ratio.numerator)}/{_sum_text(ratio.denominator)}"
         with np.errstate(divide="ignore", invalid="ignore"):
             out[label] = np.where(denominator != 0, numerator / denominator, np.nan)
     for linear in spec.linear:
         if linear.equal is None and (linear.min is None or linear.min != linear.max):
-            out.setdefault(linear.name or _sum_text(linear.coefficients),
-                           total(linear.coefficients))  # equalities hold exactly: not shown
+            out.setdefault(linear.name or _sum_text(linear.coefficients),  # equalities hold
+                           spec.weighted_sum(linear.coefficients, amounts))  # exactly: not shown
     return out
 
 

@@ -339,6 +339,12 @@ class StudySpec(_Model):
                     out[material] = out.get(material, 0.0) + weight * factors.content[name]
         return out
 
+    def weighted_sum(self, weights: Mapping[str, float], amounts: Mapping[str, Any]) -> Any:
+        """Σ weight × amount of a ratio side or linear sum (contents resolved); ``amounts`` by
+        variable name, numbers or arrays (a result row, or columns of many recipes)."""
+        return sum(weight * amounts[name]
+                   for name, weight in self.variable_weights(weights).items())
+
     @property
     def uses_models(self) -> bool:
         """Whether an objective or constraint reads a model output (else cost/CO₂ only)."""

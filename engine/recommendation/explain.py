@@ -472,15 +472,14 @@ def _inequality(spec: StudySpec, label: str, row: pd.Series) -> BindingConstrain
     side = "max" if label.endswith(" max") else "min"
     if table == "ratio":
         ratio = spec.ratio[index]
-        numerator, denominator = (
-            sum(w * float(row[n]) for n, w in spec.variable_weights(weights).items())
-            for weights in (ratio.numerator, ratio.denominator))
+        numerator = float(spec.weighted_sum(ratio.numerator, row))
+        denominator = float(spec.weighted_sum(ratio.denominator, row))
         value = numerator / denominator if denominator else math.nan
         limit = ratio.max if side == "max" else ratio.min
         return BindingConstraint(ratio.name or label, "ratio", value, float(limit or 0), side)
     linear = spec.linear[index]
     coefficients = spec.variable_weights(linear.coefficients)
-    value = sum(c * float(row[n]) for n, c in coefficients.items())
+    value = float(spec.weighted_sum(linear.coefficients, row))
     limit = linear.max if side == "max" else linear.min
     # a sum of amounts in one unit is in that unit (offset units such as °C excepted; a sum of
     # contents, such as alkalis at 0.6 % of each material, has the contents' own unit)
