@@ -4,12 +4,14 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
 
     name, description
     [[variables]]    name, type = continuous|integer|categorical|fixed, lower, upper,
-                     choices, value, unit, material
+                     choices, value, unit, material, resolution (amounts closer than this
+                     are one recipe in the results)
     [[mixture]]      components sum to total: basis = "mass" (Σx = total, e.g. 100 wt %,
                      optional balance element) or "volume" (Σ x/density + air = total m³;
                      specific_gravities or densities)
     [[linear]]       Σ coefficients·x  min ≤ … ≤ max, or = equal
-    [[ratio]]        Σ numerator / Σ denominator within [min, max] (weights allowed)
+    [[ratio]]        Σ numerator / Σ denominator within [min, max] (weights allowed; either
+                     may name a material content such as CaO instead of a variable)
     [[count]]        at most max_nonzero of components are non-zero; amounts below
                      min_amount are snapped to zero
     [[objectives]]   target + statistic + sense, or kind = cost | co2 | uncertainty

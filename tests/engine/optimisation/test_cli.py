@@ -78,7 +78,8 @@ def _least_cost(spec: StudySpec) -> float:
     for ratio in spec.ratio:
         num, den = (_oxides(spec, unit_blends, w).to_numpy()
                     for w in (ratio.numerator, ratio.denominator))
-        rows += [ratio.min * den - num, num - ratio.max * den]
+        rows += [ratio.min * den - num] if ratio.min is not None else []
+        rows += [num - ratio.max * den] if ratio.max is not None else []
     (mixture,) = spec.mixture
     solved = linprog(price, A_ub=rows, b_ub=np.zeros(len(rows)),
                      A_eq=[[1.0] * len(names)], b_eq=[mixture.total],
@@ -109,7 +110,7 @@ def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
         value = _oxides(spec, amounts, ratio.numerator) / \
             _oxides(spec, amounts, ratio.denominator)
         assert np.allclose(pareto[ratio.name], value, rtol=1e-9, atol=0)
-        assert value.between(ratio.min * (1 - 1e-9), ratio.max * (1 + 1e-9)).all()
+        assert value.between((ratio.min or 0.0) * (1 - 1e-9), ratio.max * (1 + 1e-9)).all()
 
 
 def test_fake_predictor_option_is_hidden(capsys: pytest.CaptureFixture[str]) -> None:

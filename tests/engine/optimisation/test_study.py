@@ -141,12 +141,12 @@ def test_oxide_contents_give_the_moduli_weights_computed_by_hand() -> None:
 def test_a_content_every_material_must_declare_and_names_it_cannot_take() -> None:
     data = _raw_meal()
     del data["materials"]["sand"]["content"]["Fe2O3"]
-    data["ratio"][2]["denominator"] = ["Fe2O3", "MgO"]
+    data["ratio"][2]["denominator"] = ["Fe2O3", "Mn2O3"]
     data["materials"]["clay"]["content"]["sand"] = 1.0
     issues = dict(_issues(data))
     assert "'Fe2O3'" in issues["materials.sand.content"] and "0 if none" in \
         issues["materials.sand.content"]
-    assert "not a study variable or a material content" in issues["ratio[2].denominator.MgO"]
+    assert "not a study variable or a material content" in issues["ratio[2].denominator.Mn2O3"]
     assert "also a variable" in issues["materials.clay.content.sand"]
 
 
