@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -62,8 +62,15 @@ def number_text(value: Any, digits: int = 3, unit: str = "") -> str:
     return f"{number:,.{min(decimals, 4)}f}"
 
 
-def signed_text(value: Any, digits: int = 3, unit: str = "") -> str:
-    """A change with its sign ("+3.2", "−8.6", "±0")."""
+def money_text(value: Any) -> str:
+    """A cost to the cent ("10.94", "1,067.20"): costs close together read apart."""
+    return "–" if value is None else f"{float(value):,.2f}"
+
+
+def signed_text(value: Any, digits: int = 3, unit: str = "",
+                fmt: Callable[[Any], str] | None = None) -> str:
+    """A change with its sign ("+3.2", "−8.6", "±0"); ``fmt`` formats its size (e.g.
+    :func:`money_text`) instead of ``digits`` significant digits."""
     if value is None:
         return ""
     number = float(value)
@@ -71,7 +78,7 @@ def signed_text(value: Any, digits: int = 3, unit: str = "") -> str:
         number = float(round(number))
     if number == 0:
         return "±0"
-    text = number_text(abs(number), digits, unit)
+    text = fmt(abs(number)) if fmt is not None else number_text(abs(number), digits, unit)
     return f"+{text}" if number > 0 else f"−{text}"
 
 
@@ -265,13 +272,14 @@ class RecommendationCard(QWidget):
 
     def _show_cost(self, rec: Mapping[str, Any]) -> None:
         parts = []
-        for key, name, unit in (("cost", "Cost", _cost_unit(rec)), ("co2", "CO₂", _co2_unit(rec))):
+        for key, name, unit, fmt in (("cost", "Cost", _cost_unit(rec), money_text),
+                                     ("co2", "CO₂", _co2_unit(rec), number_text)):
             if rec.get(key) is None:
                 continue
             delta = rec.get(f"{key}_delta")
-            change = f" ({signed_text(delta)} against the current recipe)" \
+            change = f" ({signed_text(delta, fmt=fmt)} against the current recipe)" \
                 if delta is not None else ""
-            parts.append(f"{name}: <b>{number_text(rec[key])}</b> {html.escape(unit)}{change}")
+            parts.append(f"{name}: <b>{fmt(rec[key])}</b> {html.escape(unit)}{change}")
         self.cost.setText("<br>".join(parts) if parts else "–")
 
     def _show_changes(self, rec: Mapping[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -220,12 +220,12 @@ in_display_units`. ``objectives`` stay as optimised (stored units) in either.
             unit = f" {p.unit}" if p.unit else ""
             lines.append(f"  → {p.target}: {_fmt(p.mean)}{unit} "
                          f"[{_fmt(p.lower)}, {_fmt(p.upper)}] at {p.coverage:.0%}{base}")
-        for name, value, delta in (("cost", self.cost, self.cost_delta),
-                                   ("CO₂", self.co2, self.co2_delta)):
+        for name, value, delta, fmt in (("cost", self.cost, self.cost_delta, money_text),
+                                        ("CO₂", self.co2, self.co2_delta, _fmt)):
             if value is not None:
                 unit = self.cost_unit if name == "cost" else self.co2_unit
-                change = f" ({_signed(delta)} vs baseline)" if delta is not None else ""
-                lines.append(f"  → {name}: {_fmt(value)} {unit}{change}")
+                change = f" ({_signed(delta, fmt)} vs baseline)" if delta is not None else ""
+                lines.append(f"  → {name}: {fmt(value)} {unit}{change}")
         for attribution in self.attributions:
             if attribution.drivers:
                 phrases = "; ".join(d.text for d in attribution.drivers)
@@ -567,8 +567,13 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _signed(value: float | None) -> str:
+def money_text(value: Any) -> str:
+    """An amount of money to the cent (10.94, 67.20): costs near each other stay apart."""
+    return f"{float(value):.2f}"
+
+
+def _signed(value: float | None, fmt: Callable[[Any], str] = _fmt) -> str:
     if value is None:
         return ""
     sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{_fmt(abs(value))}"
+    return f"{sign}{fmt(abs(value))}"

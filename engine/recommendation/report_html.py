@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from engine.recommendation.explain import (
     PropertyPrediction,
     _fmt,
     _signed,
+    money_text,
 )
 
 __all__ = ["html_report"]
@@ -186,8 +187,8 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
             shown = _interval_text(p.baseline_mean, p.baseline_lower, p.baseline_upper)
             cells.append(f"<td class=\"num\">{shown}</td>")
         if has_cost:
-            cells.append(f"<td class=\"num\">{_e(_fmt_opt(_before(first.cost, first.cost_delta)))}"
-                         "</td>")
+            cost = _fmt_opt(_before(first.cost, first.cost_delta), money_text)
+            cells.append(f"<td class=\"num\">{_e(cost)}</td>")
         if has_co2:
             cells.append(f"<td class=\"num\">{_e(_fmt_opt(_before(first.co2, first.co2_delta)))}"
                          "</td>")
@@ -200,11 +201,12 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
         for p in rec.properties:
             cells.append(f"<td class=\"num\"><b>{_e(_fmt(p.mean))}</b> ({_e(_fmt(p.lower))}–"
                          f"{_e(_fmt(p.upper))})</td>")
-        for value, delta, key, shown in ((rec.cost, rec.cost_delta, "cost", has_cost),
-                                         (rec.co2, rec.co2_delta, "co2", has_co2)):
+        for value, delta, key, shown, fmt in (
+                (rec.cost, rec.cost_delta, "cost", has_cost, money_text),
+                (rec.co2, rec.co2_delta, "co2", has_co2, _fmt)):
             if shown:
-                change = _change(delta, senses.get(key, "minimize"))
-                cells.append(f"<td class=\"num\">{_e(_fmt_opt(value))}"
+                change = _change(delta, senses.get(key, "minimize"), fmt)
+                cells.append(f"<td class=\"num\">{_e(_fmt_opt(value, fmt))}"
                              f"{f' ({change})' if change else ''}</td>")
         if predicted:
             cells.append(f"<td class=\"text\">{_badge(rec.domain_label)}</td>")
@@ -267,15 +269,15 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str]) ->
             f"<td><b>{_e(_fmt(p.mean))}</b></td><td>{_change(delta, _sense(p, senses))}</td>"
             f"<td>{_e(_fmt(p.lower))} – {_e(_fmt(p.upper))}</td>"
             f"<td class=\"text\">{_e(p.unit)}</td></tr>")
-    for name, key, value, delta, unit, source in (
-            ("cost", "cost", rec.cost, rec.cost_delta, rec.cost_unit, "from prices"),
-            ("CO₂", "co2", rec.co2, rec.co2_delta, rec.co2_unit, "from CO₂ factors")):
+    for name, key, value, delta, unit, source, fmt in (
+            ("cost", "cost", rec.cost, rec.cost_delta, rec.cost_unit, "from prices", money_text),
+            ("CO₂", "co2", rec.co2, rec.co2_delta, rec.co2_unit, "from CO₂ factors", _fmt)):
         if value is None:
             continue
         rows.append(
-            f"<tr><td>{name}</td><td>{_e(_fmt_opt(_before(value, delta)))}</td>"
-            f"<td><b>{_e(_fmt(value))}</b></td>"
-            f"<td>{_change(delta, senses.get(key, 'minimize'))}</td>"
+            f"<tr><td>{name}</td><td>{_e(_fmt_opt(_before(value, delta), fmt))}</td>"
+            f"<td><b>{_e(fmt(value))}</b></td>"
+            f"<td>{_change(delta, senses.get(key, 'minimize'), fmt)}</td>"
             f"<td class=\"text note\">{source}</td><td class=\"text\">{_e(unit)}</td>"
             "</tr>")
     heading = "Predicted properties, cost and CO₂" if rec.properties else "Cost and CO₂"
@@ -425,7 +427,7 @@ def _badge(label: str) -> str:
     return f"<span class=\"badge {_e(label)}\" title=\"{_e(title)}\">{_e(text)}</span>"
 
 
-def _change(delta: float | None, sense: str | None) -> str:
+def _change(delta: float | None, sense: str | None, fmt: Callable[[Any], str] = _fmt) -> str:
     """A signed change, green when it goes the goal's way, red when not."""
     if delta is None or not math.isfinite(delta) or abs(delta) < 1e-9:
         return ""
@@ -433,7 +435,7 @@ def _change(delta: float | None, sense: str | None) -> str:
     if sense in ("maximize", "minimize"):
         good = (delta > 0) == (sense == "maximize")
         css = " class=\"good\"" if good else " class=\"bad\""
-    return f"<span{css}>{_e(_signed(delta))}</span>"
+    return f"<span{css}>{_e(_signed(delta, fmt))}</span>"
 
 
 def _unit_suffix(unit: str) -> str:
@@ -468,10 +470,10 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _fmt_opt(value: Any) -> str:
+def _fmt_opt(value: Any, fmt: Callable[[Any], str] = _fmt) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    return _fmt(value)
+    return fmt(value)
 
 
 def _count(value: Any) -> str:

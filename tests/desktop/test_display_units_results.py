@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt
 from desktop.pages.base import MODEL_TRAINED, OPTIMISATION_RUN
 from desktop.pages.optimise_page import OptimisePage
 from desktop.pages.recommendations_page import RecommendationsPage
-from desktop.widgets.recommendation_card import number_text, signed_text
+from desktop.widgets.recommendation_card import money_text, number_text, signed_text
 from engine.display_units import DisplayUnits
 from tests.desktop.conftest import TrainedDemo, copy_project, needs_services
 
@@ -107,7 +107,7 @@ def test_a_us_engineer_reads_the_recommendation_in_psi_and_pounds(
     assert f"{number_text(strength['upper'] * PSI_PER_MPA, unit='psi')}&nbsp;psi" in shown
     # cost and CO₂ per cubic yard
     cost = card.cost.text()
-    assert f"<b>{number_text(first['cost'] * M3_PER_YD3)}</b> USD/yd³" in cost
+    assert f"<b>{money_text(first['cost'] * M3_PER_YD3)}</b> USD/yd³" in cost  # to the cent
     assert f"<b>{number_text(first['co2'] * LB_YD3_PER_KG_M3)}</b> lb CO₂e/yd³" in cost
     assert "kg CO₂e" not in cost and "/m³" not in cost
     # the recipe in lb/yd³, against the current recipe

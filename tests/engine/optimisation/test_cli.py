@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,8 @@ def test_a_raw_meal_on_cost_and_co2_runs_without_a_project(
     printed = capsys.readouterr().out
     assert "cheapest" in printed and "domain" not in printed  # no models, no data domain
     assert "vs baseline" in printed  # compared with the current blend
+    costs = re.findall(r"→ cost: (\d+\.\d\d) USD \(([−+]\d+\.\d\d) vs baseline\)", printed)
+    assert len(costs) == 3  # to the cent: blends 0.03 USD/t apart read apart
     report = (tmp_path / "recommendations.html").read_text(encoding="utf-8")
     assert "current blend" in report and "Predicted" not in report and "domain" not in report
     assert "domain" not in pd.read_csv(tmp_path / "recommendations.csv").columns

@@ -14,7 +14,7 @@ import pytest
 
 from engine import optimisation_services
 from engine.errors import FormixError
-from engine.recommendation.explain import _fmt
+from engine.recommendation.explain import _fmt, money_text
 
 
 def test_html_report_is_self_contained_and_shows_every_recipe(
@@ -126,9 +126,9 @@ def test_html_report_reads_well_for_a_plant_engineer(
     cost_rows = [row for row in page.rows if row and row[0] == "cost"]
     assert len(cost_rows) == len(demo_recommendations)
     for rec, row in zip(demo_recommendations, cost_rows, strict=True):
-        assert row[1] == _fmt(rec.cost - rec.cost_delta)
-        assert row[2] == _fmt(rec.cost)
-        assert row[3].lstrip("+−") == _fmt(abs(rec.cost_delta))
+        assert row[1] == money_text(rec.cost - rec.cost_delta)  # costs to the cent
+        assert row[2] == money_text(rec.cost)
+        assert row[3].lstrip("+−") == money_text(abs(rec.cost_delta))
         assert row[4] == "from prices" and row[5] == f"{currency}/m³"
     # a recipe's amounts against the current recipe, one number format per column
     cement = _row(page.rows, "cement")
@@ -149,7 +149,7 @@ def test_html_report_reads_well_for_a_plant_engineer(
     # changes are coloured by the goal's direction: lower cost is green
     for rec in demo_recommendations:
         if rec.cost_delta is not None and rec.cost_delta < 0:
-            assert re.search(r'<span class="good">−' + re.escape(_fmt(abs(rec.cost_delta))),
+            assert re.search(r'<span class="good">−' + re.escape(money_text(abs(rec.cost_delta))),
                              text)
 
 
