@@ -211,11 +211,12 @@ def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str])
         if predicted:
             cells.append(f"<td class=\"text\">{_badge(rec.domain_label)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    properties = f"Predicted value ({_coverage(recs):.0%} interval) of each property; c" \
-        if predicted else "C"
+    note = "Cost and CO₂ with their change against the current recipe."
+    if predicted:
+        note = (f"Predicted value ({_coverage(recs):.0%} interval) of each property; cost and "
+                "CO₂ with their change against the current recipe.")
     return ("<h2>Summary</h2>"
-            f"<p class=\"note\">{properties}ost and CO₂ with their change against the current "
-            "recipe. Details of each recipe follow below.</p>"
+            f"<p class=\"note\">{note} Details of each recipe follow below.</p>"
             f"<div class=\"scroll\"><table><tr>{''.join(head)}</tr>{''.join(rows)}</table></div>")
 
 
@@ -280,8 +281,9 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str]) ->
             f"<td>{_change(delta, senses.get(key, 'minimize'), fmt)}</td>"
             f"<td class=\"text note\">{source}</td><td class=\"text\">{_e(unit)}</td>"
             "</tr>")
-    heading = "Predicted properties, cost and CO₂" if rec.properties else "Cost and CO₂"
-    interval = f"{coverage:.0%} interval" if rec.properties else ""
+    predicted = _predicted([rec])
+    heading = "Predicted properties, cost and CO₂" if predicted else "Cost and CO₂"
+    interval = f"{coverage:.0%} interval" if predicted else ""
     return (f"<h3>{heading}</h3><div class=\"scroll\"><table><tr>"
             "<th></th><th>current recipe</th><th>this recipe</th><th>change</th>"
             f"<th>{interval}</th><th class=\"text\">unit</th></tr>{''.join(rows)}"
