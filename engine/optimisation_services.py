@@ -380,21 +380,15 @@ def recommend(
     Returns:
         The explained recommendations, ranked (empty when the run found no feasible recipe).
     """
-    from engine.optimisation.decision import recommend as pick
     from engine.recommendation.explain import explain_recommendations
-    from engine.recommendation.explore import exploration_batch
+    from engine.recommendation.explore import picks_of_run
     from engine.recommendation.runs import recommendation_row
     from engine.storage import ProjectStore
 
     if not isinstance(run, OptimisationRun):
         run = load_run(location, run)
     model, units = _models_of(run)
-    scores = None
-    if run.explore:
-        picks, scores = exploration_batch(run.result, k)
-        kind = "exploration"
-    else:
-        picks, kind = pick(run.result, k), "recommendation"
+    picks, kind, scores = picks_of_run(run.result, k, run.explore)
     explained = explain_recommendations(
         run.result, run.spec, picks, model=model, units=units, kind=kind, scores=scores,
     )

@@ -22,6 +22,7 @@ import argparse
 import json
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,8 +62,9 @@ def register(subparsers: Any) -> None:
                         "models' uncertainty most where it matters (may leave the data's domain)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="write pareto.csv (stored units), recommendations (.json, "
-                        ".csv, .html), summary.json and study.toml (in the study's own units)")
+                        help="write pareto.csv and baseline.csv (stored units), "
+                        "recommendations (.json, .csv, .html), summary.json and study.toml (in "
+                        "the study's own units); formix recommend DIR picks from it again")
     # Testing only: closed-form stand-in models instead of a project's trained ones.
     parser.add_argument("--fake-predictor", choices=["analytic"], help=argparse.SUPPRESS)
     parser.set_defaults(handler=_run)
@@ -137,7 +139,9 @@ def _run(args: argparse.Namespace) -> int:
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(run.spec, result)
     if args.out is not None:
-        _write(args.out, run.written or run.spec, result, summary)  # in the user's units
+        units = run.model_set.units if run.model_set is not None else {}
+        summary["target_units"] = {t: units.get(t) for t in result.targets}
+        _write(args.out, run.written or run.spec, result, summary, pareto_spec=run.spec)
         for suffix in (".csv", ".html"):
             services.export_recommendations(recommendations, args.out / f"recommendations"
                                             f"{suffix}", run=run)
@@ -222,15 +226,26 @@ def _recommend_again(args: argparse.Namespace) -> int:
         return 0 if recommendations else 1
     if args.run_dir is None:
         raise FormixError("give the project (--project P) or a folder from formix optimize --out")
-    from engine.optimisation.decision import recommend
+    from engine.recommendation.explain import explain_recommendations
+    from engine.recommendation.explore import picks_of_run
+    from engine.recommendation.report import export_recommendations
 
-    result = _load_saved_run(args.run_dir)
-    picks = recommend(result, args.recommendations)
+    saved = _load_saved_run(args.run_dir)
+    picks, kind, scores = picks_of_run(saved.result, args.recommendations,
+                                       saved.summary.get("mode") == "explore")
+    recommendations = explain_recommendations(saved.explainable, saved.spec, picks,
+                                              units=saved.summary.get("target_units"),
+                                              kind=kind, scores=scores)
+    if args.out is not None:
+        export_recommendations(recommendations, args.out, title=saved.spec.name,
+                               run={**saved.summary, "description": saved.spec.description})
     if args.json:
-        emit_json([r.to_dict() for r in picks])
+        emit_json([r.to_dict() for r in recommendations])
     else:
-        _print(result, picks, None)
-    return 0 if picks else 1
+        for rec in recommendations:
+            print(rec.text())
+            print()
+    return 0 if recommendations else 1
 
 
 def _trials_list(args: argparse.Namespace) -> int:
@@ -281,13 +296,36 @@ def _shown(project: str, recommendations: Any) -> Any:
     return services.shown_recommendations(recommendations, services.display_units(project))
 
 
-def _load_saved_run(run_dir: Path) -> Any:
-    """An ``OptimisationResult`` rebuilt from ``pareto.csv``, ``summary.json``, ``study.toml``."""
-    import numpy as np
+PARETO_STUDY = "pareto_study.toml"
+"""The study in ``pareto.csv``'s (stored) units, saved when they differ from ``study.toml``'s."""
+
+
+@dataclass(frozen=True)
+class _SavedRun:
+    """A folder written by ``formix optimize --out``, read back.
+
+    Attributes:
+        result: the run rebuilt from ``pareto.csv`` and ``summary.json``.
+        spec: the study in the units of ``pareto.csv``.
+        summary: ``summary.json``.
+        explainable: ``result`` with the baseline recipe, or without a baseline when the
+            folder holds only its objectives (folders saved before ``baseline.csv``).
+    """
+
+    result: Any
+    spec: StudySpec
+    summary: dict[str, Any]
+    explainable: Any
+
+
+def _load_saved_run(run_dir: Path) -> _SavedRun:
+    """A run rebuilt from ``pareto.csv``, ``summary.json`` and its study."""
+    import dataclasses
+
     import pandas as pd
 
-    from engine.optimisation.result import OptimisationResult
     from engine.optimisation.study import StudySpec
+    from engine.recommendation.runs import result_from_summary
 
     try:
         summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
@@ -295,22 +333,16 @@ def _load_saved_run(run_dir: Path) -> Any:
     except (OSError, ValueError) as error:
         raise FormixError(f"{run_dir} is not a saved run of `formix optimize --out`: {error}") \
             from error
-    spec = StudySpec.from_toml(run_dir / "study.toml")
-    labels = tuple(o["label"] for o in summary["objectives"])
-    baseline = None
-    if summary.get("baseline"):
+    converted = run_dir / PARETO_STUDY
+    spec = StudySpec.from_toml(converted if converted.exists() else run_dir / "study.toml")
+    baseline, whole = None, False
+    if (run_dir / "baseline.csv").exists():
+        baseline, whole = pd.read_csv(run_dir / "baseline.csv"), True
+    elif summary.get("baseline"):
         baseline = pd.DataFrame([summary["baseline"]["objectives"]])
-    return OptimisationResult(
-        study_name=summary["study"], pareto=pareto, objective_labels=labels,
-        senses=tuple(o["sense"] for o in summary["objectives"]),
-        variable_names=tuple(v.name for v in spec.variables), input_columns=(),
-        targets=(), coverage=float("nan"), baseline=baseline, baseline_feasible=None,
-        n_evaluations=summary["n_evaluations"], n_generations=summary["n_generations"],
-        wall_s=summary["wall_s"], hypervolume=summary["hypervolume"], hv_ideal=(),
-        hv_nadir=(), max_constraint_violation=summary["max_constraint_violation"],
-        history=(np.empty((0, len(labels))),), cancelled=summary["cancelled"],
-        seed=summary["seed"], message=summary["message"], currency=spec.currency,
-    )
+    result = result_from_summary(summary, pareto, baseline, spec)
+    explainable = result if whole else dataclasses.replace(result, baseline=None)
+    return _SavedRun(result, spec, summary, explainable)
 
 
 class _CancelOnInterrupt:
@@ -350,15 +382,31 @@ def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     return spec
 
 
-def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any]) -> None:
+def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any],
+           pareto_spec: StudySpec | None = None) -> None:
+    """Save a run so that ``formix recommend DIR`` can explain picks from it again.
+
+    ``study.toml`` is the study as written; when ``pareto.csv`` is in other (stored) units,
+    the study in those units goes to :data:`PARETO_STUDY` as well. ``baseline.csv`` holds the
+    evaluated baseline recipe.
+    """
     from engine.recommendation.report import write_text_atomic
+    from engine.recommendation.runs import stored_summary
 
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "pareto.csv", result.pareto.to_csv(index=False))
     write_text_atomic(out / "study.toml", spec.to_toml())
+    converted = out / PARETO_STUDY
+    if pareto_spec is not None and pareto_spec.to_toml() != spec.to_toml():
+        write_text_atomic(converted, pareto_spec.to_toml())
+    else:
+        converted.unlink(missing_ok=True)
+    if result.baseline is not None:
+        write_text_atomic(out / "baseline.csv", result.baseline.to_csv(index=False))
     write_text_atomic(out / "recommendations.json",
                       json.dumps(summary["recommendations"], indent=2, default=str))
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=2, default=str))
+    saved = {**stored_summary(result), **summary}
+    write_text_atomic(out / "summary.json", json.dumps(saved, indent=2, default=str))
 
 
 def _print_run(result: Any, out: Path | None) -> None:
@@ -368,22 +416,3 @@ def _print_run(result: Any, out: Path | None) -> None:
           f"{result.max_constraint_violation:.1e}, seed {result.seed}")
     if out is not None:
         print(f"written to {out}")
-
-
-def _print(result: Any, recommendations: Any, out: Path | None) -> None:
-    from engine.optimisation.predictor import DOMAIN_LABELS
-
-    _print_run(result, None)
-    for rec in recommendations:
-        domain = f"; domain: {rec.domain_label}" if rec.domain_label in DOMAIN_LABELS else ""
-        print(f"\n#{rec.rank} ({rec.reason}{domain})")
-        for name, value in rec.recipe.items():
-            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-            print(f"  {name:<28} {shown}")
-        for label, value in rec.objectives.items():
-            delta = ""
-            if rec.deltas is not None:
-                delta = f"  ({rec.deltas[label]:+.4g} vs baseline)"
-            print(f"  → {label:<26} {value:.4g}{delta}")
-    if out is not None:
-        print(f"\nwritten to {out}")

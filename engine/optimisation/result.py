@@ -126,5 +126,8 @@ class OptimisationResult:
                 {"label": label, "sense": sense}
                 for label, sense in zip(self.objective_labels, self.senses, strict=True)
             ],
+            "targets": list(self.targets),
+            "coverage": self.coverage if self.targets else None,
+            "currency": self.currency,
             "message": self.message,
         }

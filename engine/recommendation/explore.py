@@ -167,3 +167,19 @@ def optimistic_batch(optimistic: np.ndarray, points: np.ndarray, k: int,
             distance = np.linalg.norm(points - points[best], axis=1)
             factor = factor * (1.0 - np.exp(-(distance / diversity) ** 2))
     return picked
+
+
+def picks_of_run(result: OptimisationResult, k: int, explore: bool,
+                 ) -> tuple[tuple[Recommendation, ...], str, dict[int, float] | None]:
+    """What a run proposes: ``k`` recommendations, or for an explore run the trial batch.
+
+    Returns:
+        The picks, their kind ("recommendation" or "exploration") and, for a trial batch,
+        every Pareto row's exploration score.
+    """
+    from engine.optimisation.decision import recommend
+
+    if explore:
+        picks, scores = exploration_batch(result, k)
+        return picks, "exploration", scores
+    return recommend(result, k), "recommendation", None

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from engine.optimisation.result import OptimisationResult
     from engine.optimisation.study import StudySpec
     from engine.recommendation.explain import ExplainedRecommendation
@@ -18,17 +20,6 @@ if TYPE_CHECKING:
 def run_row(result: OptimisationResult, spec: StudySpec, model_name: str, model_version: int,
             mode: str) -> dict[str, Any]:
     """The ``optimisation_runs`` row of a result."""
-    summary = {
-        **result.summary(),
-        "variable_names": list(result.variable_names),
-        "input_columns": list(result.input_columns),
-        "targets": list(result.targets),
-        "coverage": result.coverage,
-        "baseline_feasible": result.baseline_feasible,
-        "hv_ideal": list(result.hv_ideal),
-        "hv_nadir": list(result.hv_nadir),
-        "currency": result.currency,
-    }
     return {
         "study_name": spec.name,
         "study_toml": spec.to_toml(),
@@ -36,7 +27,7 @@ def run_row(result: OptimisationResult, spec: StudySpec, model_name: str, model_
         "model_version": int(model_version),
         "mode": mode,
         "seed": int(result.seed),
-        "summary_json": _dumps(summary),
+        "summary_json": _dumps(stored_summary(result)),
         "pareto_json": result.pareto.to_json(orient="split", double_precision=15),
         "baseline_json": None if result.baseline is None
         else result.baseline.to_json(orient="split", double_precision=15),
@@ -49,22 +40,43 @@ def result_from_row(row: dict[str, Any]) -> tuple[OptimisationResult, StudySpec]
 
     import pandas as pd
 
-    from engine.optimisation.result import OptimisationResult
     from engine.optimisation.study import StudySpec
 
     spec = StudySpec.from_dict(tomllib.loads(row["study_toml"]))
-    summary = json.loads(row["summary_json"])
     pareto = pd.read_json(StringIO(row["pareto_json"]), orient="split")
     baseline = None
     if row.get("baseline_json"):
         baseline = pd.read_json(StringIO(row["baseline_json"]), orient="split")
+    return result_from_summary(json.loads(row["summary_json"]), pareto, baseline, spec), spec
+
+
+def stored_summary(result: OptimisationResult) -> dict[str, Any]:
+    """``result.summary()`` plus what :func:`result_from_summary` needs to rebuild it."""
+    return {
+        **result.summary(),
+        "variable_names": list(result.variable_names),
+        "input_columns": list(result.input_columns),
+        "baseline_feasible": result.baseline_feasible,
+        "hv_ideal": list(result.hv_ideal),
+        "hv_nadir": list(result.hv_nadir),
+    }
+
+
+def result_from_summary(summary: dict[str, Any], pareto: pd.DataFrame,
+                        baseline: pd.DataFrame | None, spec: StudySpec) -> OptimisationResult:
+    """Rebuild a result (without per-generation history) from :func:`stored_summary`'s figures,
+    its Pareto set and baseline row; summaries saved before a figure was added get defaults."""
+    from engine.optimisation.result import OptimisationResult
+
     labels = tuple(o["label"] for o in summary["objectives"])
-    result = OptimisationResult(
+    coverage = summary.get("coverage")
+    return OptimisationResult(
         study_name=summary["study"], pareto=pareto, objective_labels=labels,
         senses=tuple(o["sense"] for o in summary["objectives"]),
-        variable_names=tuple(summary["variable_names"]),
-        input_columns=tuple(summary["input_columns"]), targets=tuple(summary["targets"]),
-        coverage=float(summary["coverage"]), baseline=baseline,
+        variable_names=tuple(summary.get("variable_names", (v.name for v in spec.variables))),
+        input_columns=tuple(summary.get("input_columns", ())),
+        targets=tuple(summary.get("targets", ())),
+        coverage=math.nan if coverage is None else float(coverage), baseline=baseline,
         baseline_feasible=summary.get("baseline_feasible"),
         n_evaluations=int(summary["n_evaluations"]),
         n_generations=int(summary["n_generations"]), wall_s=float(summary["wall_s"]),
@@ -75,7 +87,6 @@ def result_from_row(row: dict[str, Any]) -> tuple[OptimisationResult, StudySpec]
         seed=int(summary["seed"]), message=summary["message"],
         currency=summary.get("currency", spec.currency),
     )
-    return result, spec
 
 
 def recommendation_row(rec: ExplainedRecommendation, age_column: str | None) -> dict[str, Any]:

@@ -131,7 +131,24 @@ def test_recommend_again_from_a_saved_run(tmp_path: Path,
     assert _run("recommend", str(tmp_path), "-k", "3", "--json") == 0
     again = json.loads(capsys.readouterr().out)
     assert [r["row"] for r in again] == [r["row"] for r in first]
-    assert again[0]["deltas_vs_baseline"] is not None
+    for explained, original in zip(again, first, strict=True):  # the same explanations
+        for key in ("changes", "properties", "objective_deltas", "cost_delta", "binding"):
+            assert explained[key] == original[key], key
+    assert any(c["delta"] for c in again[0]["changes"])
+
+    assert _run("recommend", str(tmp_path), "-k", "2", "--out",
+                str(tmp_path / "again.html")) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("→ cost: ") == 2 and printed.count(" vs baseline)") >= 4
+    report = (tmp_path / "again.html").read_text(encoding="utf-8")
+    assert report.count('<section class="card">') == 2
+
+    (tmp_path / "baseline.csv").unlink()  # a folder saved before baseline.csv: no baseline
+    assert _run("recommend", str(tmp_path), "-k", "3", "--json") == 0
+    old = json.loads(capsys.readouterr().out)
+    assert [r["row"] for r in old] == [r["row"] for r in first]
+    assert old[0]["objective_deltas"] == first[0]["objective_deltas"]
+    assert all(c["baseline"] is None for c in old[0]["changes"])
     with pytest.raises(FormixError, match="not a saved run"):
         _run("recommend", str(tmp_path / "missing"))
 

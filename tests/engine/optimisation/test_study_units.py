@@ -359,8 +359,8 @@ def _us_demo_study(metric: dict[str, Any]) -> dict[str, Any]:
     return us
 
 
-def test_a_us_study_runs_like_the_metric_one_on_a_project(trained_demo: Path,
-                                                          tmp_path: Path) -> None:
+def test_a_us_study_runs_like_the_metric_one_on_a_project(
+        trained_demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from engine import optimisation_services as services
     from engine.cli.optimise_commands import register
 
@@ -401,6 +401,25 @@ def test_a_us_study_runs_like_the_metric_one_on_a_project(trained_demo: Path,
     assert written.constraints[1].unit == "USD/yd³"
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["n_evaluations"] == reference.result.n_evaluations
+    shown = json.loads(capsys.readouterr().out)["recommendations"]
+
+    # Picked again from the folder, and explained against the study in pareto.csv's units.
+    args = parser.parse_args(["recommend", str(out), "-k", "3", "--json"])
+    assert args.handler(args) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [r["row"] for r in again] == [r["row"] for r in shown]
+    first = again[0]
+    cement = next(c for c in first["changes"] if c["name"] == "cement")
+    assert cement["unit"] == "kg/m³"
+    assert cement["value"] == pytest.approx(pareto["cement"].iloc[first["row"]], rel=1e-12)
+    assert cement["baseline"] == pytest.approx(metric["baseline"]["values"]["cement"], rel=1e-9)
+    strength = first["properties"][0]
+    assert (strength["target"], strength["unit"]) == ("compressive_strength", "MPa")
+    assert strength["lower"] == pytest.approx(
+        pareto["compressive_strength_lower"].iloc[first["row"]], rel=1e-12)
+    assert first["cost_delta"] == pytest.approx(
+        pareto["cost"].iloc[first["row"]] - reference.result.baseline["cost"].iloc[0],
+        rel=1e-6)
 
 
 def test_alloy_strength_limits_are_shown_in_ksi_and_concrete_ones_in_psi() -> None:

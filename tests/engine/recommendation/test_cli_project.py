@@ -125,3 +125,20 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
     assert main(["import", str(project), str(prices), "--kind", "materials"]) == 0
     assert _run("optimize", "--project", str(project), "--population", "10",
                 "--generations", "2", "--out", str(out)) == 0
+
+
+def test_an_explore_run_saved_to_a_folder_proposes_the_same_trials_again(
+        tmp_path: Path, trained_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = tmp_path / "demo.formix"
+    shutil.copy(trained_demo, project)
+    out = tmp_path / "explore"
+    assert _run("optimize", "--project", str(project), "--explore", "--population", "40",
+                "--generations", "20", "--seed", "3", "-k", "4", "--json", "--out",
+                str(out)) == 0
+    proposed = json.loads(capsys.readouterr().out)["recommendations"]
+    assert _run("recommend", str(out), "-k", "4", "--json") == 0
+    again = json.loads(capsys.readouterr().out)
+    assert [r["kind"] for r in again] == ["exploration"] * 4
+    assert [r["row"] for r in again] == [r["row"] for r in proposed]
+    assert [r["score"] for r in again] == pytest.approx([r["score"] for r in proposed])
+    assert again[0]["properties"][0]["unit"] == "MPa"  # the folder keeps the model's units
