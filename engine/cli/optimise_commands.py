@@ -32,6 +32,7 @@ from engine.errors import FormixError
 
 if TYPE_CHECKING:
     from engine.optimisation.predictor import DeriveFn, PropertyPredictor
+    from engine.optimisation.result import OptimisationResult
     from engine.optimisation.study import StudySpec
 
 
@@ -312,10 +313,10 @@ class _SavedRun:
             folder holds only its objectives (folders saved before ``baseline.csv``).
     """
 
-    result: Any
+    result: OptimisationResult
     spec: StudySpec
     summary: dict[str, Any]
-    explainable: Any
+    explainable: OptimisationResult
 
 
 def _load_saved_run(run_dir: Path) -> _SavedRun:

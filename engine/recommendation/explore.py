@@ -21,6 +21,7 @@ import numpy as np
 
 from engine.optimisation.decision import (
     Recommendation,
+    recommend,
     recommendation_for_row,
     standardised_inputs,
 )
@@ -177,8 +178,6 @@ def picks_of_run(result: OptimisationResult, k: int, explore: bool,
         The picks, their kind ("recommendation" or "exploration") and, for a trial batch,
         every Pareto row's exploration score.
     """
-    from engine.optimisation.decision import recommend
-
     if explore:
         picks, scores = exploration_batch(result, k)
         return picks, "exploration", scores
