@@ -146,14 +146,7 @@ def _run(args: argparse.Namespace) -> int:
         for suffix in (".csv", ".html"):
             services.export_recommendations(recommendations, args.out / f"recommendations"
                                             f"{suffix}", run=run)
-    if args.json:
-        emit_json(summary)
-    else:
-        _print_run(result, args.out)
-        for rec in recommendations:
-            print()
-            print(rec.text())
-    return 0 if len(result.pareto) else 1
+    return _finish_run(args, result, summary, recommendations)
 
 
 def _run_without_project(args: argparse.Namespace) -> int:
@@ -163,7 +156,6 @@ def _run_without_project(args: argparse.Namespace) -> int:
     from engine.optimisation.study import StudySpec
     from engine.progress import CancelToken
     from engine.recommendation.explain import explain_recommendations
-    from engine.recommendation.report import export_recommendations
 
     if args.study is None:
         raise FormixError("give a study file, or the project to run: --project P")
@@ -184,18 +176,9 @@ def _run_without_project(args: argparse.Namespace) -> int:
     summary["baseline"] = _baseline(spec, result)
     if args.out is not None:
         _write(args.out, spec, result, summary)
-        figures = {**summary, "description": spec.description}
         for suffix in (".csv", ".html"):
-            export_recommendations(recommendations, args.out / f"recommendations{suffix}",
-                                   title=spec.name, run=figures)
-    if args.json:
-        emit_json(summary)
-    else:
-        _print_run(result, args.out)
-        for rec in recommendations:
-            print()
-            print(rec.text())
-    return 0 if len(result.pareto) else 1
+            _export(recommendations, args.out / f"recommendations{suffix}", spec, summary)
+    return _finish_run(args, result, summary, recommendations)
 
 
 def _baseline(spec: StudySpec, result: Any) -> dict[str, Any] | None:
@@ -211,25 +194,36 @@ def _baseline(spec: StudySpec, result: Any) -> dict[str, Any] | None:
 
 def _recommend_again(args: argparse.Namespace) -> int:
     if args.project is not None:
-        from engine import optimisation_services as services
-
-        run = services.load_run(args.project, args.run)
-        recommendations = _shown(args.project, services.recommend(args.project, run,
-                                                                   args.recommendations))
-        if args.out is not None:
-            services.export_recommendations(recommendations, args.out, run=run)
-        if args.json:
-            emit_json([r.to_dict() for r in recommendations])
-        else:
-            for rec in recommendations:
-                print(rec.text())
-                print()
-        return 0 if recommendations else 1
-    if args.run_dir is None:
+        recommendations = _recommended_in_project(args)
+    elif args.run_dir is not None:
+        recommendations = _recommended_from_folder(args)
+    else:
         raise FormixError("give the project (--project P) or a folder from formix optimize --out")
+    if args.json:
+        emit_json([r.to_dict() for r in recommendations])
+    else:
+        for rec in recommendations:
+            print(rec.text())
+            print()
+    return 0 if recommendations else 1
+
+
+def _recommended_in_project(args: argparse.Namespace) -> Any:
+    """Picks from a stored run, explained in the project's display units (and exported)."""
+    from engine import optimisation_services as services
+
+    run = services.load_run(args.project, args.run)
+    recommendations = _shown(args.project, services.recommend(args.project, run,
+                                                               args.recommendations))
+    if args.out is not None:
+        services.export_recommendations(recommendations, args.out, run=run)
+    return recommendations
+
+
+def _recommended_from_folder(args: argparse.Namespace) -> Any:
+    """Picks from a ``formix optimize --out`` folder, explained in its units (and exported)."""
     from engine.recommendation.explain import explain_recommendations
     from engine.recommendation.explore import picks_of_run
-    from engine.recommendation.report import export_recommendations
 
     saved = _load_saved_run(args.run_dir)
     picks, kind, scores = picks_of_run(saved.result, args.recommendations,
@@ -238,15 +232,30 @@ def _recommend_again(args: argparse.Namespace) -> int:
                                               units=saved.summary.get("target_units"),
                                               kind=kind, scores=scores)
     if args.out is not None:
-        export_recommendations(recommendations, args.out, title=saved.spec.name,
-                               run={**saved.summary, "description": saved.spec.description})
+        _export(recommendations, args.out, saved.spec, saved.summary)
+    return recommendations
+
+
+def _finish_run(args: argparse.Namespace, result: Any, summary: dict[str, Any],
+                recommendations: Any) -> int:
+    """Print a run's JSON summary, or its figures and explained recommendations."""
     if args.json:
-        emit_json([r.to_dict() for r in recommendations])
+        emit_json(summary)
     else:
+        _print_run(result, args.out)
         for rec in recommendations:
-            print(rec.text())
             print()
-    return 0 if recommendations else 1
+            print(rec.text())
+    return 0 if len(result.pareto) else 1
+
+
+def _export(recommendations: Any, path: Path, spec: StudySpec,
+            summary: dict[str, Any]) -> None:
+    """Export recommendations of a run outside a project, titled and described by its study."""
+    from engine.recommendation.report import export_recommendations
+
+    export_recommendations(recommendations, path, title=spec.name,
+                           run={**summary, "description": spec.description})
 
 
 def _trials_list(args: argparse.Namespace) -> int:
@@ -396,10 +405,12 @@ def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any],
 
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "pareto.csv", result.pareto.to_csv(index=False))
-    write_text_atomic(out / "study.toml", spec.to_toml())
+    written = spec.to_toml()
+    write_text_atomic(out / "study.toml", written)
     converted = out / PARETO_STUDY
-    if pareto_spec is not None and pareto_spec.to_toml() != spec.to_toml():
-        write_text_atomic(converted, pareto_spec.to_toml())
+    in_pareto_units = written if pareto_spec is None else pareto_spec.to_toml()
+    if in_pareto_units != written:
+        write_text_atomic(converted, in_pareto_units)
     else:
         converted.unlink(missing_ok=True)
     if result.baseline is not None:

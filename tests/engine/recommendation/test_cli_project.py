@@ -25,10 +25,16 @@ def _run(*argv: str) -> int:
     return int(args.handler(args))
 
 
+@pytest.fixture
+def project(tmp_path: Path, trained_demo: Path) -> Path:
+    """A copy of the trained demo project that a test may change."""
+    copy = tmp_path / "demo.formix"
+    shutil.copy(trained_demo, copy)
+    return copy
+
+
 def test_optimize_recommend_and_trials_on_the_demo_project(
-        tmp_path: Path, trained_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = tmp_path / "demo.formix"
-    shutil.copy(trained_demo, project)
+        tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert _run("optimize", "--project", str(project), "--population", "30", "--generations",
                 "10", "--seed", "2", "--json", "--out", str(out)) == 0
@@ -128,9 +134,7 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
 
 
 def test_an_explore_run_saved_to_a_folder_proposes_the_same_trials_again(
-        tmp_path: Path, trained_demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    project = tmp_path / "demo.formix"
-    shutil.copy(trained_demo, project)
+        tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "explore"
     assert _run("optimize", "--project", str(project), "--explore", "--population", "40",
                 "--generations", "20", "--seed", "3", "-k", "4", "--json", "--out",
