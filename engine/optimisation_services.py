@@ -285,12 +285,11 @@ def default_study(location: str | Path, *, progress: ProgressCallback = no_progr
         StudySpecError: the draft is inconsistent (a bug: drafts are checked here).
     """
     from engine import services
-    from engine.demo.project import is_demo_project
     from engine.model_services import project_deriver
     from engine.optimisation.draft import draft_study
     from engine.optimisation.study import StudySpec
 
-    if is_demo_project(location) or Path(str(location)).name == "demo.formix":
+    if not default_is_draft(location):
         return demo_study().model_dump(mode="json", exclude_none=True)
     try:
         _version, model_set = trained_model(location)
@@ -302,6 +301,14 @@ def default_study(location: str | Path, *, progress: ProgressCallback = no_progr
     spec = StudySpec.from_dict(draft)
     spec.check()
     return spec.model_dump(mode="json", exclude_none=True)
+
+
+def default_is_draft(location: str | Path) -> bool:
+    """Whether the project's default study is a draft drawn from its data (every project but
+    the demo, whose default is the demo's own study)."""
+    from engine.demo.project import is_demo_project
+
+    return not (is_demo_project(location) or Path(str(location)).name == "demo.formix")
 
 
 def load_study(path: str | Path) -> dict[str, Any]:

@@ -379,14 +379,18 @@ class _CancelOnInterrupt:
 def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     """The study to run, written to ``out/study.toml`` first: a drafted study can then be
     edited even when the run stops (e.g. for missing prices). A draft is written in the units
-    the project shows (lb/yd³ and psi for a US plant)."""
+    the project shows (lb/yd³ and psi for a US plant), its limits at three significant
+    figures in those units."""
     from engine import optimisation_services as services
+    from engine.optimisation.draft import readable_limits
     from engine.optimisation.study import StudySpec
     from engine.recommendation.report import write_text_atomic
 
     spec = services.resolve_study(project, study)
     if study is None:
-        spec = StudySpec.from_dict(services.display_study(project, spec).study)
+        shown = services.display_study(project, spec).study
+        drafted = services.default_is_draft(project)
+        spec = StudySpec.from_dict(readable_limits(shown) if drafted else shown)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "study.toml", spec.to_toml())
     return spec

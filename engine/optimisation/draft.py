@@ -19,6 +19,8 @@ It is a starting point to edit, and says so in its description.
 
 from __future__ import annotations
 
+import copy
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -87,7 +89,7 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         study["ratio"] = ratios
     if content:
         study["linear"] = [content]
-    doses = _dose_limits(frame, [v for v in variables if v["name"] != balance])
+    doses = _dose_limits(frame, [v for v in variables if v["name"] != balance], current)
     if doses:
         study["count"] = doses
     if components:  # what the plant pays and emits; unpriced materials are named at run time
@@ -143,6 +145,34 @@ def _variable(frame: pd.DataFrame, name: str, table: ModellingTable, material: b
     integer = bool(np.all(values == np.round(values))) and not material
     return {**variable, "type": "integer" if integer else "continuous",
             "lower": lower, "upper": upper}
+
+
+def readable_limits(study: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a draft (dict mirroring the TOML) with the limits it drew from the data at
+    three significant figures, rounded outwards, in whatever units it is now written: a draft
+    shown in lb/yd³ reads 235–601, not 235.977690977827–600.057557057902. Outwards (lower
+    limits down, upper limits up), so every recipe the draft allowed, its baseline first,
+    is still allowed."""
+    out = copy.deepcopy(study)
+    for variable in out.get("variables") or []:
+        if variable.get("type", "continuous") == "continuous":
+            _round_outwards(variable, lower=("lower",), upper=("upper",))
+    for limit in [*(out.get("linear") or []), *(out.get("constraints") or [])]:
+        _round_outwards(limit, lower=("min",), upper=("max",))
+    for count in out.get("count") or []:
+        _round_outwards(count, lower=("min_amount",), upper=())
+    return out
+
+
+def _round_outwards(entry: dict[str, Any], lower: tuple[str, ...],
+                    upper: tuple[str, ...]) -> None:
+    for keys, rounding in ((lower, math.floor), (upper, math.ceil)):
+        for key in keys:
+            value = entry.get(key)
+            if isinstance(value, int | float) and math.isfinite(value) and value != 0:
+                digits = 2 - math.floor(math.log10(abs(value)))
+                scale = 10.0 ** digits
+                entry[key] = round(rounding(round(value * scale, 9)) / scale, max(digits, 0))
 
 
 def _rounded(value: float) -> float:
@@ -255,10 +285,12 @@ def _data_range(values: pd.Series, current: float) -> tuple[float, float]:
     return low, high
 
 
-def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]],
+                 current: pd.Series) -> list[dict[str, Any]]:
     """No token doses: a material the data sometimes leaves out is either 0 or at least the
     smallest dose the data uses (2nd percentile of its non-zero amounts), and never less than
-    a tenth of its median dose (the data's own traces, 0.1 kg/m³ of slag, are not doses).
+    a tenth of its median dose (the data's own traces, 0.1 kg/m³ of slag, are not doses), nor
+    more than the baseline recipe's own dose of it.
     Without this the optimiser can add a trace (0.02 kg/m³ of fly ash) just to land on the
     trees' "contains fly ash" branch."""
     limits = []
@@ -272,6 +304,9 @@ def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]]) -> list[d
             continue
         dose = _rounded(max(float(np.percentile(used, LOW_PERCENTILE)),
                             MIN_DOSE_OF_MEDIAN * float(used.median())))
+        own = float(current[variable["name"]])
+        if own > 0:
+            dose = min(dose, own)
         if 0 < dose < variable["upper"]:
             limits.append({"name": f"{variable['name']}: none, or at least a usual dose",
                            "components": [variable["name"]], "max_nonzero": 1,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.optimisation.draft import draft_study
+from engine.optimisation.constraints import FEASIBILITY_TOL, LinearSystem
+from engine.optimisation.draft import draft_study, readable_limits
+from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.study import StudySpec
 from engine.types import ModellingTable
 
@@ -74,3 +76,30 @@ def test_without_a_most_made_recipe_the_baseline_is_the_most_typical_one() -> No
     typical = frame.at[distance.idxmin(), "recipe_id"]
     assert spec.baseline is not None
     assert spec.baseline.name == f"{typical} (typical recipe: closest to the data's medians)"
+
+
+def test_the_current_recipe_satisfies_its_own_draft_even_with_a_rare_small_dose() -> None:
+    table = _alloy_table(rows=300, heats=150)
+    frame = table.frame
+    frame.loc[frame.index % 3 == 0, "Co"] = 0.0  # cobalt is sometimes left out …
+    frame.loc[frame.index % 3 != 0, "Co"] = np.linspace(6.0, 12.0, (frame.index % 3 != 0).sum())
+    frame.loc[299, "recipe_id"] = "heat-5"  # … and the recipe made most often has a rare dose
+    frame.loc[frame["recipe_id"] == "heat-5", "Co"] = 2.0
+    frame["Fe"] = 100.0 - frame[["C", "Ni", "Co"]].sum(axis=1)
+    frame["Ni_at_frac"] = _derive(frame)["Ni_at_frac"]
+    catalogue = pd.DataFrame({"material": ["C", "Ni", "Co"], "kind": "element",
+                              "currency": "USD", "density_kg_m3": np.nan})
+    draft = draft_study(table, list(table.input_columns), list(table.target_columns),
+                        catalogue, _derive)
+    # as drafted, and with its limits rounded for reading (as `formix optimize --out` writes
+    # a draft in the units the project shows)
+    for spec in (StudySpec.from_dict(draft), StudySpec.from_dict(readable_limits(draft))):
+        spec.check()
+        assert spec.baseline is not None and spec.baseline.values["Co"] == 2.0
+        (cobalt,) = [count for count in spec.count if count.components == ["Co"]]
+        assert 0 < cobalt.min_amount <= 2.0
+
+        space = DesignSpace.from_spec(spec)
+        system = LinearSystem.from_spec(spec, space)
+        Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
+        assert system.max_violation(space, Z, codes)[0] <= FEASIBILITY_TOL
