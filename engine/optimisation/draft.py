@@ -156,23 +156,24 @@ def readable_limits(study: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(study)
     for variable in out.get("variables") or []:
         if variable.get("type", "continuous") == "continuous":
-            _round_outwards(variable, lower=("lower",), upper=("upper",))
+            _round_outwards(variable, "lower", math.floor)
+            _round_outwards(variable, "upper", math.ceil)
     for limit in [*(out.get("linear") or []), *(out.get("constraints") or [])]:
-        _round_outwards(limit, lower=("min",), upper=("max",))
+        _round_outwards(limit, "min", math.floor)
+        _round_outwards(limit, "max", math.ceil)
     for count in out.get("count") or []:
-        _round_outwards(count, lower=("min_amount",), upper=())
+        _round_outwards(count, "min_amount", math.floor)
     return out
 
 
-def _round_outwards(entry: dict[str, Any], lower: tuple[str, ...],
-                    upper: tuple[str, ...]) -> None:
-    for keys, rounding in ((lower, math.floor), (upper, math.ceil)):
-        for key in keys:
-            value = entry.get(key)
-            if isinstance(value, int | float) and math.isfinite(value) and value != 0:
-                digits = 2 - math.floor(math.log10(abs(value)))
-                scale = 10.0 ** digits
-                entry[key] = round(rounding(round(value * scale, 9)) / scale, max(digits, 0))
+def _round_outwards(entry: dict[str, Any], key: str, rounding: Callable[[float], int]) -> None:
+    """``entry[key]``, if a non-zero number, at three significant figures by ``rounding``
+    (``math.floor`` for lower limits, ``math.ceil`` for upper ones)."""
+    value = entry.get(key)
+    if isinstance(value, int | float) and math.isfinite(value) and value != 0:
+        digits = 2 - math.floor(math.log10(abs(value)))
+        scale = 10.0 ** digits
+        entry[key] = round(rounding(round(value * scale, 9)) / scale, max(digits, 0))
 
 
 def _rounded(value: float) -> float:
