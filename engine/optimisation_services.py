@@ -34,6 +34,7 @@ __all__ = [
     "ShownStudy",
     "batch_ids",
     "catalogue_materials",
+    "default_is_draft",
     "default_study",
     "demo_study",
     "display_study",
@@ -229,17 +230,20 @@ class ShownStudy(NamedTuple):
 
 
 def display_study(location: str | Path, study: StudySpec | Mapping[str, Any],
-                  system: str | None = None) -> ShownStudy:
+                  system: str | None = None, *, readable: bool = False) -> ShownStudy:
     """A study as the project shows it: re-expressed in its display units (lb/yd³, psi, °F
     for a US plant; ``system`` "SI" or "US" overrides the project's choice), with the units of
     its model's inputs and outputs. Before any model is trained, or when the study cannot be
     shown in those units (e.g. a °C setting in a ratio), it is returned as written, with no
-    shown units.
+    shown units. ``readable`` (for a draft, see :func:`default_is_draft`): the limits drawn
+    from the data at three significant figures in the units shown, rounded outwards (see
+    :func:`engine.optimisation.draft.readable_limits`).
 
     Raises:
         StudySpecError: unreadable study, unknown or incompatible units (with key paths).
     """
     from engine.display_units import DisplayUnits
+    from engine.optimisation.draft import readable_limits
     from engine.optimisation.study import StudySpecError
     from engine.services import display_units
 
@@ -254,10 +258,11 @@ def display_study(location: str | Path, study: StudySpec | Mapping[str, Any],
     # Figures shown in other units keep 15 digits: converted back with 12 they are exact again.
     digits = 12 if shown == stored else 15
     try:
-        return ShownStudy(study_in_units(study, shown, assumed=stored, digits=digits), stored,
-                          shown)
+        result = ShownStudy(study_in_units(study, shown, assumed=stored, digits=digits), stored,
+                            shown)
     except StudySpecError:  # e.g. a °C setting in a ratio: shown as written, runs as written
-        return ShownStudy(study_in_units(study, {}), stored, {})
+        result = ShownStudy(study_in_units(study, {}), stored, {})
+    return result._replace(study=readable_limits(result.study)) if readable else result
 
 
 def _typical_limits(study: Mapping[str, Any]) -> dict[str, float]:

@@ -25,6 +25,7 @@ from engine.model_services import (
 from engine.optimisation_services import (
     OptimisationRun,
     batch_ids,
+    default_is_draft,
     default_study,
     display_study,
     explain_recipe,
@@ -76,6 +77,7 @@ __all__ = [
     "create_demo",
     "create_project",
     "data_attributions",
+    "default_is_draft",
     "default_study",
     "display_study",
     "display_units",

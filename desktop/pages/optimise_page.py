@@ -206,7 +206,7 @@ class OptimisePage(Page):
         return self._load(
             lambda progress, cancel: _services().default_study(location, progress=progress,
                                                                cancel=cancel),
-            "project default")
+            "project default", readable=True)
 
     def choose_study(self) -> None:
         """Ask for a study file and open it."""
@@ -221,14 +221,18 @@ class OptimisePage(Page):
             return None
         return self._load(lambda _progress, _cancel: _services().load_study(path), path.name)
 
-    def _load(self, call: Any, source: str) -> Task:
+    def _load(self, call: Any, source: str, readable: bool = False) -> Task:
+        """Run ``call`` off the UI thread and show the study it returns in the project's units;
+        ``readable``: a draft's data-drawn limits at three significant figures there."""
         location, system = self.location, self.units.system
 
         def job(progress: Any, cancel: Any) -> Any:
             study = call(progress, cancel)
             if not study or not location:
                 return study
-            return _services().display_study(location, study, system)
+            services = _services()
+            draft = readable and services.default_is_draft(location)
+            return services.display_study(location, study, system, readable=draft)
 
         def done(outcome: TaskOutcome) -> None:
             if outcome.ok and outcome.value:

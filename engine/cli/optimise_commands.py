@@ -382,15 +382,14 @@ def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     the project shows (lb/yd³ and psi for a US plant), its limits at three significant
     figures in those units."""
     from engine import optimisation_services as services
-    from engine.optimisation.draft import readable_limits
     from engine.optimisation.study import StudySpec
     from engine.recommendation.report import write_text_atomic
 
     spec = services.resolve_study(project, study)
     if study is None:
-        shown = services.display_study(project, spec).study
-        drafted = services.default_is_draft(project)
-        spec = StudySpec.from_dict(readable_limits(shown) if drafted else shown)
+        shown = services.display_study(project, spec,
+                                       readable=services.default_is_draft(project))
+        spec = StudySpec.from_dict(shown.study)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "study.toml", spec.to_toml())
     return spec

@@ -4,6 +4,7 @@ and switching back to SI shows the stored figures again."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +88,35 @@ def test_a_us_plant_edits_and_runs_the_study_in_its_units(qtbot, trained_demo: T
         _variable(metric, "cement")["lower"], rel=1e-9)
     assert back["constraints"][0]["min"] == pytest.approx(30.0, rel=1e-9)
     assert back["constraints"][1]["min"] == pytest.approx(3000.0 / PSI_PER_MPA, rel=1e-6)
+
+
+def test_a_us_plant_reads_its_drafted_study_at_three_significant_figures(
+        qtbot, trained_demo: TrainedDemo, tmp_path: Path) -> None:
+    """A plant project (not the demo) gets a draft drawn from its data; in lb/yd³ its limits
+    read as an engineer writes them (rounded outwards, as ``formix optimize --out`` writes
+    them), not as 235.977690977827."""
+    from engine.storage import ProjectStore
+
+    source, plant = Path(trained_demo.location), tmp_path / "plant.formix"
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy2(f"{source}{suffix}", f"{plant}{suffix}")
+    with ProjectStore.open(plant) as store:
+        store.set_setting("demo_project", None)
+    metric = _variable(services.default_study(plant), "cement")
+
+    page = OptimisePage()
+    qtbot.addWidget(page)
+    page.set_display_units(DisplayUnits("US"))
+    with qtbot.waitSignal(page.study_loaded, timeout=TIMEOUT_MS):
+        page.set_project(str(plant))
+    shown, problems = page.edited_study()
+    assert problems == []
+    assert shown["name"].startswith("Draft:")
+    cement = _variable(shown, "cement")
+    assert cement["unit"] == "lb/yd³"
+    lower, upper = (metric[key] * LB_YD3_PER_KG_M3 for key in ("lower", "upper"))
+    assert cement["lower"] <= lower < cement["lower"] * 1.01
+    assert cement["upper"] >= upper > cement["upper"] * 0.99
+    assert all(float(f"{cement[key]:.3g}") == cement[key] for key in ("lower", "upper"))
+    page.grab().save(str(tmp_path / "optimise_us_draft.png"))
