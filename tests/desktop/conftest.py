@@ -81,11 +81,11 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(path)
 
 
-def copy_project(source: Path, folder: Path) -> str:
-    """A private copy of a SQLite project (kept named ``demo.formix``: the engine recognises
-    the demo by it and offers its study)."""
+def copy_project(source: Path, folder: Path, name: str | None = None) -> str:
+    """A private copy of a SQLite project, kept named ``demo.formix`` unless ``name`` is given
+    (the engine recognises the demo by that name and offers its study)."""
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / source.name
+    target = folder / (name or source.name)
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{source}{suffix}").exists():
             shutil.copy2(f"{source}{suffix}", f"{target}{suffix}")

@@ -4,7 +4,6 @@ and switching back to SI shows the stored figures again."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -94,13 +93,10 @@ def test_a_us_plant_reads_its_drafted_study_at_three_significant_figures(
         qtbot, trained_demo: TrainedDemo, tmp_path: Path) -> None:
     """A plant project (not the demo) gets a draft drawn from its data; in lb/yd³ its limits
     read as an engineer writes them (rounded outwards, as ``formix optimize --out`` writes
-    them), not as 235.977690977827."""
+    them), not as 224.178806428935."""
     from engine.storage import ProjectStore
 
-    source, plant = Path(trained_demo.location), tmp_path / "plant.formix"
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy2(f"{source}{suffix}", f"{plant}{suffix}")
+    plant = copy_project(Path(trained_demo.location), tmp_path, "plant.formix")
     with ProjectStore.open(plant) as store:
         store.set_setting("demo_project", None)
     metric = _variable(services.default_study(plant), "cement")
@@ -109,7 +105,7 @@ def test_a_us_plant_reads_its_drafted_study_at_three_significant_figures(
     qtbot.addWidget(page)
     page.set_display_units(DisplayUnits("US"))
     with qtbot.waitSignal(page.study_loaded, timeout=TIMEOUT_MS):
-        page.set_project(str(plant))
+        page.set_project(plant)
     shown, problems = page.edited_study()
     assert problems == []
     assert shown["name"].startswith("Draft:")
