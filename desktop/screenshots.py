@@ -183,7 +183,7 @@ def _trials_shot(window: Any, out: Path) -> Path:
         page.note_edit.setText("demonstration: existing demo batches, not made to this recipe")
         recorded: list[object] = []
         page.trial_recorded.connect(recorded.append)
-        if page.record() is not None:
+        if page.record(force=True) is not None:  # the batches do not fit: recorded anyway
             wait_until(lambda: bool(recorded) or page.record_task is None, 60)
         page.message.show_message(
             "Demonstration only: recommendation #1 was recorded against existing demo batches "

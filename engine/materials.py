@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from enum import StrEnum
 
 import pandas as pd
@@ -90,46 +92,149 @@ ELEMENT_SYMBOLS = frozenset(
     ]
 )
 
-# (pattern, kind), first match wins; matched against a lower-cased, simplified name.
-_NAME_PATTERNS: tuple[tuple[str, MaterialKind], ...] = (
-    (r"fly\s*ash|pfa\b|\bfa\b", MaterialKind.FLY_ASH),
-    (r"slag|ggbs|ggbfs|\bbfs\b", MaterialKind.SLAG),
-    (r"silica\s*fume|micro\s*silica|\bsf\b", MaterialKind.SILICA_FUME),
-    (r"metakaolin|calcined\s*clay|limestone\s*(powder|filler)|pozzolan|\bscm\b", MaterialKind.SCM),
-    (r"cement|\bopc\b|\bcem\b|portland", MaterialKind.CEMENT),
-    (r"water", MaterialKind.WATER),
-    (
-        r"plasticizer|plasticiser|\bsp\b|\bhrwr\b|admix|retarder|accelerator|air\s*entrain|\baea\b",
-        MaterialKind.ADMIXTURE,
-    ),
-    (r"coarse|gravel|crushed\s*stone|\bca\b", MaterialKind.COARSE_AGGREGATE),
-    (r"fine|sand|\bfa_?sand\b", MaterialKind.FINE_AGGREGATE),
-    (r"fib(er|re)", MaterialKind.FIBER),
+_SPECIAL_LETTERS = {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d"}
+_GERMAN_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", **_SPECIAL_LETTERS})
+_PLAIN_LETTERS = str.maketrans(_SPECIAL_LETTERS)
+
+
+def ascii_fold(text: str, *, german: bool = True) -> str:
+    """Lower-case ASCII spelling of ``text``: ä ö ü ß → ae oe ue ss (with ``german``, else
+    a o u ss), other accents dropped (é → e, ç → c); letters without an ASCII form vanish."""
+    lowered = text.lower().translate(_GERMAN_UMLAUTS if german else _PLAIN_LETTERS)
+    return unicodedata.normalize("NFKD", lowered).encode("ascii", "ignore").decode("ascii")
+
+
+# (kind, patterns): the first kind with a matching pattern wins. Patterns are matched against
+# a name folded to ASCII, lower case, with every run of other characters as one blank (see
+# ``_name_forms``), in the usual plant languages: English, German, Dutch, French, Spanish,
+# Italian (and Portuguese where the word is the same).
+_Patterns = tuple[tuple[MaterialKind, tuple[str, ...]], ...]
+
+# Compound names whose inner words would point elsewhere: a cement named after its
+# constituents is a cement (CEM II/B-S, Portlandflugaschezement, Hochofenzement,
+# hoogovencement, ciment au laitier); a water reducer is an admixture.
+_COMPOUND_PATTERNS: _Patterns = (
+    (MaterialKind.CEMENT, (
+        r"\bcem\s*(i{1,3}|iv|v)\b", r"[a-z](zement|cement)\b", r"^(ciment|cement[oi]|cimento)s?\b",
+    )),
+    (MaterialKind.ADMIXTURE, (
+        r"water\s*reduc", "wasserreduz", r"reducteur\s+d\s*eau", r"reductor\s+de\s+agua",
+        r"riduttore\s+d\s*acqua",
+    )),
 )
+# Words of each kind. Binder words come before the aggregates so that they win inside compound
+# words: Hüttensand is slag and Flugasche fly ash, while Quarzsand stays fine aggregate.
+_WORD_PATTERNS: _Patterns = (
+    (MaterialKind.FLY_ASH, (
+        r"fly\s*ash", r"pfa\b", "flugasche", "vliegas", r"cendres?\s+volantes?",
+        r"cenizas?\s+volantes?", r"cener[ei]\s+volant[ei]",
+    )),
+    (MaterialKind.SLAG, (
+        r"(?<!toe)(?<!steen)slag",  # not Dutch toeslag (aggregate) or steenslag (crushed stone)
+        "ggbs", "ggbfs", r"\bbfs\b", r"h(ue?)?\s?ttensand",  # also the old code h_ttensand
+        "schlacke", "slak(?!e)", "laitier",
+        "escoria", r"\bscorie\b", "loppa",
+    )),
+    (MaterialKind.SILICA_FUME, (
+        r"silica\s*fume", r"(micro|mikro)\s*sili[ck][ae]", r"sili[ck]a\s*staub", "kieselrauch",
+        r"(fumee|humo|fumo)\s+d[ei]\s+silice",
+    )),
+    (MaterialKind.SCM, (
+        "metakaolin", r"calcined\s*clay", r"limestone\s*(powder|filler)", r"\bscm\b",
+        "p[ou]{1,2}zz?olan", r"kalkste(in|en)\s*(mehl|meel|fuel?ler|poeder)",
+        r"ge?steins?\s*mehl", r"quarz\s*mehl", r"\btrass", r"[kc]al[cz]inierte[rn]?\s+ton",
+        r"argile\s+calcinee", r"gecalcineerde\s+klei", r"filler\s+cal",
+    )),
+    (MaterialKind.CEMENT, ("cement", r"\bopc\b", r"\bcem\b", "portland", "zement", "ciment")),
+    (MaterialKind.WATER, ("water", "wasser", r"\beaux?\b", r"\bagua\b", r"\bacqua\b")),
+    (MaterialKind.ADMIXTURE, (
+        "plasticizer", "plasticiser", r"\bhrwr\b", "admix", "retard", "ritard",
+        "accelerat(or|eur)", "acc?elerant", r"air\s*entrain", r"\baea\b", r"\bpce\b",
+        "plastifi", "plastific", "fluidific", "adjuvant", "aditivo", "additivo", "hulpstof",
+        "zusatzmittel", "fliess?mittel", "verflue?ssiger", "verzoe?gerer", "beschleuniger",
+        "luftporen", r"\blp\s*mittel", "stabilisierer", "dichtungsmittel", "vertrager",
+        "versneller", "luchtbel", r"entraineur\s+d\s*air", r"incorporador\s+de\s+aire",
+        r"\baerante",
+    )),
+    (MaterialKind.COARSE_AGGREGATE, (
+        "coarse", "gravel", r"crushed\s*stone", "steenslag", "kies(?!el)", "splitt", "schotter",
+        r"\bgrobe?[nrs]?\b", r"\bgro(f|ve)\b", "grind(?!ing)", "gravier", "gravill?on",
+        "gravilla", r"\bgrava\b", r"grues[oa]s?\b", "ghiaia", "pietrisc", r"\bgros\s+granulat",
+        r"granulats?\s+gros\b", r"aggregat[oi]\s+gross[oi]",
+    )),
+    (MaterialKind.FINE_AGGREGATE, (
+        "fine", "sand", "zand", r"\bsables?\b", r"\barenas?\b", "sabbia", r"\bfeine?[nrs]?\b",
+        r"\bfijne?\b", r"granulats?\s+fins?\b", r"aridos?\s+finos?\b",
+    )),
+    (MaterialKind.FIBER, ("fib(er|re|ra)", "faser", "vezel")),
+)
+# Abbreviations count only when no word of a kind is in the name: "Sand ca. 0/2" is sand, not
+# coarse aggregate, and "Cement fa. X" cement, not fly ash.
+_ABBREVIATION_PATTERNS: _Patterns = (
+    (MaterialKind.FLY_ASH, (r"\bs?fa\b",)),  # FA, SFA (Steinkohlenflugasche)
+    (MaterialKind.SLAG, (r"\bhue?s\b",)),  # HÜS (Hüttensand)
+    (MaterialKind.SILICA_FUME, (r"\bsf\b",)),
+    (MaterialKind.ADMIXTURE, (r"\b(sp|fm|bv|lp|vz)\b",)),  # FM Fließmittel, BV Verflüssiger…
+    (MaterialKind.COARSE_AGGREGATE, (r"\bca\b",)),
+)
+_NAME_PATTERNS: tuple[tuple[re.Pattern[str], MaterialKind], ...] = tuple(
+    (re.compile("|".join(patterns)), kind)
+    for kind, patterns in _COMPOUND_PATTERNS + _WORD_PATTERNS + _ABBREVIATION_PATTERNS
+)
+# A generic aggregate named by its sizes d/D (EN 12620), such as "Gesteinskörnung 2/8".
+_SIZED_AGGREGATE = re.compile(
+    r"(aggregate|gesteinsk|toeslag|granulat|arido|aggregat|inert[ei])\D*\b(\d+)\s+(\d+)\b")
+_LARGEST_FINE_SIZE_MM = 4  # D ≤ 4 mm: fine aggregate (sand)
 
 
 def material_code(name: str) -> str:
-    """A stable identifier for a material name: lower case, words joined by underscores.
+    """A stable identifier for a material name: ASCII lower case, words joined by underscores
+    ("Hüttensand" → "huettensand", "Fließmittel" → "fliessmittel", "Béton" → "beton").
 
     Element symbols keep their case ("Ni", "Mo") so they stay recognisable.
     """
     stripped = name.strip()
     if stripped.capitalize() in ELEMENT_SYMBOLS and len(stripped) <= 2:
         return stripped.capitalize()
-    code = re.sub(r"[^0-9a-zA-Z]+", "_", stripped.lower()).strip("_")
+    code = re.sub(r"[^0-9a-z]+", "_", ascii_fold(stripped)).strip("_")
     return code or "unnamed"
 
 
+def _name_forms(name: str) -> tuple[str, ...]:
+    """The name folded to ASCII twice (ü → ue and ü → u), non-alphanumerics as blanks."""
+    forms = (ascii_fold(name), ascii_fold(name, german=False))
+    return tuple(dict.fromkeys(" ".join(re.sub(r"[^0-9a-z]+", " ", f).split()) for f in forms))
+
+
+def _sized_aggregate_kind(simple: str) -> MaterialKind | None:
+    """Fine or coarse aggregate from a generic name with sizes ("Gesteinskörnung 2/8")."""
+    match = _SIZED_AGGREGATE.search(simple)
+    if match is None:
+        return None
+    fine = int(match.group(3)) <= _LARGEST_FINE_SIZE_MM
+    return MaterialKind.FINE_AGGREGATE if fine else MaterialKind.COARSE_AGGREGATE
+
+
 def guess_kind(name: str) -> MaterialKind:
-    """Guess a material's kind from its name ("Fly Ash" → fly_ash, "Ni" → element)."""
+    """Guess a material's kind from its name or code, in the usual European plant languages
+    ("Fly Ash" → fly_ash, "Hüttensand" → slag, "zand" → fine_aggregate, "Ni" → element)."""
     stripped = name.strip()
     if len(stripped) <= 2 and stripped.capitalize() in ELEMENT_SYMBOLS:
         return MaterialKind.ELEMENT
-    simple = re.sub(r"[_\-.]+", " ", stripped.lower())
+    forms = _name_forms(stripped)
     for pattern, kind in _NAME_PATTERNS:
-        if re.search(pattern, simple):
+        if any(pattern.search(form) for form in forms):
             return kind
-    return MaterialKind.OTHER
+    sized = _sized_aggregate_kind(forms[0])
+    return MaterialKind.OTHER if sized is None else sized
+
+
+def _default_density(kind: object) -> float:
+    """The typical density of a kind; NaN for kinds without one (other, element, unknown)."""
+    try:
+        return DEFAULT_DENSITY_KG_M3.get(MaterialKind(str(kind)), math.nan)
+    except ValueError:
+        return math.nan
 
 
 def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
@@ -154,12 +259,17 @@ def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFr
         earlier = pd.Series(old["source"].to_numpy(), index=merged.index)
         both = kept & earlier.notna() & (earlier != merged["source"])
         merged.loc[both, "source"] = merged.loc[both, "source"] + "; " + earlier[both]
-    unknown = merged["kind"].isna()
-    merged.loc[unknown, "kind"] = [guess_kind(str(name)).value
-                                   for name in merged.loc[unknown, "name"]]
-    no_density = merged["density_kg_m3"].isna()
-    merged.loc[no_density, "density_kg_m3"] = [
-        DEFAULT_DENSITY_KG_M3.get(MaterialKind(kind)) for kind in merged.loc[no_density, "kind"]]
-    for column in ("price_per_unit", "co2_per_unit", "density_kg_m3"):
-        merged[column] = pd.to_numeric(merged[column], errors="coerce")
-    return merged
+    return _with_typical_kinds_and_densities(merged)
+
+
+def _with_typical_kinds_and_densities(catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Blank kinds guessed from the names, blank densities the typical one of the kind (NaN
+    for kinds without one, such as other); prices, CO₂ factors and densities as numbers."""
+    guessed = catalogue["name"].map(lambda name: guess_kind(str(name)).value)
+    kinds = catalogue["kind"].astype(object)
+    catalogue["kind"] = kinds.where(kinds.notna(), guessed)
+    density = pd.to_numeric(catalogue["density_kg_m3"], errors="coerce")
+    catalogue["density_kg_m3"] = density.fillna(catalogue["kind"].map(_default_density))
+    for column in ("price_per_unit", "co2_per_unit"):
+        catalogue[column] = pd.to_numeric(catalogue[column], errors="coerce")
+    return catalogue

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from engine.optimisation.result import OptimisationResult
     from engine.optimisation.study import StudySpec
     from engine.recommendation.explain import ExplainedRecommendation
+    from engine.recommendation.trials import TrialCheck
+    from engine.storage import ProjectStore
 
 DEFAULT_MODEL_NAME = "properties"
 
@@ -34,6 +36,7 @@ __all__ = [
     "ShownStudy",
     "batch_ids",
     "catalogue_materials",
+    "check_trial",
     "default_is_draft",
     "default_study",
     "demo_study",
@@ -48,6 +51,7 @@ __all__ = [
     "project_recipes",
     "recommend",
     "record_trial",
+    "remove_trial",
     "resolve_study",
     "save_study",
     "saved_recommendations",
@@ -387,14 +391,15 @@ def recommend(
         run: a run from :func:`optimise`, a stored run id, or None for the latest stored run.
         k: how many recipes (an exploration run returns a batch of ``k`` trial recipes that
             would reduce the models' uncertainty most where it matters).
-        save: store the recommendations (they get an ``id``); needs a stored run.
+        save: store the recommendations (they get an ``id``); needs a stored run. A recipe
+            of the run stored before (same kind, same Pareto row) keeps its first id: picking
+            again stores only new picks.
 
     Returns:
         The explained recommendations, ranked (empty when the run found no feasible recipe).
     """
     from engine.recommendation.explain import explain_recommendations
     from engine.recommendation.explore import picks_of_run
-    from engine.recommendation.runs import recommendation_row
     from engine.storage import ProjectStore
 
     if not isinstance(run, OptimisationRun):
@@ -408,9 +413,45 @@ def recommend(
         return explained
     age_column = getattr(model, "age_column", None)
     with ProjectStore.open(location) as store:
-        ids = store.save_recommendations(
-            run.run_id, [recommendation_row(r, age_column) for r in explained])
+        ids = _stored_ids(store, run.run_id, explained, age_column)
     return tuple(replace(r, id=i) for r, i in zip(explained, ids, strict=True))
+
+
+def _stored_ids(store: ProjectStore, run_id: int,
+                explained: Sequence[ExplainedRecommendation],
+                age_column: str | None) -> list[int]:
+    """The ids of a run's picks: a recipe stored before keeps its id, a new one is stored."""
+    from engine.recommendation.runs import recommendation_row
+
+    known = _stored_picks(store.recommendations(run_id))
+    ids = []
+    for rec in explained:
+        key = _pick_key(rec.kind, rec.row)
+        if key is not None and key in known:
+            ids.append(known[key])
+            continue
+        (new_id,) = store.save_recommendations(run_id, [recommendation_row(rec, age_column)])
+        ids.append(new_id)
+        if key is not None:
+            known[key] = new_id
+    return ids
+
+
+def _stored_picks(rows: pd.DataFrame) -> dict[tuple[str, int], int]:
+    """(kind, Pareto row) → the first id stored for it, from a run's stored recommendations."""
+    import json
+
+    known: dict[tuple[str, int], int] = {}
+    for row in rows.itertuples(index=False):
+        key = _pick_key(row.kind, json.loads(row.explanation_json).get("row"))
+        if key is not None:
+            known.setdefault(key, int(row.id))
+    return known
+
+
+def _pick_key(kind: str, row: int | None) -> tuple[str, int] | None:
+    """What identifies a recipe of a run (None when its Pareto row is unknown)."""
+    return None if row is None else (str(kind), int(row))
 
 
 def explain_recipe(location: str | Path, run: OptimisationRun | int | None,
@@ -485,26 +526,111 @@ def export_recommendations(recommendations: Sequence[ExplainedRecommendation],
     return export(recommendations, path, title=title, run=figures)
 
 
+def check_trial(location: str | Path, recommendation_id: int,
+                batch_ids: Sequence[str] | str) -> TrialCheck:
+    """Compare the batches named for a trial with the recommendation, recording nothing.
+
+    Each batch is checked for being in the project, for amounts close to the recommended
+    ones (weighed amounts, else its recipe's; see
+    :data:`engine.recommendation.trials.TOLERANCE_RULE`) and for being made after the
+    optimisation run that proposed the recipe.
+
+    Raises:
+        FormixError: no such recommendation, or no batch.
+    """
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return _check_trial(store, location, recommendation_id, _batch_list(batch_ids))
+
+
 def record_trial(location: str | Path, recommendation_id: int, batch_ids: Sequence[str] | str,
-                 note: str | None = None) -> list[int]:
+                 note: str | None = None, *, force: bool = False,
+                 not_imported_yet: bool = False) -> list[int]:
     """Record that the plant tried a stored recommendation in these batches.
 
     The batches' lab results (imported as usual, before or after) are the measurements that
-    :func:`trials` compares with the prediction.
+    :func:`trials` compares with the prediction. Nothing is recorded when a batch is not in
+    the project (unless ``not_imported_yet``: its batch file comes later), or when a batch's
+    amounts differ markedly from the recommended ones or it was made before the run that
+    proposed them (unless ``force``); :func:`check_trial` tells which beforehand.
 
     Returns:
         The new trial ids.
 
     Raises:
-        FormixError: no such recommendation, a batch already recorded for it, or no batch.
+        FormixError: no such recommendation, no batch, a batch already recorded for it, or
+            a batch refused as above (the message names each batch and what does not fit).
     """
     from engine.storage import ProjectStore
+    from engine.types import shown_location
 
-    batches = [batch_ids] if isinstance(batch_ids, str) else list(batch_ids)
+    batches = _batch_list(batch_ids)
+    with ProjectStore.open(location) as store:
+        check = _check_trial(store, location, recommendation_id, batches)
+        refusal = check.refusal(shown_location(str(location)), force=force,
+                                not_imported_yet=not_imported_yet)
+        if refusal is not None:
+            raise FormixError(refusal)
+        return store.add_trials(int(recommendation_id), batches, note)
+
+
+def remove_trial(location: str | Path, trial_id: int) -> dict[str, Any]:
+    """Delete one recorded trial (a wrong batch, say); the batch and its lab results stay.
+
+    Returns:
+        What the trial held: ``trial_id``, ``recommendation_id``, ``batch_id``,
+        ``recorded_at`` (UTC) and ``note``.
+
+    Raises:
+        FormixError: the project holds no such trial.
+    """
+    import pandas as pd
+
+    from engine.storage import ProjectStore
+    from engine.types import shown_location
+
+    with ProjectStore.open(location) as store:
+        removed = store.remove_trial(int(trial_id))
+    if removed is None:
+        raise FormixError(f"no trial {trial_id} in project {shown_location(str(location))}: "
+                          "formix trials list shows the trial ids")
+    removed["recorded_at"] = pd.Timestamp(removed.pop("recorded_at_us"), unit="us", tz="UTC")
+    return removed
+
+
+def _batch_list(batch_ids: Sequence[str] | str) -> list[str]:
+    """The named batches as text; at least one."""
+    batches = [batch_ids] if isinstance(batch_ids, str) else [str(b) for b in batch_ids]
     if not batches:
         raise FormixError("name at least one batch that tried the recommendation")
-    with ProjectStore.open(location) as store:
-        return store.add_trials(int(recommendation_id), [str(b) for b in batches], note)
+    return batches
+
+
+def _check_trial(store: ProjectStore, location: str | Path, recommendation_id: int,
+                 batches: list[str]) -> TrialCheck:
+    """:func:`check_trial` on an open store."""
+    import json
+
+    import pandas as pd
+
+    from engine.recommendation.trials import TrialCheck, check_batch
+    from engine.types import shown_location
+
+    found = store.recommendation(int(recommendation_id))
+    if found is None:
+        raise FormixError(f"no recommendation {recommendation_id} in project "
+                          f"{shown_location(str(location))}: use an id that formix optimize "
+                          "or formix recommend printed (also in their HTML report)")
+    held, amounts = store.trial_batches(batches)
+    materials = set(store.read("materials")["material"]) | set(amounts["material"])
+    recipe = json.loads(found["recipe_json"])
+    recommended = {m: float(v) for m, v in recipe.items() if m in materials and v is not None}
+    proposed_at = pd.Timestamp(found["run_created_at_us"], unit="us", tz="UTC")
+    rows = {str(r["batch_id"]): r for r in held.to_dict("records")}
+    checks = tuple(check_batch(b, recommended, proposed_at, rows.get(b),
+                               amounts[amounts["batch_id"] == b]) for b in batches)
+    return TrialCheck(int(recommendation_id), int(found["run_id"]), proposed_at, checks)
 
 
 def trials(location: str | Path) -> pd.DataFrame:

@@ -25,6 +25,7 @@ from engine.model_services import (
 from engine.optimisation_services import (
     OptimisationRun,
     batch_ids,
+    check_trial,
     default_is_draft,
     default_study,
     display_study,
@@ -38,6 +39,7 @@ from engine.optimisation_services import (
     project_recipes,
     recommend,
     record_trial,
+    remove_trial,
     save_study,
     saved_recommendations,
     trials,
@@ -74,6 +76,7 @@ __all__ = [
     "TrainingReport",
     "batch_ids",
     "check_table_file",
+    "check_trial",
     "create_demo",
     "create_project",
     "data_attributions",
@@ -110,6 +113,7 @@ __all__ = [
     "project_summary",
     "recommend",
     "record_trial",
+    "remove_trial",
     "save_link_options",
     "save_profile",
     "save_study",
@@ -168,13 +172,16 @@ def project_summary(location: ProjectLocation) -> ProjectSummary:
 def preview_file(
     path: Path, kind: DatasetKind | None = None, profile: ImportProfile | None = None
 ) -> tuple[SourceTable, ImportProfile]:
-    """Read a file and suggest (or apply) a column mapping, without touching any project."""
+    """Read a file and suggest (or apply) a column mapping, without touching any project.
+
+    A given profile that leaves ``dayfirst`` open gets it decided from the file, as on import.
+    """
     from engine.ingest.importer import read_source
-    from engine.ingest.suggest import suggest_profile
+    from engine.ingest.suggest import resolve_dayfirst, suggest_profile
 
     options = profile.reader_options.model_dump(exclude_none=True) if profile else {}
     table = read_source(path, options=options)
-    return table, profile or suggest_profile(table, kind)
+    return table, resolve_dayfirst(profile, table) if profile else suggest_profile(table, kind)
 
 
 def import_files(
@@ -185,6 +192,7 @@ def import_files(
     profile: ImportProfile | Path | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import files into a project, all or nothing.
 
@@ -195,9 +203,12 @@ def import_files(
         profile: a column mapping (or the path of a saved profile) for all files.
         progress: receives fraction and message.
         cancel: cancelling before the write leaves the project untouched.
+        dry_run: run every check of the import, then write nothing (the same errors and
+            warnings; the result tells what would be imported).
 
     Raises:
         engine.errors.ImportRejected: with every finding; nothing was written.
+        engine.ingest.mapping.ProfileError: ``profile`` is a path to an invalid profile.
     """
     from engine.ingest.importer import import_files as run_import
     from engine.storage import ProjectStore
@@ -209,7 +220,7 @@ def import_files(
     wanted = DatasetKind(kind) if kind is not None else None
     sources = [ImportSource(Path(f), wanted, profile) for f in files]
     with ProjectStore.open(location) as store:
-        return run_import(store, sources, progress=progress, cancel=cancel)
+        return run_import(store, sources, progress=progress, cancel=cancel, dry_run=dry_run)
 
 
 def import_sources(

@@ -39,12 +39,14 @@ from desktop.widgets.message_line import MessageLine
 from desktop.widgets.notice import Notice
 from desktop.widgets.pandas_table_model import PandasTableModel
 from desktop.workers import Task, TaskOutcome
+from engine.errors import FormixError
 from engine.types import DisplayUnits
 
 __all__ = ["SERVICES", "TrialsPage", "recommendation_text", "shown_trials"]
 
 SERVICES = ("record_trial", "trials")
 _MAX_BATCHES_LISTED = 5000
+_TYPED = "typed"  # item data of batch ids typed in that the project does not hold yet
 
 
 def _services() -> Any:
@@ -125,18 +127,26 @@ class TrialsPage(Page):
         self.batch_filter.returnPressed.connect(self.add_typed_batches)
         self.batch_list = QListWidget(self)
         self.batch_list.setToolTip("Tick the batches made to this recipe")
-        self.batch_list.itemChanged.connect(lambda _i: self._update_buttons())
+        self.batch_list.itemChanged.connect(lambda _i: self._selection_changed())
         self.note_edit = QLineEdit(self)
         self.note_edit.setPlaceholderText("e.g. night shift, silo 2 (optional)")
         self.record_button = QPushButton("Record trial", self)
-        self.record_button.clicked.connect(self.record)
+        self.record_button.clicked.connect(lambda: self.record())
+        self.force_button = QPushButton("Record anyway", self)
+        self.force_button.setToolTip("The batches did follow the recommendation although their "
+                                     "amounts or date do not fit: record them anyway")
+        self.force_button.clicked.connect(lambda: self.record(force=True))
+        self.force_button.setVisible(False)
         record_box = QGroupBox("Record a trial", self)
         form = QFormLayout(record_box)
         form.addRow("Recommendation", self.recommendation_combo)
         form.addRow("Batches made", self.batch_filter)
         form.addRow("", self.batch_list)
         form.addRow("Note", self.note_edit)
-        form.addRow(self.record_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.record_button)
+        buttons.addWidget(self.force_button)
+        form.addRow(buttons)
 
         self.hit_rate = QLabel(self)
         self.hit_rate.setWordWrap(True)
@@ -292,9 +302,26 @@ class TrialsPage(Page):
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Unchecked)
                 item.setToolTip("not in the project yet")
+                item.setData(Qt.ItemDataRole.UserRole, _TYPED)
                 self.batch_list.insertItem(0, item)
         self.set_batches_checked([*self.checked_batches(), *typed])
         self.batch_filter.clear()
+
+    def _typed_batches(self) -> set[str]:
+        """The batch ids typed in that the project does not hold yet."""
+        items = (self.batch_list.item(i) for i in range(self.batch_list.count()))
+        return {i.text() for i in items if i.data(Qt.ItemDataRole.UserRole) == _TYPED}
+
+    def _offer_force(self, refusal: str) -> None:
+        """Show why the batches were refused, and "Record anyway" for the same choice."""
+        lines = [line for line in refusal.splitlines() if "--force" not in line]
+        lines.append("If these batches did follow the recommendation, press Record anyway.")
+        self.message.show_message("\n".join(lines), error=True)
+        self.force_button.setVisible(True)
+
+    def _selection_changed(self) -> None:
+        self.force_button.setVisible(False)
+        self._update_buttons()
 
     def set_batches_checked(self, batches: list[str]) -> None:
         """Tick exactly these batches."""
@@ -310,23 +337,38 @@ class TrialsPage(Page):
         return [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
 
     # -- record ------------------------------------------------------------------------------
-    def record(self) -> Task | None:
-        """Store a trial: the chosen recommendation made as the ticked batches."""
+    def record(self, force: bool = False) -> Task | None:
+        """Store a trial: the chosen recommendation made as the ticked batches.
+
+        Batches typed in as not in the project yet are recorded as such. The engine refuses
+        batches whose amounts or date do not fit the recommendation; the refusal is shown with
+        "Record anyway", which records them with ``force``.
+        """
         ident = self.recommendation_combo.currentData()
         batches = self.checked_batches()
         if not self.location or ident is None or not batches or self.record_task is not None:
             return None
         location, note = self.location, self.note_edit.text().strip()
-        record_trial = _services().record_trial
+        services = _services()
+        record_trial = services.record_trial
         try:
-            takes_note = "note" in inspect.signature(record_trial).parameters
+            accepted = inspect.signature(record_trial).parameters
         except (TypeError, ValueError):
-            takes_note = False
-        extra = {"note": note} if note and takes_note else {}
+            accepted = {}
+        wished = {"note": note or None, "force": force,
+                  "not_imported_yet": bool(set(batches) & self._typed_batches())}
+        extra = {key: value for key, value in wished.items() if value and key in accepted}
+        self.force_button.setVisible(False)
 
         def job(progress: Any, cancel: Any) -> tuple[Any, Any]:
-            recorded = record_trial(location, ident, batches, **extra)
-            return recorded, _services().trials(location)
+            try:
+                recorded = record_trial(location, ident, batches, **extra)
+            except FormixError as refused:
+                if force or not hasattr(services, "check_trial") \
+                        or not services.check_trial(location, ident, batches).mismatched:
+                    raise
+                return None, str(refused)
+            return recorded, services.trials(location)
 
         def done(outcome: TaskOutcome) -> None:
             self.record_task = None
@@ -335,6 +377,9 @@ class TrialsPage(Page):
                 self.message.show_outcome(outcome)
                 return
             recorded, report = outcome.value
+            if recorded is None:
+                self._offer_force(report)
+                return
             self.message.show_message(
                 f"Recorded: recommendation {ident} tried in batch(es) {', '.join(batches)}.")
             self.set_batches_checked([])

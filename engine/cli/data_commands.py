@@ -7,12 +7,15 @@ import dataclasses
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import services
 from engine.cli._output import TerminalProgress, emit_json
-from engine.errors import ImportRejected
+from engine.errors import FormixError, ImportRejected
 from engine.schema import DatasetKind
+
+if TYPE_CHECKING:
+    from engine.ingest.mapping import ImportProfile
 
 
 def register(subparsers: Any) -> None:
@@ -48,7 +51,8 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--save-profile", type=Path,
                      help="save the (suggested or given) mapping of the first file for reuse")
     imp.add_argument("--dry-run", action="store_true",
-                     help="validate only and show the mapping; write nothing")
+                     help="validate only: show each file's mapping and run every check of the "
+                     "import (same errors, warnings and exit code), then write nothing")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=_import)
 
@@ -101,51 +105,68 @@ def _units(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    profile = None
-    if args.profile:
-        from engine.ingest.mapping import load_profile
-
-        profile = load_profile(args.profile)
-    if args.save_profile or args.dry_run:
-        _show_mapping(args, profile)
-        if args.dry_run:
-            return 0
+    profile = services.load_profile(args.profile) if args.profile else None
+    mappings = _mappings(args, profile) if args.save_profile or args.dry_run else []
+    shown = {"dry_run": args.dry_run, "mappings": [_mapping_dict(*m) for m in mappings]}
     progress = TerminalProgress(enabled=not args.json)
     try:
-        result = services.import_files(
-            args.project, args.files, kind=args.kind, profile=profile, progress=progress
-        )
+        result = services.import_files(args.project, args.files, kind=args.kind,
+                                       profile=profile, progress=progress,
+                                       dry_run=args.dry_run)
     except ImportRejected as rejected:
         if args.json:
-            emit_json({"ok": False, "findings": [f.to_dict() for f in rejected.findings]})
+            emit_json({"ok": False, **shown, "findings": [f.to_dict() for f in rejected.findings]})
         else:
             print(str(rejected), file=sys.stderr)
         return 1
     if args.json:
-        emit_json({"ok": True, **result.to_dict()})
+        emit_json({"ok": True, **shown, **result.to_dict()})
         return 0
+    verb = "would import" if args.dry_run else "imported"
     for item in result.files:
         counts = ", ".join(f"{n} {name}" for name, n in item.counts.items())
-        print(f"imported {item.file} as {item.kind} (import {item.import_id}): {counts}")
+        number = "" if item.import_id is None else f" (import {item.import_id})"
+        print(f"{verb} {item.file} as {item.kind}{number}: {counts}")
     for warning in result.warnings:
         print(warning)
+    if args.dry_run:
+        print("dry run: the import would succeed; nothing was written")
     return 0
 
 
-def _show_mapping(args: argparse.Namespace, profile: Any) -> None:
-    from engine.ingest.mapping import save_profile
-
+def _mappings(args: argparse.Namespace, profile: ImportProfile | None
+              ) -> list[tuple[Path, ImportProfile]]:
+    """The mapping of each file a dry run checks (of the first file for --save-profile),
+    printed unless --json. A file that cannot be read is left out: the import reports it."""
     kind = DatasetKind(args.kind) if args.kind else None
-    _table, suggested = services.preview_file(args.files[0], kind, profile)
-    if args.save_profile:
-        save_profile(suggested, args.save_profile)
+    mappings = []
+    for path in args.files if args.dry_run else args.files[:1]:
+        try:
+            _table, mapping = services.preview_file(path, kind, profile)
+        except FormixError:
+            continue
+        mappings.append((path, mapping))
+    if args.save_profile and mappings and mappings[0][0] == args.files[0]:
+        services.save_profile(mappings[0][1], args.save_profile)
         if not args.json:
             print(f"saved import profile {args.save_profile}")
     if not args.json:
-        print(f"{args.files[0].name}: {suggested.kind}")
-        for mapping in suggested.columns:
-            unit = f" [{mapping.unit}]" if mapping.unit else ""
-            print(f"  {mapping.source!r:<50} → {mapping.field}{unit}")
+        for path, mapping in mappings:
+            _print_mapping(path, mapping)
+    return mappings
+
+
+def _print_mapping(path: Path, mapping: ImportProfile) -> None:
+    dates = any(m.field in ("time", "start_time", "end_time") for m in mapping.columns)
+    order = f"; dates read {'day' if mapping.dayfirst else 'month'} first" if dates else ""
+    print(f"{path.name}: {mapping.kind}{order}")
+    for column in mapping.columns:
+        unit = f" [{column.unit}]" if column.unit else ""
+        print(f"  {column.source!r:<50} → {column.field}{unit}")
+
+
+def _mapping_dict(path: Path, mapping: ImportProfile) -> dict[str, Any]:
+    return {"file": path.name, **mapping.model_dump(mode="json", exclude_none=True)}
 
 
 def _table(args: argparse.Namespace) -> int:

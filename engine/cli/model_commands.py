@@ -13,6 +13,8 @@ from engine.errors import FormixError
 if TYPE_CHECKING:  # pandas and LightGBM load only when a model command runs
     import pandas as pd
 
+    from engine.display_units import DisplayUnits
+
 ROLE_HELP = {
     "target": "target column (repeat for several targets)",
     "inputs": "input columns (default: every numeric column except targets/dropped/group/time)",
@@ -56,7 +58,8 @@ def register(subparsers: Any) -> None:
         "--oof",
         type=Path,
         metavar="CSV",
-        help="write out-of-fold predictions with intervals to this CSV",
+        help="write out-of-fold predictions with intervals to this CSV (a project's in its "
+        "display units, named in a unit column, as the printed figures)",
     )
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -304,17 +307,60 @@ def run_evaluate(args: argparse.Namespace) -> int:
         progress=progress,
         **_project_defaults(table, args, _feature_options(args, frame)),
     )
+    shown = _shown_units(table, args.table) if table is not None else {}
     if args.oof is not None:
         import pandas as pd
 
-        parts = [r.predictions.assign(target=t) for t, r in results.items()]
+        parts = [_shown_oof(r.predictions.assign(target=t), *shown[t]) if t in shown
+                 else r.predictions.assign(target=t) for t, r in results.items()]
         pd.concat(parts, ignore_index=True).to_csv(args.oof, index=False)
-    rows = [r.metrics for r in results.values()]
+    rows = [_shown_metrics(r.metrics, *shown[t]) if t in shown else r.metrics
+            for t, r in results.items()]
     if args.json:
         emit_json(rows)
     else:
         _print_table(rows, args)
     return 0
+
+
+ERROR_KEYS = ("rmse", "rmse_std", "mae", "mae_std", "mean_interval_width",
+              "constant_width_conformal_width")
+"""Cross-validation figures in the target's unit (differences: scaled, never offset)."""
+OOF_VALUES = ("observed", "predicted", "lower", "upper")
+"""Columns of the out-of-fold file holding values of the target."""
+
+
+def _shown_units(table: Any,
+                 project: Path | str) -> dict[str, tuple[DisplayUnits, str, float | None]]:
+    """Per target of a project's table: its display units, stored unit and typical (median
+    measured) value, which decides e.g. psi or ksi, as ``formix train`` shows them."""
+    from engine import services
+
+    shown = services.display_units(project)
+    return {target: (shown, table.units.get(target) or "", _median(table.frame[target]))
+            for target in table.target_columns}
+
+
+def _median(values: pd.Series) -> float | None:
+    median = values.median()
+    return None if median != median else float(median)
+
+
+def _shown_metrics(metrics: dict[str, Any], shown: DisplayUnits, stored: str,
+                   typical: float | None) -> dict[str, Any]:
+    """A target's CV figures in its display unit, which ``unit`` names."""
+    converted = {key: shown.change(metrics[key], stored, typical)
+                 for key in ERROR_KEYS if key in metrics}
+    return {**metrics, **converted, "unit": shown.unit(stored, typical)}
+
+
+def _shown_oof(frame: pd.DataFrame, shown: DisplayUnits, stored: str,
+               typical: float | None) -> pd.DataFrame:
+    """Out-of-fold predictions of a target in its display unit, which ``unit`` names."""
+    converted = {column: shown.value(frame[column], stored, typical) for column in OOF_VALUES}
+    halfwidth = shown.change(frame["constant_halfwidth"], stored, typical)
+    return frame.assign(**converted, constant_halfwidth=halfwidth,
+                        unit=shown.unit(stored, typical))
 
 
 def _print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -324,20 +370,21 @@ def _print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"{first['n_groups']} recipe groups, nominal coverage {args.coverage:.0%}"
     )
     header = (
-        f"{'target':<40} {'RMSE':>8} {'MAE':>8} {'R²':>6} {'coverage':>8} "
+        f"{'target':<40} {'unit':<6} {'RMSE':>8} {'MAE':>8} {'R²':>6} {'coverage':>8} "
         f"{'width':>8} {'const.w':>8} {'rows':>6}"
     )
     print(header)
     print("-" * len(header))
     for m in rows:
         print(
-            f"{m['target'][:40]:<40} {m['rmse']:8.3f} {m['mae']:8.3f} {m['r2']:6.3f} "
-            f"{m['coverage']:8.3f} {m['mean_interval_width']:8.3f} "
+            f"{m['target'][:40]:<40} {m.get('unit', ''):<6} {m['rmse']:8.3f} {m['mae']:8.3f} "
+            f"{m['r2']:6.3f} {m['coverage']:8.3f} {m['mean_interval_width']:8.3f} "
             f"{m['constant_width_conformal_width']:8.3f} {m['n_rows']:6d}"
         )
+    units = "RMSE, MAE, width and const.w in the unit shown; " if "unit" in first else ""
     print(
-        f"width: mean {args.coverage:.0%} interval width; const.w: width of a constant-width "
-        "conformal interval calibrated on the same residuals"
+        f"{units}width: mean {args.coverage:.0%} interval width; const.w: width of a "
+        "constant-width conformal interval calibrated on the same residuals"
     )
 
 

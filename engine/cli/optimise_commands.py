@@ -8,8 +8,9 @@ the run converts it to the model's stored units, and ``--out`` keeps ``study.tom
 units it was written in (``pareto.csv`` holds stored units, recommendations the project's
 display units). ``--explore`` proposes next experiments instead. Runs and
 recommendations are stored in the project; ``formix trials record`` links a recommendation
-to the batches that tried it, and ``formix trials list`` compares their lab results with the
-predictions.
+to the batches that tried it (refusing a batch the project does not hold, or one whose amounts
+or date do not fit the recommendation, unless told otherwise), ``formix trials list`` compares
+their lab results with the predictions, and ``formix trials remove`` deletes a wrong record.
 A study that reads no model output (a raw-meal blend on cost and CO₂ with modulus limits) runs
 without ``--project``.
 ``formix recommend --project P`` picks again from the latest stored run (or ``--run ID``);
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +63,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--explore", action="store_true",
                         help="propose next experiments: trial recipes that would reduce the "
                         "models' uncertainty most where it matters (may leave the data's domain)")
-    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    parser.add_argument("--json", action="store_true",
+                        help="print a JSON summary on stdout; its max_constraint_violation is "
+                        "the largest relative constraint violation of the returned recipes "
+                        "(≤ 1e-9), or when no recipe is feasible (n_recipes 0) that of the "
+                        "closest recipe found (> 0)")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="write pareto.csv and baseline.csv (stored units), "
                         "recommendations (.json, .csv, .html), summary.json and study.toml (in "
@@ -73,6 +79,10 @@ def register(subparsers: Any) -> None:
     again = subparsers.add_parser(
         "recommend",
         help="pick recommended recipes again from a stored run (or a formix optimize --out DIR)",
+        description="Pick and explain recipes again. A recipe of the run picked before keeps "
+        "its recommendation id (quote it in formix trials record); only new picks are stored. "
+        "A folder's recipes are shown in the units its project showed. When the run found no "
+        "recipe that satisfies every constraint, says so and what to relax, and exits 1.",
     )
     again.add_argument("run_dir", type=Path, metavar="DIR", nargs="?",
                        help="output folder of a run (instead of --project)")
@@ -93,14 +103,39 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--out", type=Path, metavar="FILE", help="write the table as CSV")
     listing.add_argument("--json", action="store_true", help="print JSON on stdout")
     listing.set_defaults(handler=_trials_list)
-    record = actions.add_parser("record", help="record batches that tried a recommendation")
+    record = actions.add_parser(
+        "record", help="record batches that tried a recommendation",
+        description="Record batches made to a recommended recipe. Nothing is recorded when a "
+        "batch is not in the project (a mistyped id), unless --not-imported-yet; nor when a "
+        "batch's amounts (weighed, else its recipe's) differ from the recommended ones, or "
+        "it was made before the optimisation run that proposed the recipe, unless --force. "
+        "Rule: an amount differs when it is off the recommended one by more than 5 % of the "
+        "recommended amount or 1 kg/m³ (1 of its unit), whichever is larger. The error names "
+        "each batch and component (recommended against batch amount). formix trials remove "
+        "undoes a wrong record.")
     record.add_argument("--project", type=location, required=True)
     record.add_argument("--recommendation", type=int, required=True, metavar="ID",
                         help="recommendation id (shown by formix optimize / recommend)")
     record.add_argument("--batch", nargs="+", required=True, metavar="BATCH_ID",
                         help="batch ids that made the recipe")
-    record.add_argument("--note", help="free text kept with the trial")
+    record.add_argument("--note", help="free text kept with the trial (formix trials list "
+                        "shows it)")
+    record.add_argument("--force", action="store_true",
+                        help="record batches whose amounts or date do not fit the "
+                        "recommendation (they are printed as warnings)")
+    record.add_argument("--not-imported-yet", action="store_true",
+                        help="record batches the project does not hold yet: their batch file "
+                        "(and lab results) will be imported later; their amounts and date "
+                        "are not checked")
     record.set_defaults(handler=_trials_record)
+    remove = actions.add_parser(
+        "remove", help="delete one recorded trial (a wrong batch); the batch and its lab "
+        "results stay", description="Delete one trial record (its id: formix trials list), "
+        "in one transaction, and print what it held. The hit rate leaves it out from then on.")
+    remove.add_argument("trial_id", type=int, metavar="TRIAL_ID", help="the trial's id")
+    remove.add_argument("--project", type=location, required=True)
+    remove.add_argument("--json", action="store_true", help="print JSON on stdout")
+    remove.set_defaults(handler=_trials_remove)
 
 
 def _load_predictor(args: argparse.Namespace,
@@ -123,6 +158,7 @@ def _run(args: argparse.Namespace) -> int:
         return _run_without_project(args)
     from engine import optimisation_services as services
     from engine.progress import CancelToken
+    from engine.services import display_units
 
     study = args.study if args.out is None else _study_into(args.out, args.project, args.study)
     cancel = CancelToken()
@@ -139,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     summary = run.summary()
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(run.spec, result)
+    summary["unit_system"] = display_units(args.project).system
     if args.out is not None:
         units = run.model_set.units if run.model_set is not None else {}
         summary["target_units"] = {t: units.get(t) for t in result.targets}
@@ -194,9 +231,9 @@ def _baseline(spec: StudySpec, result: Any) -> dict[str, Any] | None:
 
 def _recommend_again(args: argparse.Namespace) -> int:
     if args.project is not None:
-        recommendations = _recommended_in_project(args)
+        recommendations, nothing = _recommended_in_project(args)
     elif args.run_dir is not None:
-        recommendations = _recommended_from_folder(args)
+        recommendations, nothing = _recommended_from_folder(args)
     else:
         raise FormixError("give the project (--project P) or a folder from formix optimize --out")
     if args.json:
@@ -205,11 +242,14 @@ def _recommend_again(args: argparse.Namespace) -> int:
         for rec in recommendations:
             print(rec.text())
             print()
+    if not recommendations:
+        print(f"formix: {nothing}", file=sys.stderr)
     return 0 if recommendations else 1
 
 
-def _recommended_in_project(args: argparse.Namespace) -> Any:
-    """Picks from a stored run, explained in the project's display units (and exported)."""
+def _recommended_in_project(args: argparse.Namespace) -> tuple[Any, str]:
+    """Picks from a stored run, explained in the project's display units (and exported), and
+    why there are none."""
     from engine import optimisation_services as services
 
     run = services.load_run(args.project, args.run)
@@ -217,23 +257,76 @@ def _recommended_in_project(args: argparse.Namespace) -> Any:
                                                                args.recommendations))
     if args.out is not None:
         services.export_recommendations(recommendations, args.out, run=run)
-    return recommendations
+    nothing = _nothing_to_recommend(f"run {run.run_id}", run.spec.name, run.result.message,
+                                    len(run.result.pareto), args.recommendations)
+    return recommendations, nothing
 
 
-def _recommended_from_folder(args: argparse.Namespace) -> Any:
-    """Picks from a ``formix optimize --out`` folder, explained in its units (and exported)."""
+def _recommended_from_folder(args: argparse.Namespace) -> tuple[Any, str]:
+    """Picks from a ``formix optimize --out`` folder, explained in the units its project showed
+    (with the ids it saved them under; exported), and why there are none."""
     from engine.recommendation.explain import explain_recommendations
     from engine.recommendation.explore import picks_of_run
 
     saved = _load_saved_run(args.run_dir)
     picks, kind, scores = picks_of_run(saved.result, args.recommendations,
                                        saved.summary.get("mode") == "explore")
-    recommendations = explain_recommendations(saved.explainable, saved.spec, picks,
-                                              units=saved.summary.get("target_units"),
-                                              kind=kind, scores=scores)
+    explained = explain_recommendations(saved.explainable, saved.spec, picks,
+                                        units=saved.summary.get("target_units"),
+                                        kind=kind, scores=scores)
+    recommendations = _in_folder_units(args.run_dir, saved.summary,
+                                       _with_saved_ids(args.run_dir, explained))
     if args.out is not None:
         _export(recommendations, args.out, saved.spec, saved.summary)
-    return recommendations
+    nothing = _nothing_to_recommend(f"the run in {args.run_dir}", saved.spec.name,
+                                    saved.summary.get("message"), len(saved.result.pareto),
+                                    args.recommendations)
+    return recommendations, nothing
+
+
+def _nothing_to_recommend(run: str, study: str, message: str | None, n_recipes: int,
+                          k: int) -> str:
+    """Why picking from a run gave nothing: mostly a run that found no feasible recipe, with
+    what its search said to relax."""
+    if n_recipes and k < 1:
+        return "nothing to recommend: ask for at least one recipe (-k 1 or more)"
+    reason = message or ("no recipe satisfies every constraint. Relax the study's constraints "
+                         "or widen its variable bounds.")
+    return (f"nothing to recommend from {run} (study {study!r}): {reason} Then run formix "
+            "optimize again.")
+
+
+def _saved_recommendations(run_dir: Path) -> list[dict[str, Any]]:
+    """``recommendations.json`` of a ``formix optimize --out`` folder ([] when absent)."""
+    try:
+        saved = json.loads((run_dir / "recommendations.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [r for r in saved if isinstance(r, dict)] if isinstance(saved, list) else []
+
+
+def _with_saved_ids(run_dir: Path, recommendations: Any) -> list[Any]:
+    """Picks with the ids the folder's run stored them under (same kind and Pareto row)."""
+    import dataclasses
+
+    ids = {(r.get("kind"), r.get("row")): r["id"] for r in _saved_recommendations(run_dir)
+           if r.get("id") is not None}
+    return [dataclasses.replace(r, id=ids.get((r.kind, r.row), r.id)) for r in recommendations]
+
+
+def _in_folder_units(run_dir: Path, summary: dict[str, Any], recommendations: Any) -> Any:
+    """Recommendations in the units the folder's project showed (``unit_system`` of its
+    ``summary.json``, else of its ``recommendations.json``); otherwise as computed (SI), with
+    a note saying so."""
+    from engine import services
+    from engine.display_units import DisplayUnits
+
+    system = summary.get("unit_system") or next(
+        (r.get("unit_system") for r in _saved_recommendations(run_dir)), None)
+    if system is None and recommendations:
+        print(f"note: {run_dir} does not say which units its project shows; figures are in "
+              "SI units (MPa, kg/m³, °C; cost and CO₂ per m³ or kg)", file=sys.stderr)
+    return services.shown_recommendations(recommendations, DisplayUnits.of(system))
 
 
 def _finish_run(args: argparse.Namespace, result: Any, summary: dict[str, Any],
@@ -287,15 +380,49 @@ def _trials_list(args: argparse.Namespace) -> int:
         f" (intervals promise {coverage:.0%})"
     print(f"\n{figures['n_trials']} trials, {figures['n_measured']} measured; "
           f"inside the predicted interval: {rate_text}{coverage_text}")
+    _print_notes(frame)
     return 0
+
+
+def _print_notes(frame: Any) -> None:
+    """The notes kept with the trials, one line per trial that has one."""
+    noted = frame.dropna(subset=["note"]).drop_duplicates("trial_id")
+    if len(noted):
+        print("\nnotes:")
+    for row in noted.itertuples(index=False):
+        print(f"  trial {row.trial_id} ({row.batch_id}): {row.note}")
 
 
 def _trials_record(args: argparse.Namespace) -> int:
     from engine import optimisation_services as services
 
-    ids = services.record_trial(args.project, args.recommendation, args.batch, args.note)
-    print(f"recorded {len(ids)} trial(s) of recommendation {args.recommendation}: "
-          f"{', '.join(args.batch)}")
+    check = services.check_trial(args.project, args.recommendation, args.batch)
+    ids = services.record_trial(args.project, args.recommendation, args.batch, args.note,
+                                force=args.force, not_imported_yet=args.not_imported_yet)
+    recorded = ", ".join(f"{b} (trial {i})" for b, i in zip(args.batch, ids, strict=True))
+    print(f"recorded {len(ids)} trial(s) of recommendation {args.recommendation}: {recorded}")
+    for line in check.findings():
+        print(f"warning: {line}")
+    if check.not_in_project:
+        print(f"Import the batch and lab results of {', '.join(check.not_in_project)} when "
+              "they come: formix trials list compares them then.")
+    return 0
+
+
+def _trials_remove(args: argparse.Namespace) -> int:
+    from engine import optimisation_services as services
+    from engine.types import shown_location
+
+    removed = services.remove_trial(args.project, args.trial_id)
+    if args.json:
+        emit_json({**removed, "recorded_at": removed["recorded_at"].isoformat()})
+        return 0
+    note = f"; note: {removed['note']}" if removed["note"] else ""
+    print(f"removed trial {removed['trial_id']} from {shown_location(str(args.project))}: "
+          f"batch {removed['batch_id']} as a trial of recommendation "
+          f"{removed['recommendation_id']}, recorded "
+          f"{removed['recorded_at']:%Y-%m-%d %H:%M} UTC{note}. The batch and its lab results "
+          "stay in the project.")
     return 0
 
 
@@ -427,7 +554,16 @@ def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any],
 def _print_run(result: Any, out: Path | None) -> None:
     print(result.message)
     print(f"{result.n_evaluations} evaluations in {result.wall_s:.1f} s, hypervolume "
-          f"{result.hypervolume:.4f}, max constraint violation "
-          f"{result.max_constraint_violation:.1e}, seed {result.seed}")
+          f"{result.hypervolume:.4f}, {_violation_text(result)}, seed {result.seed}")
     if out is not None:
         print(f"written to {out}")
+
+
+def _violation_text(result: Any) -> str:
+    """The run's constraint violation in words: of its recipes, or of the closest recipe when
+    none is feasible."""
+    violation = result.max_constraint_violation
+    if len(result.pareto):
+        return f"max constraint violation {violation:.1e}"
+    return (f"no feasible recipe (the closest one violates a constraint by {violation:.1e}, "
+            "relative to its limit)")

@@ -8,7 +8,7 @@ import pandas as pd
 from engine.ingest import _frames
 from engine.ingest._cells import Cells
 from engine.ingest._convert import convert_column
-from engine.ingest._mapped import Mapped
+from engine.ingest._mapped import Mapped, name_of
 from engine.ingest._parts import components_long, duplicates, settings_long
 from engine.materials import MaterialKind, material_code
 from engine.units import UnitError, display_unit, parse_unit
@@ -155,8 +155,9 @@ def batches(cells: Cells, mapped: Mapped) -> Frames:
     """Batches: id, recipe, plant/line, time window, weighed amounts, per-batch settings.
 
     Settings and ``tag:`` columns of a batch become process_series rows at the batch start
-    (or end) with the batch id. Whether the recipe exists is checked against the project by
-    the importer, not here.
+    (or end) with the batch id; linking makes them the batch's own settings. Setting names
+    are coded as a recipe's are, so a batch's value can replace its recipe's. Whether the
+    recipe exists is checked against the project by the importer, not here.
     """
     id_map = mapped.require("batch_id", "batches")
     recipe_map = mapped.require("recipe_id", "batches")
@@ -212,6 +213,8 @@ def _batch_series(cells: Cells, mapped: Mapped, ids: np.ndarray, valid: np.ndarr
                            "batch settings need a start_time or end_time column for their time")
         return None
     long = wide_values(cells, tag_maps)
+    codes = {name_of(m): material_code(name_of(m)) for m in mapped.prefixed("setting")}
+    long["tag"] = long["tag"].replace(codes)
     long = long[valid[long["pos"].to_numpy()] & when.notna().to_numpy()[long["pos"].to_numpy()]]
     return _frames.build("process_series", {
         "tag": long["tag"], "time": when.iloc[long["pos"]].reset_index(drop=True),

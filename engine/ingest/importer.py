@@ -4,7 +4,7 @@ Every file is read, mapped and validated first; then the files are checked again
 project (recipes referenced by batches exist, batch ids are new, files not imported twice,
 recipe versions). Any error rejects the whole import before the database is opened for
 writing, so a rejected import leaves the project file byte-identical. Warnings are recorded
-with the import.
+with the import. A dry run takes the same path and stops before the write.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from engine.ingest.mapping import ImportProfile
 from engine.ingest.normalise import normalise
 from engine.ingest.reader import SourceTable
 from engine.ingest.registry import ReaderRegistry, default_registry
-from engine.ingest.suggest import suggest_mapping
+from engine.ingest.suggest import resolve_dayfirst, suggest_mapping
 from engine.materials import DEFAULT_DENSITY_KG_M3, MaterialKind, guess_kind
 from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 from engine.schema import FRAME_COLUMNS, DatasetKind
@@ -44,11 +44,11 @@ _MAX_EXAMPLES = 5
 
 @dataclass(frozen=True)
 class FileImported:
-    """What one file of an import contributed."""
+    """What one file of an import contributed (``import_id`` is None in a dry run)."""
 
     file: str
     kind: str
-    import_id: int
+    import_id: int | None
     n_rows: int
     counts: dict[str, int]
 
@@ -96,6 +96,7 @@ def import_files(
     registry: ReaderRegistry | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import files into the project in one transaction.
 
@@ -106,6 +107,8 @@ def import_files(
         registry: reader registry (the installed plugins by default).
         progress: receives fraction and message.
         cancel: checked between files; cancelling writes nothing.
+        dry_run: read, validate and check against the project exactly as the import does,
+            then write nothing; the result tells what would be imported (no import ids).
 
     Raises:
         ImportRejected: any error in any file; nothing was written.
@@ -130,6 +133,27 @@ def import_files(
         raise ImportRejected(findings)
     if cancel is not None:
         cancel.raise_if_cancelled()
+    if dry_run:
+        progress(1.0, "checked; nothing written (dry run)")
+    import_ids: Sequence[int | None] = (
+        [None] * len(prepared) if dry_run else _write(store, prepared, progress))
+    summaries = tuple(
+        FileImported(
+            file=item.path.name,
+            kind=str(item.profile.kind),
+            import_id=import_id,
+            n_rows=item.n_rows,
+            counts={name: len(frame) for name, frame in item.frames.items() if len(frame)},
+        )
+        for item, import_id in zip(prepared, import_ids, strict=True)
+    )
+    warnings = tuple(f for f in findings if f.severity is Severity.WARNING)
+    return ImportResult(summaries, warnings)
+
+
+def _write(store: ProjectStore, prepared: list[_Prepared], progress: ProgressCallback
+           ) -> list[int]:
+    """Write the checked files in one transaction; returns their import ids."""
     pending = [
         PendingFile(
             kind=item.profile.kind,
@@ -147,18 +171,7 @@ def import_files(
     import_ids = store.write_import(pending)
     _choose_display_units(store, prepared)
     progress(1.0, "imported")
-    summaries = tuple(
-        FileImported(
-            file=item.path.name,
-            kind=str(item.profile.kind),
-            import_id=import_id,
-            n_rows=item.n_rows,
-            counts={name: len(frame) for name, frame in item.frames.items() if len(frame)},
-        )
-        for item, import_id in zip(prepared, import_ids, strict=True)
-    )
-    warnings = tuple(f for f in findings if f.severity is Severity.WARNING)
-    return ImportResult(summaries, warnings)
+    return import_ids
 
 
 def _choose_display_units(store: ProjectStore, prepared: list[_Prepared]) -> None:
@@ -209,7 +222,7 @@ def _prepare(
         chosen = suggestion.profile
         notes += suggestion.findings
     else:
-        chosen = profile
+        chosen = resolve_dayfirst(profile, table)
     if kind is not None and chosen.kind != kind:
         chosen = chosen.model_copy(update={"kind": kind})
     result = normalise(table, chosen, name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,10 +16,13 @@ from engine.ingest.reader import SourceTable
 from engine.materials import MaterialKind, guess_kind, material_code
 from engine.schema import DatasetKind
 
-__all__ = ["Suggestion", "suggest_mapping", "suggest_profile"]
+__all__ = ["Suggestion", "dates_dayfirst", "resolve_dayfirst", "suggest_mapping",
+           "suggest_profile"]
 
 _SAMPLE = 2000  # rows looked at to tell numbers from text
-_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}"
+# A numeric date with the year last: day and month in either order ("10.01.2024", "1/13/24").
+_DATE = r"^\s*(?P<first>\d{1,2})(?P<sep>[/.\-])(?P<second>\d{1,2})[/.\-]\d{2,4}"
+_TIME_FIELDS = ("time", "start_time", "end_time")
 
 
 @dataclass(frozen=True)
@@ -202,14 +206,42 @@ def _add_component(builder: _Builder, column: _Column) -> None:
     builder.add(column, f"component:{material_code(name)}", unit)
 
 
-def _dayfirst(table: SourceTable, source: str) -> bool:
-    text = table.frame[source].head(200_000)
-    if not pd.api.types.is_string_dtype(text.dtype):
-        return False
-    parts = text.str.extract(_DATE).apply(pd.to_numeric, errors="coerce")
+def _date_parts(table: SourceTable, sources: Sequence[str]) -> pd.DataFrame:
+    """First part, separator and second part of the D/M/Y-like dates in text columns."""
+    frames = [table.frame[source].head(200_000) for source in sources]
+    texts = [text for text in frames if pd.api.types.is_string_dtype(text)]
+    if not texts:
+        return pd.DataFrame(columns=["first", "sep", "second"])
+    parts = pd.concat(texts, ignore_index=True).str.extract(_DATE).dropna()
+    for name in ("first", "second"):
+        parts[name] = pd.to_numeric(parts[name])
+    return parts
+
+
+def dates_dayfirst(table: SourceTable, sources: Sequence[str]) -> bool:
+    """Whether the numeric dates in these columns put the day before the month.
+
+    Dotted dates (10.01.2024) are day-first wherever they are written, unless the data shows
+    otherwise: a second part above 12 while no first part is. Slash and dash dates are
+    month-first (US) unless a first part above 12 shows they are day-first. ISO dates
+    (2024-01-10) do not match and need no choice.
+    """
+    parts = _date_parts(table, sources)
     if parts.empty:
         return False
-    return bool((parts[0] > 12).any() and not (parts[1] > 12).any())
+    first_over, second_over = (parts["first"] > 12).any(), (parts["second"] > 12).any()
+    if (parts["sep"] == ".").mean() > 0.5:
+        return not (second_over and not first_over)
+    return bool(first_over and not second_over)
+
+
+def resolve_dayfirst(profile: ImportProfile, table: SourceTable) -> ImportProfile:
+    """The profile with ``dayfirst`` decided from the table's dates when it leaves it open."""
+    if profile.dayfirst is not None:
+        return profile
+    sources = [m.source for m in profile.columns
+               if m.field in _TIME_FIELDS and m.source in table.frame.columns]
+    return profile.model_copy(update={"dayfirst": dates_dayfirst(table, sources)})
 
 
 def _midnight_quirk(table: SourceTable, source: str, dayfirst: bool) -> bool:
@@ -239,11 +271,12 @@ def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None) -> Sugg
     taken: set[str] = set()
     for column in columns:
         _map_column(builder, column, taken)
-    dayfirst = midnight = False
+    midnight = False
+    dayfirst = dates_dayfirst(table, [m.source for m in builder.columns
+                                      if m.field in _TIME_FIELDS])
     time_column = next((m.source for m in builder.columns if m.field in ("time", "start_time")),
                        None)
     if time_column is not None:
-        dayfirst = _dayfirst(table, time_column)
         wide = not any(m.field == "tag" for m in builder.columns)
         if kind is DatasetKind.PROCESS_SERIES and wide and _midnight_quirk(
             table, time_column, dayfirst

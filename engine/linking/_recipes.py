@@ -85,6 +85,16 @@ def weighed_amounts(batch_amounts: pd.DataFrame, batch_ids: pd.Index) -> pd.Data
     return table.unstack("material").reindex(batch_ids)
 
 
+def actual_first(actual: pd.DataFrame, nominal: pd.DataFrame,
+                 prefer_actual: bool) -> pd.DataFrame:
+    """Per batch and column, the batch's actual value else its recipe's nominal one (or the
+    other way round when ``prefer_actual`` is False). Both frames share their row index."""
+    columns = list(dict.fromkeys([*nominal.columns, *actual.columns]))
+    first, second = (actual, nominal) if prefer_actual else (nominal, actual)
+    first, second = first.reindex(columns=columns), second.reindex(columns=columns)
+    return first.where(first.notna(), second)
+
+
 def recipe_settings(settings: pd.DataFrame, link: RecipeLink) -> tuple[pd.DataFrame,
                                                                        list[str]]:
     """Settings per recipe version: numeric settings as floats, others as categories.
@@ -109,7 +119,7 @@ def recipe_settings(settings: pd.DataFrame, link: RecipeLink) -> tuple[pd.DataFr
     categorical: list[str] = []
     if not text.empty:
         as_text = text["value_text"].where(text["value_text"].notna(),
-                                           number[text.index].map(_number_text))
+                                           number[text.index].map(number_text))
         table = (text.assign(value=as_text.astype(object)).dropna(subset=["value"])
                  .groupby(["_key", "setting"])["value"].first().unstack("setting"))
         for c in table.columns:
@@ -158,7 +168,7 @@ def _versions(values: pd.Series, numeric: bool) -> pd.Series:
     return values.astype(object).map(str).where(values.notna())
 
 
-def _number_text(value: float) -> object:
+def number_text(value: float) -> object:
     if pd.isna(value):
         return np.nan
     return str(int(value)) if float(value).is_integer() else str(value)

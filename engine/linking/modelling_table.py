@@ -2,7 +2,8 @@
 
 Rules, each a small step below: batches ↔ recipes by recipe_id and version (latest when the
 batch names none); amounts are the batch's weighed ones, else the recipe's, per material;
-process features over each batch's window; derived features from the amounts and the
+settings likewise (the values a batches file gives a batch, else its recipe's); process
+features over each batch's window; derived features from the amounts and the
 materials catalogue; lab results by batch_id and test age, replicates averaged. Nothing is
 dropped unreported: every record that cannot be linked is counted in the ``LinkReport``.
 """
@@ -14,10 +15,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from engine.linking._batch_settings import own_settings, split_own_settings, with_own_settings
 from engine.linking._frames import canonical_frame, file_names, source_labels, unique_batches
 from engine.linking._lab import REPLICATES_PREFIX, LabTable, lab_table
 from engine.linking._recipes import (
     RecipeLink,
+    actual_first,
     link_recipes,
     per_batch,
     recipe_amounts,
@@ -81,14 +84,18 @@ def build_modelling_table(
     issues += recipe_issues
     amounts, amount_units, amount_issues = _amounts(frames, batch_ids, link, options)
     issues += amount_issues
-    settings, categorical = recipe_settings(recipe_frames[2], link)
-    settings = per_batch(settings, link)
-    setting_units = _setting_units(recipe_frames[2], settings.columns)
-    _check(cancel)
-
     series = frames.get("process_series")
     if series is None:
         series = canonical_frame(frames, "process_series")
+    own, series = split_own_settings(series, canonical_frame(frames, "imports"))
+    settings, categorical, setting_units, own_names = _settings(
+        recipe_frames[2], own, batch_ids, link, options)
+    notes: list[str] = []
+    if own_names:
+        notes.append(f"settings given per batch (batches files), inputs like recipe settings: "
+                     f"{', '.join(own_names)}")
+    _check(cancel)
+
     features, series_report = aggregate_process_windows(
         series, batches, options, scaled(progress, 0.1, 0.8), cancel, file_names=names)
     features = features.reset_index(drop=True)
@@ -98,7 +105,6 @@ def build_modelling_table(
     materials = canonical_frame(frames, "materials")
     kinds = material_kinds(materials, amounts.columns)
     amounts, balance = complete_alloy_balance(amounts, kinds, options.balance_element)
-    notes: list[str] = []
     if balance.element is not None:
         kinds[balance.element] = MaterialKind.ELEMENT
         amount_units.setdefault(balance.element, _element_unit(amount_units, kinds))
@@ -151,8 +157,7 @@ def _amounts(frames: Mapping[str, pd.DataFrame], batch_ids: pd.Index, link: Reci
                                 [*recipe.columns, *weighed.columns])
     recipe = recipe.reindex(columns=materials)
     weighed = weighed.reindex(columns=materials)
-    first, second = (weighed, recipe) if options.prefer_weighed_amounts else (recipe, weighed)
-    amounts = first.where(first.notna(), second).astype(np.float64)
+    amounts = actual_first(weighed, recipe, options.prefer_weighed_amounts).astype(np.float64)
     amounts.columns = [str(c) for c in amounts.columns]
 
     recipe_units = _first_per(components, "material", "unit")
@@ -172,6 +177,24 @@ def _amounts(frames: Mapping[str, pd.DataFrame], batch_ids: pd.Index, link: Reci
     units = {**_first_per(canonical_frame(frames, "materials"), "material", "unit"),
              **recipe_units, **weighed_units}
     return amounts, {m: units.get(m, "") for m in amounts.columns}, issues
+
+
+def _settings(recipe_frame: pd.DataFrame, own: pd.DataFrame, batch_ids: pd.Index,
+              link: RecipeLink, options: LinkOptions,
+              ) -> tuple[pd.DataFrame, list[str], dict[str, str], list[str]]:
+    """Setting per batch: the batch's own value or its recipe's, as for amounts.
+
+    Returns:
+        The settings (rows as ``batch_ids``), the categorical ones, the unit of each, and
+        the names of the settings batches give themselves.
+    """
+    table, categorical = recipe_settings(recipe_frame, link)
+    recipe = per_batch(table, link)
+    batch, batch_units = own_settings(own, batch_ids)
+    settings = with_own_settings(recipe, categorical, batch, options.prefer_weighed_amounts)
+    units = {**batch_units, **_first_per(recipe_frame, "setting", "unit")}
+    return settings, categorical, {c: units.get(c, "") for c in settings.columns}, \
+        list(batch.columns)
 
 
 def _assemble(batches: pd.DataFrame, versions: pd.Series, groups: dict[str, pd.DataFrame],
@@ -228,11 +251,6 @@ def _zero_absent(amounts: pd.DataFrame) -> pd.DataFrame:
     """A material a batch does not list is 0 in it (rows without any amount stay NaN)."""
     has_any = amounts.notna().any(axis=1)
     return amounts.where(amounts.notna() | ~has_any.to_numpy()[:, None], 0.0)
-
-
-def _setting_units(settings: pd.DataFrame, columns: pd.Index) -> dict[str, str]:
-    units = _first_per(settings, "setting", "unit")
-    return {str(c): units.get(str(c), "") for c in columns}
 
 
 def _element_unit(units: dict[str, str], kinds: dict[str, MaterialKind]) -> str:

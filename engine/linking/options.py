@@ -31,7 +31,8 @@ class LinkOptions:
         lag: time after a batch's end that still belongs to it.
         features: statistics per tag, a subset of ``PROCESS_FEATURES``.
         thresholds: per tag, the value above which ``time_above`` counts (minutes).
-        prefer_weighed_amounts: use a batch's weighed amounts over its recipe's amounts.
+        prefer_weighed_amounts: use a batch's weighed amounts over its recipe's amounts, and
+            the settings a batches file gives a batch over its recipe's settings.
         balance_element: alloys only: the element that makes up 100 wt %; None chooses it
             from the data (see ``engine.linking.derived``).
     """

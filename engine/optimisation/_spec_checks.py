@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
         OutputConstraint,
         Ratio,
         Recipe,
+        Relation,
         StudySpec,
         Variable,
     )
@@ -42,6 +44,8 @@ def study_issues(spec: StudySpec) -> Issues:
     _unique_labels(spec, issues)
     for i, constraint in enumerate(spec.constraints):
         _output_constraint(f"constraints[{i}]", constraint, spec, issues)
+    for i, relation in enumerate(spec.relation):
+        _relation(f"relation[{i}]", relation, issues)
     _algorithm(spec, issues)
     if spec.baseline is not None:
         _recipe("baseline", spec.baseline, by_name, balances, issues)
@@ -431,6 +435,31 @@ def _output_constraint(path: str, constraint: OutputConstraint, spec: StudySpec,
                        f"({constraint.min:g})"))
     if constraint.kind in ("cost", "co2") and not any(v.material for v in spec.variables):
         issues.append((f"{path}.kind", "no variable is marked material = true"))
+
+
+def _relation(path: str, relation: Relation, issues: Issues) -> None:
+    for key in ("lower", "upper"):
+        if not getattr(relation, key).strip():
+            issues.append((f"{path}.{key}", "must name a model output"))
+    if relation.lower.strip() and relation.lower == relation.upper:
+        issues.append((f"{path}.upper", f"the same output as lower ({relation.lower!r}): name "
+                       "two different model outputs"))
+    ratio = relation.max_ratio
+    if not (math.isfinite(ratio) and ratio > 0):
+        issues.append((f"{path}.max_ratio", f"must be a positive number (got {ratio:g})"))
+
+
+def relation_output_issues(spec: StudySpec, outputs: Sequence[str]) -> Issues:
+    """Each ``[[relation]]`` output the models do not predict, as ``(key_path, reason)``."""
+    known = ", ".join(map(repr, outputs)) or "nothing"
+    issues: Issues = []
+    for i, relation in enumerate(spec.relation):
+        for key in ("lower", "upper"):
+            name = getattr(relation, key)
+            if name not in outputs:
+                issues.append((f"relation[{i}].{key}", f"{name!r} is not an output of the "
+                               f"models; they predict {known}"))
+    return issues
 
 
 def _unique_labels(spec: StudySpec, issues: Issues) -> None:

@@ -288,6 +288,7 @@ def analytic_setup(spec: StudySpec) -> tuple[_AnalyticBase, DeriveFn | None]:
     names = {v.name for v in spec.variables}
     targets = {o.target for o in spec.objectives if o.target}
     targets |= {c.target for c in spec.constraints if c.target}
+    targets |= {name for r in spec.relation for name in (r.lower, r.upper)}
     concrete_inputs = set(ConcreteAnalyticPredictor.input_names) - {"water_binder_ratio"}
     if targets <= set(ConcreteAnalyticPredictor.target_names) and concrete_inputs <= names:
         return ConcreteAnalyticPredictor(), concrete_derive

@@ -12,7 +12,9 @@ A plant engineer who has just imported and trained should not face an empty stud
 * allows no token doses of materials the data sometimes leaves out;
 * maximises the lower interval bound of the strength, kept at least at the data's lower
   quartile (other properties' predicted means too), and minimises cost and CO₂ (from the
-  catalogue, which the user completes).
+  catalogue, which the user completes);
+* keeps a predicted yield (or proof) strength at most the predicted tensile (ultimate)
+  strength, when both are modelled and the data agree: independent models do not know it.
 
 It is a starting point to edit, and says so in its description.
 """
@@ -35,6 +37,12 @@ PER_CUBIC_METRE = "kg/m³"
 TEST_AGE_DAYS = 28.0
 MIN_DOSE_OF_MEDIAN = 0.1
 AGGREGATE_KINDS = {MaterialKind.FINE_AGGREGATE.value, MaterialKind.COARSE_AGGREGATE.value}
+# Property names as ingest headers make them ("Yield Strength (ksi)" → yield_strength).
+YIELD_WORDS, YIELD_CODES = {"yield", "proof"}, {"ys", "rp", "rp02", "rp0_2"}
+TENSILE_WORDS, TENSILE_CODES = {"tensile", "ultimate"}, {"uts", "ts", "rm"}
+NOT_A_STRENGTH = {"elongation", "strain", "ratio", "modulus", "energy"}
+ORDER_SHARE = 0.98  # of the rows measuring both that must agree with yield ≤ tensile
+ORDER_MIN_ROWS = 5
 
 
 def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
@@ -84,6 +92,10 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
               for target in [primary, *sorted(t for t in targets if t != primary)]]
     if any(floors):
         study["constraints"] = [floor for floor in floors if floor]
+    relations = _strength_orders(table, targets)
+    if relations:
+        study["relation"] = [relation for relation, _ in relations]
+        study["description"] += "".join(f" {note}" for _, note in relations)
     balance = mixture["balance"] if mixture else None
     if ratios:
         study["ratio"] = ratios
@@ -235,6 +247,40 @@ def _useful_floor(table: ModellingTable, target: str, variables: list[dict[str, 
     # Names carry no figures: the study may be shown in other units than the data's.
     return {"name": f"useful {target}: {what} at least the data's lower quartile",
             "target": target, "statistic": statistic, "min": floor}
+
+
+def _strength_kind(target: str) -> str | None:
+    """"yield" for a yield or proof strength, "tensile" for a tensile or ultimate one."""
+    name = target.lower()
+    words = set(name.split("_"))
+    if words & NOT_A_STRENGTH:
+        return None
+    if name in YIELD_CODES or words & YIELD_WORDS:
+        return "yield"
+    if name in TENSILE_CODES or words & TENSILE_WORDS:
+        return "tensile"
+    return None
+
+
+def _strength_orders(table: ModellingTable,
+                     targets: list[str]) -> list[tuple[dict[str, Any], str]]:
+    """A ``[[relation]]`` yield ≤ tensile for each modelled pair in the same unit whose
+    measurements agree on (nearly) every row having both, with a sentence saying so."""
+    kinds = {target: _strength_kind(target) for target in targets}
+    out = []
+    for lower in sorted(t for t, kind in kinds.items() if kind == "yield"):
+        for upper in sorted(t for t, kind in kinds.items() if kind == "tensile"):
+            if table.units.get(lower, "") != table.units.get(upper, ""):
+                continue
+            both = table.frame[[lower, upper]].dropna()
+            agree = int((both[lower] <= both[upper]).sum())
+            if len(both) < ORDER_MIN_ROWS or agree < ORDER_SHARE * len(both):
+                continue
+            relation = {"name": f"{lower} at most {upper}, as measured", "lower": lower,
+                        "upper": upper}
+            out.append((relation, f"The predicted {lower} is kept at most the predicted "
+                        f"{upper}, as in {agree} of the {len(both)} rows measuring both."))
+    return out
 
 
 def _binder_limits(frame: pd.DataFrame, components: list[str], kinds: pd.Series,

@@ -6,7 +6,8 @@ coverage a study asks for) whatever the population size: no Python loop over ind
 Sign conventions: ``objectives`` are in natural units (MPa, €/m³); ``F = sign · objectives``
 with ``sign = −1`` for maximised ones, so pymoo always minimises. ``G ≤ 0`` means satisfied:
 column 0 is the structural violation (0 when within :data:`FEASIBILITY_TOL`), then one column
-per output bound ((min − v)/scale or (v − max)/scale with scale = max(|bound|, 1)), then the
+per output bound ((min − v)/scale or (v − max)/scale with scale = max(|bound|, 1)), then one per
+``[[relation]]`` on the predicted means ((lower − r·upper)/max(|lower|, |r·upper|, 1)), then the
 applicability-domain column ((score − limit)/limit) unless the domain mode is ``explore``.
 """
 
@@ -30,7 +31,15 @@ from engine.optimisation.predictor import (
     check_predictions,
     supports_coverage,
 )
-from engine.optimisation.study import Objective, OutputConstraint, StudySpec, objective_label
+from engine.optimisation.study import (
+    Objective,
+    OutputConstraint,
+    Relation,
+    StudySpec,
+    StudySpecError,
+    objective_label,
+    relation_label,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,7 +49,8 @@ _BAD = 1e12  # stands in for non-finite objective values (those rows are made in
 
 @dataclass(frozen=True)
 class Term:
-    """A resolved objective or output constraint."""
+    """A resolved objective, output constraint or relation (``kind = "relation"``: ``target``
+    at most ``ratio`` × ``other``, as a constraint ≤ ``maximum`` = 0)."""
 
     label: str
     kind: str
@@ -50,6 +60,8 @@ class Term:
     sign: float = 1.0
     minimum: float | None = None
     maximum: float | None = None
+    other: str | None = None
+    ratio: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,8 @@ class StudyEvaluator:
         self.derive = derive
         self.n_evaluations = 0
         self.objective_terms = tuple(_term(o, predictor.coverage) for o in spec.objectives)
-        self.constraint_terms = tuple(_term(c, predictor.coverage) for c in spec.constraints)
+        self.constraint_terms = (*(_term(c, predictor.coverage) for c in spec.constraints),
+                                 *(_relation_term(r) for r in spec.relation))
         self.domain_mode = spec.domain.effective_mode
         self.domain_limit = {"inside": INSIDE_MAX, "edge": EDGE_MAX}.get(self.domain_mode)
         terms = self.objective_terms + self.constraint_terms
@@ -91,7 +104,9 @@ class StudyEvaluator:
             space, "cost")
         self._co2 = materials.require(space, "co2") if "co2" in kinds else materials.vector(
             space, "co2")
-        self.targets = tuple(dict.fromkeys(t.target for t in terms if t.target))
+        self.targets = tuple(dict.fromkeys(
+            name for t in terms for name in (t.target, t.other) if name))
+        _check_relations(spec, predictor)
         missing = [t for t in self.targets if t not in predictor.target_names]
         if missing:
             raise PredictorError(
@@ -232,6 +247,8 @@ class StudyEvaluator:
             return value
         assert term.target is not None
         chosen = predictions[term.coverage]
+        if term.kind == "relation":
+            return _relation_excess(chosen, term)
         if term.kind == "uncertainty":
             return np.asarray(chosen.upper[term.target] - chosen.lower[term.target], dtype=float)
         return np.asarray(chosen.statistic(term.target, term.statistic), dtype=float)
@@ -252,3 +269,26 @@ def _term(item: Objective | OutputConstraint, own_coverage: float) -> Term:
     return Term(objective_label(item), item.kind, item.target, statistic, coverage,
                 minimum=item.min, maximum=item.max)
 
+
+
+def _relation_term(relation: Relation) -> Term:
+    return Term(relation_label(relation), "relation", relation.lower, "mean", None,
+                maximum=0.0, other=relation.upper, ratio=relation.max_ratio)
+
+
+def _relation_excess(predictions: Predictions, term: Term) -> np.ndarray:
+    """How far the predicted mean of ``term.target`` exceeds ``ratio`` × that of
+    ``term.other``, relative to their size (≤ 0: the order holds)."""
+    lower = np.asarray(predictions.mean[str(term.target)], dtype=float)
+    upper = term.ratio * np.asarray(predictions.mean[str(term.other)], dtype=float)
+    return (lower - upper) / np.maximum(np.maximum(np.abs(lower), np.abs(upper)), 1.0)
+
+
+def _check_relations(spec: StudySpec, predictor: PropertyPredictor) -> None:
+    """Raise :class:`StudySpecError` (with key paths) if a relation names an output the models
+    do not predict."""
+    from engine.optimisation._spec_checks import relation_output_issues
+
+    issues = relation_output_issues(spec, tuple(predictor.target_names))
+    if issues:
+        raise StudySpecError(issues)

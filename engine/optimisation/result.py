@@ -70,7 +70,9 @@ class OptimisationResult:
         wall_s: wall-clock time of the whole call.
         hypervolume: normalised hypervolume of the front (see :data:`HV_REFERENCE`), with
             ``hv_ideal``/``hv_nadir`` the scaling used (minimisation form).
-        max_constraint_violation: the largest relative violation over ``pareto`` (0.0 if empty).
+        max_constraint_violation: the largest relative violation over ``pareto`` (≤ 1e-9);
+            when ``pareto`` is empty (no recipe is feasible), that of the closest recipe
+            found (> 0), never 0.0.
         history: per generation, the feasible non-dominated objective values (natural units).
         cancelled: stopped early by the cancel token (``pareto`` is the best-so-far set).
         seed: the seed used (drawn at random when the study gave none), to repeat the run.

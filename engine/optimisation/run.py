@@ -158,7 +158,8 @@ def optimise(
     F = front.F
     ideal = F.min(axis=0) if len(F) else np.zeros(F.shape[1])
     nadir = F.max(axis=0) if len(F) else np.ones(F.shape[1])
-    max_violation = float(front.max_violation.max()) if len(keep) else 0.0
+    max_violation = float(front.max_violation.max()) if len(keep) else \
+        _least_violation(final)
     return OptimisationResult(
         study_name=spec.name,
         pareto=pareto,
@@ -477,6 +478,13 @@ def _baseline(spec: StudySpec, space: DesignSpace, evaluator: StudyEvaluator,
     Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
     evaluation = evaluator.evaluate_full(Z, codes)
     return result_frame(evaluator, evaluation, limits), bool(evaluation.feasible[0])
+
+
+def _least_violation(final: Evaluation) -> float:
+    """When no recipe is feasible: the largest relative violation of the closest recipe (> 0);
+    1.0 when every recipe's predictions are non-finite (as their constraint values count)."""
+    finite = final.max_violation[np.isfinite(final.max_violation)]
+    return float(finite.min()) if len(finite) else 1.0
 
 
 def _message(evaluator: StudyEvaluator, final: Evaluation, n_front: int,

@@ -16,6 +16,9 @@ A study file has these tables (see ``engine/optimisation/examples/*.toml``)::
                      min_amount are snapped to zero
     [[objectives]]   target + statistic + sense, or kind = cost | co2 | uncertainty
     [[constraints]]  bounds on model outputs, cost, CO₂ or interval width; optional unit
+    [[relation]]     an order between two model outputs: the predicted mean of ``lower`` at
+                     most ``max_ratio`` (default 1) × that of ``upper`` (yield ≤ tensile
+                     strength); both in the same unit
     [domain]         mode = inside | edge | explore
     [algorithm]      population, generations, seed, seed_recipes
     [baseline]       name + values of the current production recipe
@@ -207,6 +210,20 @@ class OutputConstraint(_Model):
     unit: str = ""
 
 
+class Relation(_Model):
+    """An order between two model outputs: ``lower``'s predicted mean ≤ ``max_ratio`` ×
+    ``upper``'s (yield at most tensile strength, 7-day at most 28-day strength).
+
+    Independent property models do not know such physics; without it the optimiser can
+    propose recipes whose predicted yield strength exceeds their tensile strength.
+    """
+
+    name: str | None = None
+    lower: str
+    upper: str
+    max_ratio: float = 1.0
+
+
 class Domain(_Model):
     """Applicability domain: ``inside`` (score ≤ 1), ``edge`` (≤ 2, default) or ``explore``."""
 
@@ -266,6 +283,7 @@ class StudySpec(_Model):
     count: list[Count] = Field(default_factory=list)
     objectives: list[Objective]
     constraints: list[OutputConstraint] = Field(default_factory=list)
+    relation: list[Relation] = Field(default_factory=list)
     domain: Domain = Field(default_factory=Domain)
     algorithm: Algorithm = Field(default_factory=Algorithm)
     baseline: Recipe | None = None
@@ -349,9 +367,10 @@ class StudySpec(_Model):
 
     @property
     def uses_models(self) -> bool:
-        """Whether an objective or constraint reads a model output (else cost/CO₂ only)."""
-        return any(item.kind in ("target", "uncertainty")
-                   for item in [*self.objectives, *self.constraints])
+        """Whether an objective, constraint or relation reads a model output (else cost/CO₂
+        only)."""
+        return bool(self.relation) or any(item.kind in ("target", "uncertainty")
+                                          for item in [*self.objectives, *self.constraints])
 
     def check(self) -> None:
         """Raise :class:`StudySpecError` if :meth:`issues` finds anything."""
@@ -437,6 +456,14 @@ def objective_label(item: Objective | OutputConstraint) -> str:
     if item.coverage is not None and item.statistic != "mean":
         suffix += f"{item.coverage * 100:g}"
     return f"{item.target}{suffix}"
+
+
+def relation_label(relation: Relation) -> str:
+    """The given ``name`` or e.g. ``yield_strength ≤ tensile_strength`` (``≤ 0.9×``)."""
+    if relation.name:
+        return relation.name
+    factor = "" if relation.max_ratio == 1.0 else f"{relation.max_ratio:g}×"
+    return f"{relation.lower} ≤ {factor}{relation.upper}"
 
 
 def _pydantic_issues(error: ValidationError, data: Mapping[str, Any]) -> list[tuple[str, str]]:

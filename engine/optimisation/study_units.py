@@ -18,7 +18,8 @@ are allowed and preferred:
 (psi → MPa), interval widths scale only, cost and CO₂ limits ("USD/yd³", "lb CO₂e/yd³") convert
 to what the converted study's cost and CO₂ are per (the basis of its amounts: "USD/m³" and
 "kg CO₂e/m³" for kg/m³). A cost or CO₂ limit without a unit is per the basis of the amounts it
-was written with, and follows them. Objectives are directions only and never change.
+was written with, and follows them. Objectives are directions only and never change, nor
+do ``[[relation]]`` entries (a ratio of two outputs in the same unit).
 """
 
 from __future__ import annotations

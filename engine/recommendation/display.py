@@ -108,6 +108,8 @@ def _binding(b: BindingConstraint, units: DisplayUnits, basis: str,
     if b.kind == "output":  # the property the label names (the longest name it contains)
         named = sorted((t for t in typical if t in b.label), key=len)
         near = typical[named[-1]] if named else b.value
+    elif b.kind == "relation":  # a predicted property itself
+        near = b.value
     return dataclasses.replace(b, value=convert(b.value, b.unit, near),
                                limit=convert(b.limit, b.unit, near),
                                unit=units.unit(b.unit, near))

@@ -23,7 +23,7 @@ from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
 from engine.optimisation.predictor import DOMAIN_LABELS, EDGE_MAX, INSIDE_MAX
-from engine.optimisation.study import StudySpec, objective_label
+from engine.optimisation.study import StudySpec, objective_label, relation_label
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,7 +120,7 @@ class BindingConstraint:
     """A constraint the recipe sits on (it would improve an objective if relaxed)."""
 
     label: str
-    kind: str  # "bound", "ratio", "linear", "output", "domain"
+    kind: str  # "bound", "ratio", "linear", "output", "relation", "domain"
     value: float
     limit: float
     side: str  # "min" or "max"
@@ -344,7 +344,9 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
     """Constraints the recipe in ``row`` sits on, within ``tolerance`` (relative slack).
 
     Checked: variable bounds (balances included, fixed values excluded), linear bounds and
-    ratios, output constraints on predictions/cost/CO₂, and the applicability-domain limit.
+    ratios, output constraints on predictions/cost/CO₂, relations between predicted means (the
+    lower output's mean against its limit, ``max_ratio`` × the upper one's), and the
+    applicability-domain limit.
     Mixture totals and other equalities always hold exactly and are not listed.
     ``units`` (the model set's, per column) label output constraints.
     """
@@ -367,6 +369,7 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
             if slack[j] <= tolerance:
                 found.append(_inequality(spec, label, row))
     found += _output_binding(spec, row, tolerance, units or {})
+    found += _relation_binding(spec, row, tolerance, units or {})
     limit = {"inside": INSIDE_MAX, "edge": EDGE_MAX}.get(spec.domain.effective_mode)
     score = float(row.get("domain_score", math.nan))
     if limit is not None and math.isfinite(score) and (limit - score) / limit <= tolerance:
@@ -509,6 +512,22 @@ def _output_binding(spec: StudySpec, row: pd.Series, tolerance: float,
             if slack / max(abs(limit), 1.0) <= tolerance:
                 found.append(BindingConstraint(objective_label(constraint), "output", value,
                                                float(limit), side, unit, measure))
+    return found
+
+
+def _relation_binding(spec: StudySpec, row: pd.Series, tolerance: float,
+                      units: Mapping[str, str]) -> list[BindingConstraint]:
+    """Each ``[[relation]]`` whose lower output's predicted mean is at its limit."""
+    found = []
+    for relation in spec.relation:
+        value = _optional(row, f"{relation.lower}_mean")
+        upper = _optional(row, f"{relation.upper}_mean")
+        if value is None or upper is None:
+            continue
+        limit = relation.max_ratio * upper
+        if (limit - value) / max(abs(value), abs(limit), 1.0) <= tolerance:
+            found.append(BindingConstraint(relation_label(relation), "relation", value, limit,
+                                           "max", clean_unit(units.get(relation.lower))))
     return found
 
 

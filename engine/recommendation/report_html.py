@@ -415,6 +415,9 @@ def _binding_text(binding: BindingConstraint, rec: ExplainedRecommendation) -> s
     side = "lower" if binding.side == "min" else "upper"
     unit = {"cost": rec.cost_unit, "co2": rec.co2_unit}.get(binding.measure, binding.unit)
     limit = f"{_fmt(binding.limit)} {unit}".strip()
+    if binding.kind == "relation":
+        value = f"{_fmt(binding.value)} {unit}".strip()
+        return f"{binding.label} only just holds: predicted {value} against at most {limit}"
     label = (_objective_text(binding.label) if binding.kind == "output"
              else binding.label)
     return f"{label} is at its {side} limit ({limit})"

@@ -23,7 +23,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.exc import OperationalError
 
 from engine.errors import FormixError
@@ -469,6 +478,57 @@ class ProjectStore:
                 "ORDER BY tr.id", connection)
         frame["recorded_at"] = us_to_times(frame.pop("recorded_at_us")).to_numpy()
         return frame
+
+    def recommendation(self, recommendation_id: int) -> dict[str, Any] | None:
+        """One stored recommendation (id, run_id, recipe_json, created_at_us) with its run's
+        creation time ``run_created_at_us``; None when there is no such recommendation."""
+        with self._engine.connect() as connection:
+            row = connection.execute(text(
+                "SELECT r.id, r.run_id, r.recipe_json, r.created_at_us, "
+                "o.created_at_us AS run_created_at_us FROM recommendations r "
+                "JOIN optimisation_runs o ON o.id = r.run_id WHERE r.id = :i"),
+                {"i": int(recommendation_id)}).first()
+        return None if row is None else dict(row._mapping)
+
+    def trial_batches(self, batch_ids: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The named batches the project holds, and their amounts.
+
+        Returns:
+            ``batch_id``, ``recipe_id``, ``start_time`` of each batch held; ``batch_id``,
+            ``material``, ``amount``, ``unit``, ``source`` of their amounts: "weighed", and
+            "recipe" (of the batch's recipe version, its latest when it names none).
+        """
+        names = {"ids": [str(b) for b in batch_ids]}
+        batches = text("SELECT batch_id, recipe_id, start_time_us FROM batches "
+                       "WHERE batch_id IN :ids").bindparams(bindparam("ids", expanding=True))
+        amounts = text(
+            "SELECT b.batch_id, a.material, a.amount, a.unit, 'weighed' AS source "
+            "FROM batch_amounts a JOIN batches b ON b.id = a.batch_pk WHERE b.batch_id IN :ids "
+            "UNION ALL "
+            "SELECT b.batch_id, c.material, c.amount, c.unit, 'recipe' AS source "
+            "FROM batches b JOIN recipes r ON r.recipe_id = b.recipe_id AND r.version = "
+            "COALESCE(b.recipe_version, (SELECT MAX(l.version) FROM recipes l "
+            "WHERE l.recipe_id = b.recipe_id)) "
+            "JOIN recipe_components c ON c.recipe_pk = r.id WHERE b.batch_id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True))
+        with self._engine.connect() as connection:
+            held = pd.read_sql_query(batches, connection, params=names)
+            found = pd.read_sql_query(amounts, connection, params=names)
+        held["start_time"] = us_to_times(held.pop("start_time_us")).to_numpy()
+        return held, found
+
+    def remove_trial(self, trial_id: int) -> dict[str, Any] | None:
+        """Delete one trial; returns what it held (trial_id, recommendation_id, batch_id,
+        recorded_at_us, note), or None when there is no such trial (nothing changes)."""
+        params = {"i": int(trial_id)}
+        with self._transaction() as connection:
+            row = connection.execute(text(
+                "SELECT id AS trial_id, recommendation_id, batch_id, recorded_at_us, note "
+                "FROM trials WHERE id = :i"), params).first()
+            if row is None:
+                return None
+            connection.execute(text("DELETE FROM trials WHERE id = :i"), params)
+        return dict(row._mapping)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -185,7 +185,7 @@ def test_trials_page_shows_predicted_and_measured_in_psi(qtbot, trained_demo: Tr
         services.recommend(location, run)
     cards = services.saved_recommendations(location)
     assert cards
-    services.record_trial(location, cards[0]["id"], ["B00001"])
+    services.record_trial(location, cards[0]["id"], ["B00001"], force=True)  # a stand-in
 
     page = _trials_page(qtbot, location)
     stored = page.report

@@ -17,6 +17,7 @@ from desktop.pages.optimise_page import OptimisePage
 from desktop.pages.recommendations_page import RecommendationsPage
 from desktop.pages.trials_page import TrialsPage
 from tests.desktop.conftest import TRAIN_FOLDS, needs_services
+from tests.engine.recommendation.trial_batches import import_trial_batch
 
 pytestmark = pytest.mark.gui
 
@@ -121,20 +122,24 @@ def test_demo_workflow_from_training_to_a_recorded_trial(
     assert report.lstrip().lower().startswith("<!doctype html")
     assert "compressive_strength" in report and "cement" in report
 
-    # -- record a trial ----------------------------------------------------------------------
+    # -- record a trial: the plant made the recipe and imported the batch and its lab result --
+    recipe = {k: v for k, v in first["recipe"].items() if k != "age"}
+    import_trial_batch(demo_copy, recipe, "T0001", tmp_path, strength=45.0)
     window.show_page_titled("Trials")
     trials = window.page_by_title("Trials")
     assert isinstance(trials, TrialsPage)
-    qtbot.waitUntil(lambda: trials.batch_list.count() > 0 and not trials.runner.busy,
+    qtbot.waitUntil(lambda: not trials.runner.busy, timeout=TIMEOUT_MS)
+    trials.reload()
+    qtbot.waitUntil(lambda: not trials.runner.busy and trials.batch_list.count() > 0,
                     timeout=TIMEOUT_MS)
     assert trials.recommendation_combo.count() == len(recommendations.cards)
     assert trials.recommendation_combo.currentData() == str(first["id"])
-    trials.set_batches_checked(["B00001", "B00002"])
+    trials.set_batches_checked(["T0001"])
     assert trials.record_button.isEnabled()
     with qtbot.waitSignal(trials.trial_recorded, timeout=TIMEOUT_MS):
         trials.record_button.click()
     frame = trials.report
-    assert set(frame["batch_id"]) == {"B00001", "B00002"}
-    assert frame["measured"].notna().any()  # demo batches with 28-day lab results
+    assert set(frame["batch_id"]) == {"T0001"}
+    assert frame["measured"].tolist() == [45.0]
     assert "Hit rate" in trials.hit_rate.text()
     assert trials.table_model.rowCount() == len(frame)

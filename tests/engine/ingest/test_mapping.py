@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from engine.errors import FormixError
 from engine.ingest.mapping import (
     ColumnMapping,
     ImportProfile,
+    ProfileError,
     ReaderOptions,
     load_profile,
     save_profile,
@@ -94,3 +96,62 @@ def test_the_toml_writer_escapes_strings() -> None:
     assert tomllib.loads(text) == {"a": 'quote " and \\ and\nnewline', "n": [1, 2.5, True],
                                    "t": {"x": 1}, "rows": [{"k": "v"}]}
     assert json.loads(json.dumps(tomllib.loads(text)))  # plain data
+
+
+_COLUMNS = '[[columns]]\nsource = "Recipe"\nfield = "recipe_id"\n[[columns]]\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "reason"),
+    [
+        # the three mistakes a new user made editing a suggested profile by hand
+        ('kind = "recipes"\n' + _COLUMNS + 'field = "component:zement"\n',
+         "line 5, columns entry 2, key 'source'", "required key is missing"),
+        ('kind = "recipes"\n' + _COLUMNS + 'source = "Zement [kg/m³]"\n'
+         'field = "komponente:zement"\n',
+         "line 7, columns entry 2 ('Zement [kg/m³]'), key 'field'",
+         "unknown field 'komponente:zement'"),
+        ('kind = "recipes"\ntimezone = "Europe/Berlin"\ndayfirst = ja\n',
+         "line 3, column 12", "invalid TOML (Invalid value) in 'dayfirst = ja'"),
+        ('kind = "recipes"\ndayfirst = "ja"\n', "line 2, key 'dayfirst'",
+         "valid boolean"),
+        ('kind = "recipes"\n[reader_options]\ndelimiter = ";"\ndezimal = ","\n',
+         "line 4, key 'reader_options.dezimal'", "unknown key"),
+    ],
+)
+def test_a_bad_profile_names_file_place_and_reason(tmp_path: Path, text: str, where: str,
+                                                    reason: str) -> None:
+    path = tmp_path / "rezepte.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    message = str(raised.value)
+    assert isinstance(raised.value, FormixError)  # the CLI prints it without a traceback
+    assert message.startswith(f"{path}: invalid import profile: {where}: ")
+    assert reason in message
+
+
+def test_every_problem_of_a_profile_is_listed(tmp_path: Path) -> None:
+    path = tmp_path / "p.toml"
+    path.write_text('kind = "rezepte"\nfarbe = 1\n' + _COLUMNS + 'source = "X"\n', "utf-8")
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+    assert raised.value.issues == (
+        "line 1, key 'kind': Input should be 'materials', 'recipes', 'batches', "
+        "'process_series', 'lab_results' or 'samples' (got 'rezepte')",
+        "line 6, columns entry 2 ('X'), key 'field': required key is missing",
+        "line 2, key 'farbe': unknown key",
+    )
+
+
+def test_an_unreadable_profile_is_a_profile_error(tmp_path: Path) -> None:
+    ansi = tmp_path / "ansi.toml"
+    ansi.write_bytes('kind = "recipes"\n# Hüttensand\n'.encode("cp1252"))
+    with pytest.raises(ProfileError, match="line 2: not UTF-8 text"):
+        load_profile(ansi)
+    with pytest.raises(ProfileError, match="cannot read it"):
+        load_profile(tmp_path / "missing.toml")
+    broken = tmp_path / "p.json"
+    broken.write_text('{"kind": "recipes",', "utf-8")
+    with pytest.raises(ProfileError, match=r"line 1, column 20: invalid JSON"):
+        load_profile(broken)

@@ -82,6 +82,20 @@ def test_batches_with_times_amounts_and_settings(tmp_path: Path) -> None:
     assert series["batch_id"].tolist() == ["B1"]
 
 
+def test_batch_settings_are_named_as_recipe_settings_are(tmp_path: Path) -> None:
+    table = _csv(tmp_path, "Heat,Grade,Melt Date,Aging Temp (°F)\nH1,G1,2024-05-01,925\n")
+    profile = ImportProfile.model_validate({"kind": "batches", "columns": [
+        {"source": "Heat", "field": "batch_id"}, {"source": "Grade", "field": "recipe_id"},
+        {"source": "Melt Date", "field": "start_time"},
+        {"source": "Aging Temp (°F)", "field": "setting:Aging Temp"}]})
+    result = normalise(table, profile, "f.csv")
+    assert result.ok, result.findings
+    series = result.frames["process_series"]
+    assert series["tag"].astype(str).tolist() == ["aging_temp"]
+    assert series["value"].tolist() == pytest.approx([(925 - 32) / 1.8])
+    assert series["unit"].astype(str).tolist() == ["°C"]
+
+
 def test_long_process_series(tmp_path: Path) -> None:
     table = _csv(tmp_path, "tag,time,value,unit\n"
                            "TI-1,2024-05-01T08:00:00Z,212,degF\n"

@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from engine.ingest.headers import property_code, split_header
+from engine.ingest.mapping import ColumnMapping, ImportProfile
 from engine.ingest.reader import SourceTable
-from engine.ingest.suggest import suggest_mapping, suggest_profile
+from engine.ingest.suggest import resolve_dayfirst, suggest_mapping, suggest_profile
 from engine.schema import DatasetKind
 
 
@@ -106,6 +107,37 @@ def test_dayfirst_is_detected_from_the_dates() -> None:
     table = _table({"date": ["01/01/2018 00:15", "13/01/2018 00:30"], "T": ["1", "2"]})
     profile = suggest_profile(table)
     assert profile.kind is DatasetKind.PROCESS_SERIES and profile.dayfirst
+
+
+@pytest.mark.parametrize(
+    ("dates", "dayfirst"),
+    [
+        # dotted dates are day-first even when no day is above 12 (German, Dutch plants)
+        (["02.01.2023 05:30", "03.01.2023 05:30", "04.01.2023 19:59"], True),
+        (["10.01.24 08:00", "11.01.24 08:00"], True),
+        # ... unless the data shows month-first: a second part above 12, no first part is
+        (["01.13.2023 05:30", "01.14.2023 05:30"], False),
+        # slash dates stay month-first (US) unless a first part above 12 shows otherwise
+        (["01/02/2023 05:30", "03/04/2023 05:30"], False),
+        (["01/02/2023 05:30", "13/04/2023 05:30"], True),
+    ],
+)
+def test_the_date_order_follows_the_separator_and_the_data(dates: list[str],
+                                                           dayfirst: bool) -> None:
+    table = _table({"Zeitstempel": dates, "Mischertemperatur [°C]": ["12"] * len(dates)})
+    profile = suggest_profile(table)
+    assert profile.kind is DatasetKind.PROCESS_SERIES
+    assert profile.dayfirst is dayfirst
+
+
+def test_a_profile_without_dayfirst_reads_dotted_dates_day_first() -> None:
+    table = _table({"Batch": ["B1"], "Recipe": ["R1"], "Start": ["10.01.2024 08:00"]})
+    profile = ImportProfile(kind=DatasetKind.BATCHES, columns=[
+        ColumnMapping("Batch", "batch_id"), ColumnMapping("Recipe", "recipe_id"),
+        ColumnMapping("Start", "start_time")])
+    assert resolve_dayfirst(profile, table).dayfirst is True
+    given = profile.model_copy(update={"dayfirst": False})
+    assert resolve_dayfirst(given, table).dayfirst is False  # what the profile says wins
 
 
 def test_the_given_kind_wins() -> None:

@@ -234,3 +234,49 @@ def test_progress_rises_to_one_and_cancel_stops_the_build() -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         build_modelling_table(plant(), LinkOptions(), cancel=token)
+
+
+def with_batch_settings(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The plant with a batches file (import 2) giving B1–B3 an aging temperature and B3 its
+    own mixing time, stored as the importer stores them: samples at the batch start."""
+    own = pd.DataFrame({
+        "tag": ["aging_temp", "aging_temp", "aging_temp", "mixing_time"],
+        "time": pd.to_datetime([at(0), at(30), at(60), at(60)], utc=True),
+        "value": [480.0, 500.0, 520.0, 75.0], "unit": ["°C", "°C", "°C", "s"],
+        "batch_id": ["B1", "B2", "B3", "B3"], "import_id": 2, "source_row": [2, 3, 4, 4]})
+    frames["process_series"] = pd.concat([frames["process_series"], own], ignore_index=True)
+    frames["imports"] = frames["imports"].assign(
+        kind=["recipes", "batches", "lab_results", "process_series"])
+    return frames
+
+
+def test_settings_a_batches_file_gives_are_setting_inputs_not_process_features() -> None:
+    table, report = build(with_batch_settings(plant()), features=("mean", "count"))
+    frame = table.frame
+    assert row(frame, "B1", 28.0)["aging_temp"] == 480.0
+    assert row(frame, "B3")["aging_temp"] == 520.0
+    assert np.isnan(row(frame, "B4")["aging_temp"])
+    assert "aging_temp" in table.input_columns and table.units["aging_temp"] == "°C"
+    assert not [c for c in frame.columns if c.startswith(("aging_temp__", "mixing_time__"))]
+    assert row(frame, "B2")["mixer_temp__mean"] == pytest.approx(23.0)  # the historian log
+    assert report.counts["series_rows"] == 4
+    assert any("aging_temp" in note for note in report.notes)
+
+
+def test_a_batch_setting_wins_over_its_recipe_setting_as_weighed_amounts_do() -> None:
+    frame = build(with_batch_settings(plant()))[0].frame
+    assert row(frame, "B3")["mixing_time"] == 75.0  # the batch's own, not recipe R2's 60
+    assert row(frame, "B2")["mixing_time"] == 90.0  # no own value: the recipe's
+    assert row(frame, "B3")["curing"] == "air"
+    nominal = build(with_batch_settings(plant()), prefer_weighed_amounts=False)[0].frame
+    assert row(nominal, "B3")["mixing_time"] == 60.0
+
+
+def test_a_batch_number_for_a_text_setting_is_taken_as_its_label() -> None:
+    frames = with_batch_settings(plant())
+    series = frames["process_series"]
+    series.loc[series["tag"] == "mixing_time", "tag"] = "curing"  # B3's 75: a curing label
+    table = build(frames)[0]
+    assert row(table.frame, "B3")["curing"] == "75"
+    assert row(table.frame, "B2")["curing"] == "steam"
+    assert "curing" in table.categorical_columns

@@ -32,6 +32,7 @@ __all__ = [
     "AlloyAnalyticPredictor",
     "CrossingPredictor",
     "GenericAnalyticPredictor",
+    "StrengthPairPredictor",
     "analytic_setup",
     "concrete_derive",
     "independent_violations",
@@ -52,6 +53,30 @@ class CrossingPredictor:
     def predict(self, frame: pd.DataFrame) -> Predictions:
         p = self.inner.predict(frame)
         return replace(p, lower=p.upper, upper=p.lower)
+
+
+class StrengthPairPredictor:
+    """Two independent strength models (MPa) of a steel with ``hardener`` and ``toughener``
+    in wt %: yield = 200 + 300·hardener, tensile = 300 + 100·hardener + 50·toughener.
+
+    Alone they let yield exceed tensile (500 against at most 450 at hardener = 1); yield ≤
+    tensile holds exactly where hardener ≤ 0.5 + 0.25·toughener. Every recipe is inside."""
+
+    input_names = ("hardener", "toughener")
+    target_names = ("yield_strength", "tensile_strength")
+    coverage = 0.9
+
+    def predict(self, frame: pd.DataFrame) -> Predictions:
+        hardener = frame["hardener"].to_numpy(dtype=float)
+        toughener = frame["toughener"].to_numpy(dtype=float)
+        mean = {"yield_strength": 200.0 + 300.0 * hardener,
+                "tensile_strength": 300.0 + 100.0 * hardener + 50.0 * toughener}
+        n_rows = len(frame)
+        return Predictions(mean=mean, lower={k: v - 20.0 for k, v in mean.items()},
+                           upper={k: v + 20.0 for k, v in mean.items()},
+                           domain_score=np.zeros(n_rows),
+                           domain_label=np.full(n_rows, "inside", dtype=object),
+                           coverage=self.coverage)
 
 
 def _density(spec: StudySpec, mixture: Mixture, name: str) -> float:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from engine.optimisation.constraints import FEASIBILITY_TOL, LinearSystem
 from engine.optimisation.draft import draft_study, readable_limits
@@ -103,3 +106,52 @@ def test_the_current_recipe_satisfies_its_own_draft_even_with_a_rare_small_dose(
         system = LinearSystem.from_spec(spec, space)
         Z, codes = space.from_records([spec.baseline.values], ["baseline.values"])
         assert system.max_violation(space, Z, codes)[0] <= FEASIBILITY_TOL
+
+
+def _with_tensile(table: ModellingTable, tensile: pd.Series) -> ModellingTable:
+    table.frame["tensile_strength"] = tensile
+    table.frame["Ni_at_frac"] = _derive(table.frame)["Ni_at_frac"]
+    return replace(table, target_columns=(*table.target_columns, "tensile_strength"),
+                   units={**table.units, "tensile_strength": "MPa"})
+
+
+def _draft(table: ModellingTable) -> StudySpec:
+    catalogue = pd.DataFrame({"material": ["C", "Ni", "Co"], "kind": "element",
+                              "currency": "USD", "density_kg_m3": np.nan})
+    spec = StudySpec.from_dict(draft_study(table, list(table.input_columns),
+                                           list(table.target_columns), catalogue, _derive))
+    spec.check()
+    return spec
+
+
+def test_a_draft_keeps_yield_strength_at_most_tensile_strength_as_the_data_do() -> None:
+    table = _alloy_table()
+    table = _with_tensile(table, table.frame["yield_strength"] + 60 + 10 * table.frame["Co"])
+    table.frame.loc[table.frame.index[:3], "tensile_strength"] = np.nan  # not measured
+    spec = _draft(table)
+    (relation,) = spec.relation
+    assert (relation.lower, relation.upper, relation.max_ratio) == (
+        "yield_strength", "tensile_strength", 1.0)
+    assert ("predicted yield_strength is kept at most the predicted tensile_strength, as in "
+            "57 of the 57 rows measuring both") in spec.description
+
+
+def test_a_draft_adds_no_order_the_data_contradict() -> None:
+    table = _alloy_table()
+    spec = _draft(_with_tensile(table, table.frame["yield_strength"] - 5.0))
+    assert spec.relation == []
+    assert "tensile_strength" not in spec.description
+
+
+@pytest.mark.parametrize(("lower", "upper"), [("0_2_proof_stress", "ultimate_tensile_strength"),
+                                              ("ys", "uts"), ("rp0_2", "rm")])
+def test_proof_and_ultimate_strengths_are_recognised_by_their_header_names(
+        lower: str, upper: str) -> None:
+    table = _alloy_table()
+    table = _with_tensile(table, table.frame["yield_strength"] + 60)
+    frame = table.frame.rename(columns={"yield_strength": lower, "tensile_strength": upper})
+    table = replace(table, frame=frame, target_columns=("elongation", lower, upper),
+                    units={"C": "wt%", "Ni": "wt%", "Co": "wt%", "Fe": "wt%", lower: "MPa",
+                           upper: "MPa"})
+    (relation,) = _draft(table).relation
+    assert (relation.lower, relation.upper) == (lower, upper)

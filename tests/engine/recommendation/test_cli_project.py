@@ -57,9 +57,13 @@ def test_optimize_recommend_and_trials_on_the_demo_project(
     assert "why compressive_strength" in capsys.readouterr().out
     assert (tmp_path / "again.html").is_file()
 
+    # B00001 was not made to the recommendation: recorded with --force, and warned about
     assert _run("trials", "record", "--project", str(project), "--recommendation",
-                str(recs[0]["id"]), "--batch", "B00001") == 0
-    assert "recorded 1 trial" in capsys.readouterr().out
+                str(recs[0]["id"]), "--batch", "B00001", "--force") == 0
+    recorded = capsys.readouterr().out
+    assert "recorded 1 trial" in recorded
+    assert f"warning: batch B00001 (weighed amounts) differs from recommendation {recs[0]['id']}" \
+        in recorded
     assert _run("trials", "list", "--project", str(project), "--json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["n_trials"] == 1 and listed["n_measured"] == 1

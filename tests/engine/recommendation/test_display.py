@@ -89,3 +89,21 @@ def test_the_cli_prints_recommendations_in_the_project_s_units(run_project: Path
     out = capsys.readouterr().out
     assert "lb/yd³" in out and "psi" in out and "USD/yd³" in out
     assert services.display_units(project).system == "US"
+
+
+def test_a_binding_relation_between_strengths_shows_in_ksi(demo_recommendations: Any,
+                                                           tmp_path: Path) -> None:
+    import dataclasses
+
+    from engine.recommendation.explain import BindingConstraint
+
+    relation = BindingConstraint("yield below tensile", "relation", 1900.0, 1900.5, "max", "MPa")
+    rec = dataclasses.replace(demo_recommendations[0], binding=(relation,))
+    (shown,) = shown_recommendations([rec], US)
+    (binding,) = shown.binding
+    assert binding.unit == "ksi"
+    assert binding.value == pytest.approx(1900.0 / 6.894757, rel=1e-6)
+    assert "binding: yield below tensile max: 276 (limit 276 ksi)" in shown.text()
+    html = export_recommendations([shown], tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "yield below tensile only just holds: predicted 276 ksi against at most 276 ksi" \
+        in html

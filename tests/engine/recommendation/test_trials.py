@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from engine import optimisation_services
@@ -26,9 +27,11 @@ def test_trials_compare_measured_with_predicted_and_give_the_hit_rate(
     shutil.copy(run_project, project)
     first, second = demo_recommendations[0], demo_recommendations[1]
     assert optimisation_services.trials(project).empty
-    # B00001 and B00002 have real 28-day strengths; B09999 is not imported (yet)
-    optimisation_services.record_trial(project, first.id, ["B00001", "B00002"], note="trial")
-    optimisation_services.record_trial(project, second.id, "B09999")
+    # B00001 and B00002 have real 28-day strengths but were not made to the recommendation
+    # (force); B09999 is not imported yet
+    optimisation_services.record_trial(project, first.id, ["B00001", "B00002"], note="trial",
+                                       force=True)
+    optimisation_services.record_trial(project, second.id, "B09999", not_imported_yet=True)
     frame = optimisation_services.trials(project)
     assert len(frame) == 3
     by_batch = frame.set_index("batch_id")
@@ -45,6 +48,7 @@ def test_trials_compare_measured_with_predicted_and_give_the_hit_rate(
     assert frame.attrs["hit_rate"] == pytest.approx(sum(inside) / 2)
     assert frame.attrs["n_trials"] == 3 and frame.attrs["n_measured"] == 2
     assert frame.attrs["coverage"] == pytest.approx(0.9)
+    assert by_batch.loc["B00001", "note"] == "trial" and pd.isna(by_batch.loc["B09999", "note"])
 
 
 def pd_na() -> Any:
@@ -58,9 +62,9 @@ def test_recording_errors_are_clear(tmp_path: Path, run_project: Path,
     project = tmp_path / "demo.formix"
     shutil.copy(run_project, project)
     rec = demo_recommendations[0]
-    optimisation_services.record_trial(project, rec.id, ["B00010"])
+    optimisation_services.record_trial(project, rec.id, ["B00010"], force=True)
     with pytest.raises(FormixError, match="already recorded"):
-        optimisation_services.record_trial(project, rec.id, ["B00010"])
+        optimisation_services.record_trial(project, rec.id, ["B00010"], force=True)
     with pytest.raises(FormixError, match="no recommendation 999"):
         optimisation_services.record_trial(project, 999, ["B00010"])
     with pytest.raises(FormixError, match="at least one batch"):

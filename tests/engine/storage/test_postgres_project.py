@@ -62,8 +62,9 @@ def test_the_whole_workflow_runs_on_a_server_project(
     assert main(["recommend", "--project", server_project, "-k", "2", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 2
     batch = optimisation.batch_ids(server_project)[0]
+    # a demo batch, not made to the recommendation: recorded with --force
     assert main(["trials", "record", "--project", server_project, "--recommendation",
-                 str(picked), "--batch", batch]) == 0
+                 str(picked), "--batch", batch, "--force"]) == 0
     assert main(["trials", "list", "--project", server_project]) == 0
     assert batch in capsys.readouterr().out
 
