@@ -1,6 +1,8 @@
 """``formix bench optimise``: Formix NSGA-II against random search and Optuna's NSGA-II.
 
-All methods get the same evaluation budget (population × generations), the same repair and
+All methods get the same evaluation budget (as many recipes as the Formix run evaluated:
+population × generations, plus up to one population more in its first generation of past
+recipes), the same repair and
 the same predictor: the demo project's trained strength model (LightGBM with calibrated
 intervals and its applicability domain) on the demo study (lower 90 % strength bound vs cost vs
 CO₂ at 28 days, 1 m³); Formix starts, as in the product, from the baseline, the study's seeds
