@@ -35,6 +35,7 @@ def register(subparsers: Any) -> None:
     units.add_argument("project")
     units.add_argument("system", nargs="?", type=str.upper, choices=("SI", "US"),
                        help="SI (kg/m³, MPa, °C, mm) or US (lb/yd³, psi, °F, in, oz/cwt)")
+    units.add_argument("--json", action="store_true")
     units.set_defaults(handler=_units)
 
     imp = subparsers.add_parser(
@@ -100,6 +101,9 @@ def _units(args: argparse.Namespace) -> int:
         shown = services.display_units(args.project)
     else:
         shown = services.set_display_units(args.project, args.system)
+    if args.json:
+        emit_json({"project": str(args.project), "system": shown.system})
+        return 0
     print(f"{args.project}: results shown in {SYSTEMS[shown.system]} units")
     return 0
 

@@ -110,7 +110,8 @@ def register(subparsers: Any) -> None:
         "batch's amounts (weighed, else its recipe's) differ from the recommended ones, or "
         "it was made before the optimisation run that proposed the recipe, unless --force. "
         "Rule: an amount differs when it is off the recommended one by more than 5 % of the "
-        "recommended amount or 1 kg/m³ (1 of its unit), whichever is larger. The error names "
+        "recommended amount or 1 kg/m³ (0.01 wt % in an alloy), whichever is larger. The error "
+        "names "
         "each batch and component (recommended against batch amount). formix trials remove "
         "undoes a wrong record.")
     record.add_argument("--project", type=location, required=True)
@@ -127,6 +128,7 @@ def register(subparsers: Any) -> None:
                         help="record batches the project does not hold yet: their batch file "
                         "(and lab results) will be imported later; their amounts and date "
                         "are not checked")
+    record.add_argument("--json", action="store_true", help="print JSON on stdout")
     record.set_defaults(handler=_trials_record)
     remove = actions.add_parser(
         "remove", help="delete one recorded trial (a wrong batch); the batch and its lab "
@@ -399,6 +401,13 @@ def _trials_record(args: argparse.Namespace) -> int:
     check = services.check_trial(args.project, args.recommendation, args.batch)
     ids = services.record_trial(args.project, args.recommendation, args.batch, args.note,
                                 force=args.force, not_imported_yet=args.not_imported_yet)
+    if args.json:
+        emit_json({"recommendation_id": args.recommendation,
+                   "trials": [{"trial_id": i, "batch_id": b}
+                              for b, i in zip(args.batch, ids, strict=True)],
+                   "warnings": list(check.findings()),
+                   "not_in_project": list(check.not_in_project)})
+        return 0
     recorded = ", ".join(f"{b} (trial {i})" for b, i in zip(args.batch, ids, strict=True))
     print(f"recorded {len(ids)} trial(s) of recommendation {args.recommendation}: {recorded}")
     for line in check.findings():

@@ -236,7 +236,7 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
         out.append(f"<p class=\"why\">{_e(' '.join(notes))}</p>")
     if rec.dominates_baseline:
         out.append("<p class=\"why\">At least as good as the current recipe on every goal, "
-                   "and better on one.</p>")
+                   "and better on at least one.</p>")
     out.append(_predicted_table(rec, senses))
     out.append(_recipe_table(rec))
     for attribution in rec.attributions:

@@ -113,9 +113,12 @@ def trials_in_units(frame: pd.DataFrame, units: DisplayUnits) -> pd.DataFrame:
 RELATIVE_TOLERANCE = 0.05
 """A batch's amount may be off the recommended one by 5 % of the recommended amount …"""
 ABSOLUTE_TOLERANCE = 1.0
-"""… or by 1 in the amount's stored unit (1 kg/m³), whichever is larger."""
+"""… or by 1 in the amount's stored unit (1 kg/m³), whichever is larger …"""
+ABSOLUTE_TOLERANCE_WT_PCT = 0.01
+"""… and by 0.01 for wt % amounts (a steel's 0.2 % carbon must not pass as 1.2 %)."""
 TOLERANCE_RULE = ("an amount differs when it is off the recommended one by more than 5 % of "
-                  "the recommended amount or 1 kg/m³ (1 of its unit), whichever is larger")
+                  "the recommended amount or 1 kg/m³ (0.01 wt % in an alloy), whichever is "
+                  "larger")
 
 
 @dataclass(frozen=True)
@@ -261,9 +264,9 @@ def amount_differences(recommended: Mapping[str, float], made: Mapping[str, floa
     for material, wanted in recommended.items():
         have = made.get(material, 0.0)
         have = 0.0 if have != have else float(have)
-        if abs(have - wanted) > max(RELATIVE_TOLERANCE * abs(wanted), ABSOLUTE_TOLERANCE):
-            found.append(AmountDifference(material, float(wanted), have,
-                                          units.get(material) or usual_unit))
+        unit = units.get(material) or usual_unit
+        if abs(have - wanted) > max(RELATIVE_TOLERANCE * abs(wanted), _absolute_tolerance(unit)):
+            found.append(AmountDifference(material, float(wanted), have, unit))
     return tuple(sorted(found, key=lambda d: -abs(d.batch - d.recommended)))
 
 
@@ -326,3 +329,9 @@ def _float(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return float("nan")
+
+
+def _absolute_tolerance(unit: str) -> float:
+    """The smallest difference that counts, in ``unit``: 0.01 for wt %, else 1 (1 kg/m³)."""
+    return ABSOLUTE_TOLERANCE_WT_PCT if unit.replace(" ", "").lower() in ("wt%", "%") \
+        else ABSOLUTE_TOLERANCE

@@ -112,3 +112,15 @@ def test_record_help_states_the_rule(capsys: pytest.CaptureFixture[str]) -> None
     shown = re.sub(r"\s+", " ", capsys.readouterr().out)
     assert TOLERANCE_RULE in shown
     assert "--force" in shown and "--not-imported-yet" in shown
+
+
+def test_record_and_units_print_json_for_scripts(
+        project: str, demo_recommendations: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = demo_recommendations[0]
+    assert _record(project, rec.id, "B00001", "--force", "--json") == 0
+    recorded = json.loads(capsys.readouterr().out)
+    assert recorded["recommendation_id"] == rec.id
+    assert [t["batch_id"] for t in recorded["trials"]] == ["B00001"]
+    assert recorded["warnings"] and "B00001" in recorded["warnings"][0]
+    assert main(["units", project, "US", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"project": project, "system": "US"}

@@ -134,6 +134,18 @@ def test_an_amount_differs_beyond_5_percent_and_1_kg(recommended: float, batch: 
     assert bool(found) is differs
 
 
+@pytest.mark.parametrize(("recommended", "batch", "differs"), [
+    (0.20, 0.205, False),  # carbon within 0.01 wt %
+    (0.20, 0.25, True),  # a different steel, though within 1 of the unit
+    (0.03, 0.0, True),  # the niobium left out
+    (1.50, 1.57, False),  # manganese within 5 %
+])
+def test_an_alloy_amount_differs_beyond_5_percent_and_a_hundredth_wt_pct(
+        recommended: float, batch: float, differs: bool) -> None:
+    found = amount_differences({"C": recommended}, {"C": batch}, {"C": "wt%"})
+    assert bool(found) is differs
+
+
 def test_a_recommended_material_the_batch_lacks_counts_as_none() -> None:
     (missing,) = amount_differences({"cement": 300.0, "fly_ash": 90.0}, {"cement": 300.0},
                                     {"cement": "kg/m³"}, "kg/m³")
