@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -12,21 +11,7 @@ import pytest
 from engine import services
 from engine.cli import main
 from engine.storage import ProjectStore
-
-RECIPES = "Recipe;Cement [kg/m³];Water [kg/m³]\nR1;300,0;180,0\nR2;350,0;175,0\n"
-# every day is 12 or less: only the separator says these are 10 January and 2 March
-BATCHES = "Batch;Recipe;Start\nB1;R1;10.01.2024 08:00\nB2;R2;02.03.2024 09:30\n"
-BROKEN = ("Batch;Recipe;Start;Cement [kg/m³]\nB1;R1;10.01.2024 08:00;n.b.\n"
-          "B1;R2;02.03.2024 09:30;300\n")
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.engine.plant_files import sha256_of, write_text
 
 
 @pytest.fixture
@@ -34,6 +19,12 @@ def project(tmp_path: Path) -> Path:
     path = tmp_path / "plant.formix"
     services.create_project(path)
     return path
+
+RECIPES = "Recipe;Cement [kg/m³];Water [kg/m³]\nR1;300,0;180,0\nR2;350,0;175,0\n"
+# every day is 12 or less: only the separator says these are 10 January and 2 March
+BATCHES = "Batch;Recipe;Start\nB1;R1;10.01.2024 08:00\nB2;R2;02.03.2024 09:30\n"
+BROKEN = ("Batch;Recipe;Start;Cement [kg/m³]\nB1;R1;10.01.2024 08:00;n.b.\n"
+          "B1;R2;02.03.2024 09:30;300\n")
 
 
 def _import(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -56,7 +47,8 @@ def _errors(err: str) -> list[str]:
 
 def test_dotted_batch_dates_are_read_day_first_through_to_the_table(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    recipes, batches = _write(tmp_path / "r.csv", RECIPES), _write(tmp_path / "b.csv", BATCHES)
+    recipes = write_text(tmp_path / "r.csv", RECIPES)
+    batches = write_text(tmp_path / "b.csv", BATCHES)
     assert _import(capsys, project, recipes, batches)[0] == 0
     assert _start_times(project, tmp_path) == {"B1": "2024-01-10T08:00:00+0000",
                                                "B2": "2024-03-02T09:30:00+0000"}
@@ -64,13 +56,13 @@ def test_dotted_batch_dates_are_read_day_first_through_to_the_table(
 
 def test_a_hand_written_profile_without_dayfirst_reads_dotted_dates_day_first(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    profile = _write(tmp_path / "chargen.toml", 'kind = "batches"\ntimezone = "Europe/Berlin"\n'
-                     + "".join(f'[[columns]]\nsource = "{source}"\nfield = "{field}"\n'
-                               for source, field in (("Batch", "batch_id"),
-                                                     ("Recipe", "recipe_id"),
-                                                     ("Start", "start_time"))))
-    assert _import(capsys, project, _write(tmp_path / "r.csv", RECIPES))[0] == 0
-    assert _import(capsys, project, _write(tmp_path / "b.csv", BATCHES),
+    profile = write_text(tmp_path / "chargen.toml", 'kind = "batches"\ntimezone = "Europe/Berlin"\n'
+                         + "".join(f'[[columns]]\nsource = "{source}"\nfield = "{field}"\n'
+                                   for source, field in (("Batch", "batch_id"),
+                                                         ("Recipe", "recipe_id"),
+                                                         ("Start", "start_time"))))
+    assert _import(capsys, project, write_text(tmp_path / "r.csv", RECIPES))[0] == 0
+    assert _import(capsys, project, write_text(tmp_path / "b.csv", BATCHES),
                    "--profile", profile)[0] == 0
     assert _start_times(project, tmp_path) == {"B1": "2024-01-10T07:00:00+0000",  # CET
                                                "B2": "2024-03-02T08:30:00+0000"}
@@ -78,8 +70,8 @@ def test_a_hand_written_profile_without_dayfirst_reads_dotted_dates_day_first(
 
 def test_a_historian_log_of_early_january_stays_in_january(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    log = _write(tmp_path / "prozessdaten.csv", "Zeitstempel;Mischertemperatur [°C]\n"
-                 "02.01.2023 05:30;12,0\n03.01.2023 05:30;11,8\n04.01.2023 19:59;13,1\n")
+    log = write_text(tmp_path / "prozessdaten.csv", "Zeitstempel;Mischertemperatur [°C]\n"
+                     "02.01.2023 05:30;12,0\n03.01.2023 05:30;11,8\n04.01.2023 19:59;13,1\n")
     assert _import(capsys, project, log)[0] == 0
     with ProjectStore.open(project) as store:
         times = store.read("process_series")["time"]
@@ -101,8 +93,8 @@ def test_a_historian_log_of_early_january_stays_in_january(
 def test_a_bad_profile_is_reported_not_a_traceback(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
         message: str) -> None:
-    profile = _write(tmp_path / "rezepte.toml", text)
-    code, out, err = _import(capsys, project, _write(tmp_path / "r.csv", RECIPES),
+    profile = write_text(tmp_path / "rezepte.toml", text)
+    code, out, err = _import(capsys, project, write_text(tmp_path / "r.csv", RECIPES),
                              "--profile", profile, "--dry-run")
     assert code == 1 and out == ""
     assert err.startswith(f"formix: {profile}: invalid import profile: {message}")
@@ -128,25 +120,25 @@ def test_a_bad_profile_is_reported_not_a_traceback(
 def test_a_dry_run_reports_what_the_import_rejects_and_writes_nothing(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
         text: str, expected: list[str]) -> None:
-    path = _write(tmp_path / name, text)
-    before = _sha(project)
+    path = write_text(tmp_path / name, text)
+    before = sha256_of(project)
     dry_code, dry_out, dry_err = _import(capsys, project, path, "--dry-run")
-    assert _sha(project) == before
+    assert sha256_of(project) == before
     code, _out, err = _import(capsys, project, path)
     assert (dry_code, code) == (1, 1)
     assert _errors(dry_err) == _errors(err)
     assert sorted(_errors(err)) == sorted(expected)
     assert f"{name}: batches" in dry_out  # the mapping is shown first
-    assert _sha(project) == before
+    assert sha256_of(project) == before
 
 
 def test_a_dry_run_of_good_files_shows_the_import_and_writes_nothing(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    files = [_write(tmp_path / "r.csv", RECIPES), _write(tmp_path / "b.csv", BATCHES)]
-    before = _sha(project)
+    files = [write_text(tmp_path / "r.csv", RECIPES), write_text(tmp_path / "b.csv", BATCHES)]
+    before = sha256_of(project)
     code, out, _err = _import(capsys, project, *files, "--dry-run")
     assert code == 0
-    assert _sha(project) == before
+    assert sha256_of(project) == before
     assert services.project_summary(project).counts["imports"] == 0
     assert "b.csv: batches; dates read day first" in out
     assert "  'Start'" in out and "→ start_time" in out
@@ -162,7 +154,7 @@ def test_a_dry_run_of_good_files_shows_the_import_and_writes_nothing(
 
 def test_a_json_dry_run_prints_the_mapping_and_the_findings(
         project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    recipes = _write(tmp_path / "r.csv", RECIPES)
+    recipes = write_text(tmp_path / "r.csv", RECIPES)
     code, out, _err = _import(capsys, project, recipes, "--kind", "recipes", "--dry-run",
                               "--json")
     shown = json.loads(out)
@@ -173,7 +165,7 @@ def test_a_json_dry_run_prints_the_mapping_and_the_findings(
         "recipe_id", "component:cement", "component:water"]
     assert shown["files"][0]["counts"]["recipes"] == 2
     assert shown["files"][0]["import_id"] is None
-    broken = _write(tmp_path / "broken.csv", BROKEN)
+    broken = write_text(tmp_path / "broken.csv", BROKEN)
     code, out, _err = _import(capsys, project, broken, "--dry-run", "--json")
     dry = json.loads(out)
     assert code == 1 and not dry["ok"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,7 @@ import pytest
 from engine import services
 from engine.errors import ImportRejected, Severity
 from engine.storage import ProjectStore
-
-
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from tests.engine.plant_files import sha256_of, write_text
 
 
 @pytest.fixture
@@ -37,8 +28,8 @@ BATCHES = (
 
 
 def test_recipes_then_batches_import_and_trace_to_their_rows(project: Path, tmp_path: Path) -> None:
-    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
-    result = services.import_files(project, [_write(tmp_path / "batches.csv", BATCHES)],
+    services.import_files(project, [write_text(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    result = services.import_files(project, [write_text(tmp_path / "batches.csv", BATCHES)],
                                    kind="batches")
     assert [f.kind for f in result.files] == ["batches"]
     with ProjectStore.open(project) as store:
@@ -56,11 +47,11 @@ def test_recipes_then_batches_import_and_trace_to_their_rows(project: Path, tmp_
 
 
 def test_a_batch_naming_a_missing_recipe_rejects_everything(project: Path, tmp_path: Path) -> None:
-    recipes = _write(
+    recipes = write_text(
         tmp_path / "recipes.csv", "recipe_id,Cement (kg/m3),Water (kg/m3)\nR1,350,175\n"
     )
-    batches = _write(tmp_path / "batches.csv", BATCHES)  # B2 names R2, which is nowhere
-    before = _sha(project)
+    batches = write_text(tmp_path / "batches.csv", BATCHES)  # B2 names R2, which is nowhere
+    before = sha256_of(project)
     with pytest.raises(ImportRejected) as rejected:
         services.import_sources(project, [
             services.ImportSource(recipes, services.DatasetKind.RECIPES),
@@ -69,23 +60,23 @@ def test_a_batch_naming_a_missing_recipe_rejects_everything(project: Path, tmp_p
     [finding] = [f for f in rejected.value.findings if f.severity is Severity.ERROR]
     assert (finding.file, finding.row, finding.column) == ("batches.csv", 3, "recipe_id")
     assert "R2" in finding.reason
-    assert _sha(project) == before
+    assert sha256_of(project) == before
     assert services.project_summary(project).counts["recipes"] == 0
 
 
 def test_the_same_file_twice_is_refused(project: Path, tmp_path: Path) -> None:
-    recipes = _write(tmp_path / "recipes.csv", RECIPES)
+    recipes = write_text(tmp_path / "recipes.csv", RECIPES)
     services.import_files(project, [recipes], kind="recipes")
-    before = _sha(project)
+    before = sha256_of(project)
     with pytest.raises(ImportRejected, match="already imported"):
         services.import_files(project, [recipes], kind="recipes")
-    assert _sha(project) == before
+    assert sha256_of(project) == before
 
 
 def test_a_duplicate_batch_id_across_imports_is_refused(project: Path, tmp_path: Path) -> None:
-    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
-    services.import_files(project, [_write(tmp_path / "b1.csv", BATCHES)], kind="batches")
-    again = _write(tmp_path / "b2.csv", BATCHES.replace("2024-05-01", "2024-06-01"))
+    services.import_files(project, [write_text(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    services.import_files(project, [write_text(tmp_path / "b1.csv", BATCHES)], kind="batches")
+    again = write_text(tmp_path / "b2.csv", BATCHES.replace("2024-05-01", "2024-06-01"))
     with pytest.raises(ImportRejected) as rejected:
         services.import_files(project, [again], kind="batches")
     rows = sorted((f.row, f.column) for f in rejected.value.findings)
@@ -95,9 +86,9 @@ def test_a_duplicate_batch_id_across_imports_is_refused(project: Path, tmp_path:
 def test_changed_recipes_become_new_versions_and_identical_ones_are_reused(
     project: Path, tmp_path: Path
 ) -> None:
-    services.import_files(project, [_write(tmp_path / "v1.csv", RECIPES)], kind="recipes")
+    services.import_files(project, [write_text(tmp_path / "v1.csv", RECIPES)], kind="recipes")
     changed = RECIPES.replace("R1,350,175,50", "R1,360,175,40")
-    result = services.import_files(project, [_write(tmp_path / "v2.csv", changed)],
+    result = services.import_files(project, [write_text(tmp_path / "v2.csv", changed)],
                                    kind="recipes")
     assert any("version 2" in w.reason for w in result.warnings)
     with ProjectStore.open(project) as store:
@@ -111,8 +102,8 @@ def test_changed_recipes_become_new_versions_and_identical_ones_are_reused(
 
 
 def test_historian_values_in_percent_may_exceed_100(project: Path, tmp_path: Path) -> None:
-    log = _write(tmp_path / "log.csv", "tag,time,value,unit\nmixer_load,2024-05-01T08:00:00Z,"
-                 "104.5,%\nmixer_load,2024-05-01T08:00:10Z,98,%\n")
+    log = write_text(tmp_path / "log.csv", "tag,time,value,unit\nmixer_load,2024-05-01T08:00:00Z,"
+                     "104.5,%\nmixer_load,2024-05-01T08:00:10Z,98,%\n")
     services.import_files(project, [log], kind="process_series")
     with ProjectStore.open(project) as store:
         assert store.read("process_series")["value"].tolist() == [104.5, 98.0]
@@ -120,8 +111,8 @@ def test_historian_values_in_percent_may_exceed_100(project: Path, tmp_path: Pat
 
 def test_a_flat_mix_table_can_be_imported_in_two_parts(project: Path, tmp_path: Path) -> None:
     header = "Cement (kg/m3),Water (kg/m3),Age (days),Strength (MPa)\n"
-    first = _write(tmp_path / "a.csv", header + "350,175,7,30.1\n350,175,28,41.0\n")
-    second = _write(tmp_path / "b.csv", header + "350,175,90,47.5\n300,180,28,35.2\n")
+    first = write_text(tmp_path / "a.csv", header + "350,175,7,30.1\n350,175,28,41.0\n")
+    second = write_text(tmp_path / "b.csv", header + "350,175,90,47.5\n300,180,28,35.2\n")
     services.import_files(project, [first], kind="samples")
     services.import_files(project, [second], kind="samples")
     with ProjectStore.open(project) as store:
@@ -134,12 +125,12 @@ def test_a_price_list_keeps_the_catalogue_s_densities_and_kinds(project: Path,
                                                                  tmp_path: Path) -> None:
     """Blank cells and missing columns keep what the catalogue holds: importing prices must not
     wipe densities (which 1 m³ studies need) or kinds corrected before."""
-    services.import_files(project, [_write(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
-    kinds = _write(tmp_path / "kinds.csv", "material,kind,density (kg/m3)\nfly_ash,slag,2500\n")
+    services.import_files(project, [write_text(tmp_path / "recipes.csv", RECIPES)], kind="recipes")
+    kinds = write_text(tmp_path / "kinds.csv", "material,kind,density (kg/m3)\nfly_ash,slag,2500\n")
     services.import_files(project, [kinds], kind="materials")
-    prices = _write(tmp_path / "prices.csv",
-                    "material,price_per_unit,currency,unit\ncement,0.11,USD,kg\n"
-                    "fly_ash,0.05,USD,kg\nwater,,USD,kg\n")
+    prices = write_text(tmp_path / "prices.csv",
+                        "material,price_per_unit,currency,unit\ncement,0.11,USD,kg\n"
+                        "fly_ash,0.05,USD,kg\nwater,,USD,kg\n")
     services.import_files(project, [prices], kind="materials")
     with ProjectStore.open(project) as store:
         catalogue = store.read("materials").set_index("material")

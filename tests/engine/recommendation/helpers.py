@@ -18,6 +18,18 @@ _CACHE: dict[str, Any] = {}
 SMALL_MODEL = {"num_boost_round": 150, "calibration_folds": 5}
 
 
+def optimise_cli(*argv: str) -> int:
+    """Run one of the optimisation commands (optimize, recommend, trials) as ``formix`` does."""
+    import argparse
+
+    from engine.cli import optimise_commands
+
+    parser = argparse.ArgumentParser(prog="formix")
+    optimise_commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return int(args.handler(args))
+
+
 def train_small(location: Path) -> int:
     """Train the project's strength model with small settings (seconds); returns its version."""
     from engine import services

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sqlite3
@@ -11,18 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from engine.cli import optimise_commands
 from engine.errors import FormixError
+from tests.engine.recommendation.helpers import optimise_cli
 
 PSI_IN_MPA = 0.45359237 * 9.80665 / 0.0254**2 / 1e6
 LB_YD3_IN_KG_M3 = 0.45359237 / 0.9144**3
-
-
-def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="formix")
-    optimise_commands.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return int(args.handler(args))
 
 
 @pytest.fixture
@@ -36,8 +28,8 @@ def project(tmp_path: Path, trained_demo: Path) -> Path:
 def test_optimize_recommend_and_trials_on_the_demo_project(
         tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
-    assert _run("optimize", "--project", str(project), "--population", "30", "--generations",
-                "10", "--seed", "2", "--json", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "30",
+                        "--generations", "10", "--seed", "2", "--json", "--out", str(out)) == 0
     summary = json.loads(capsys.readouterr().out)
     for key in ("n_evaluations", "wall_s", "hypervolume", "max_constraint_violation",
                 "recommendations", "run_id", "baseline"):
@@ -52,29 +44,29 @@ def test_optimize_recommend_and_trials_on_the_demo_project(
                                                 "recommendations.html"}
     assert len(pd.read_csv(out / "recommendations.csv")) == 3
 
-    assert _run("recommend", "--project", str(project), "-k", "2", "--out",
-                str(tmp_path / "again.html")) == 0
+    assert optimise_cli("recommend", "--project", str(project), "-k", "2", "--out",
+                        str(tmp_path / "again.html")) == 0
     assert "why compressive_strength" in capsys.readouterr().out
     assert (tmp_path / "again.html").is_file()
 
     # B00001 was not made to the recommendation: recorded with --force, and warned about
-    assert _run("trials", "record", "--project", str(project), "--recommendation",
-                str(recs[0]["id"]), "--batch", "B00001", "--force") == 0
+    assert optimise_cli("trials", "record", "--project", str(project), "--recommendation",
+                        str(recs[0]["id"]), "--batch", "B00001", "--force") == 0
     recorded = capsys.readouterr().out
     assert "recorded 1 trial" in recorded
     assert f"warning: batch B00001 (weighed amounts) differs from recommendation {recs[0]['id']}" \
         in recorded
-    assert _run("trials", "list", "--project", str(project), "--json") == 0
+    assert optimise_cli("trials", "list", "--project", str(project), "--json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["n_trials"] == 1 and listed["n_measured"] == 1
     assert listed["trials"][0]["batch_id"] == "B00001"
-    assert _run("trials", "list", "--project", str(project)) == 0
+    assert optimise_cli("trials", "list", "--project", str(project)) == 0
     assert "inside the predicted interval" in capsys.readouterr().out
 
     from engine import services
 
     services.set_display_units(project, "US")  # a US plant reads its trials in psi
-    assert _run("trials", "list", "--project", str(project), "--json") == 0
+    assert optimise_cli("trials", "list", "--project", str(project), "--json") == 0
     in_us = json.loads(capsys.readouterr().out)
     metric, us = listed["trials"][0], in_us["trials"][0]
     assert (metric["unit"], us["unit"]) == ("MPa", "psi")
@@ -96,16 +88,16 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
     with ProjectStore.open(project) as store:
         store.set_setting("demo_project", None)
     out = tmp_path / "run"
-    assert _run("optimize", "--project", str(project), "--population", "10",
-                "--generations", "2", "--json", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "10",
+                        "--generations", "2", "--json", "--out", str(out)) == 0
     study = (out / "study.toml").read_text(encoding="utf-8")
     assert study.startswith('name = "Draft: compressive_strength')
     shutil.copy(out / "study.toml", tmp_path / "metric.toml")
     assert json.loads(capsys.readouterr().out)["n_evaluations"] > 0
 
     services.set_display_units(project, "US")  # a US plant's draft is in lb/yd³ and psi
-    assert _run("optimize", "--project", str(project), "--population", "10",
-                "--generations", "2", "--seed", "4", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "10",
+                        "--generations", "2", "--seed", "4", "--out", str(out)) == 0
     us_study = StudySpec.from_toml(out / "study.toml")
     metric_study = StudySpec.from_toml(tmp_path / "metric.toml")
     cement, metric_cement = us_study.variable("cement"), metric_study.variable("cement")
@@ -124,7 +116,7 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
     (out / "study.toml").unlink()
     with pytest.raises(FormixError, match=r"no price for material\(s\) blast_furnace_slag") as \
             missing:
-        _run("optimize", "--project", str(project), "--out", str(out))
+        optimise_cli("optimize", "--project", str(project), "--out", str(out))
     assert (out / "study.toml").is_file()
 
     # the message says how to add prices; doing so lets the same command run
@@ -137,18 +129,18 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
             "cement", "blast_furnace_slag", "fly_ash", "water", "superplasticizer",
             "coarse_aggregate", "fine_aggregate")), encoding="utf-8")
     assert main(["import", str(project), str(prices), "--kind", "materials"]) == 0
-    assert _run("optimize", "--project", str(project), "--population", "10",
-                "--generations", "2", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "10",
+                        "--generations", "2", "--out", str(out)) == 0
 
 
 def test_an_explore_run_saved_to_a_folder_proposes_the_same_trials_again(
         tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "explore"
-    assert _run("optimize", "--project", str(project), "--explore", "--population", "40",
-                "--generations", "20", "--seed", "3", "-k", "4", "--json", "--out",
+    assert optimise_cli("optimize", "--project", str(project), "--explore", "--population", "40",
+                        "--generations", "20", "--seed", "3", "-k", "4", "--json", "--out",
                 str(out)) == 0
     proposed = json.loads(capsys.readouterr().out)["recommendations"]
-    assert _run("recommend", str(out), "-k", "4", "--json") == 0
+    assert optimise_cli("recommend", str(out), "-k", "4", "--json") == 0
     again = json.loads(capsys.readouterr().out)
     assert [r["kind"] for r in again] == ["exploration"] * 4
     assert [r["row"] for r in again] == [r["row"] for r in proposed]

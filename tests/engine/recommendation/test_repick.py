@@ -3,7 +3,6 @@ and a ``formix optimize --out`` folder is re-picked in the units its project sho
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 from pathlib import Path
@@ -11,15 +10,8 @@ from pathlib import Path
 import pytest
 
 from engine import optimisation_services, services
-from engine.cli import optimise_commands
 from engine.demo.generator import demo_study_path
-
-
-def _run(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="formix")
-    optimise_commands.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(list(argv))
-    return int(args.handler(args))
+from tests.engine.recommendation.helpers import optimise_cli
 
 
 @pytest.fixture
@@ -62,8 +54,8 @@ def _impossible_study(tmp_path: Path) -> Path:
 def test_an_infeasible_run_reports_its_violation_and_recommend_says_why(
         tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "infeasible"
-    assert _run("optimize", str(_impossible_study(tmp_path)), "--project", str(project),
-                "--population", "20", "--generations", "3", "--out", str(out)) == 1
+    assert optimise_cli("optimize", str(_impossible_study(tmp_path)), "--project", str(project),
+                        "--population", "20", "--generations", "3", "--out", str(out)) == 1
     printed = capsys.readouterr().out
     assert "no recipe satisfies every constraint" in printed
     assert "max constraint violation" not in printed
@@ -71,14 +63,14 @@ def test_an_infeasible_run_reports_its_violation_and_recommend_says_why(
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["n_recipes"] == 0 and summary["max_constraint_violation"] > 0.5
 
-    assert _run("recommend", "--project", str(project)) == 1
+    assert optimise_cli("recommend", "--project", str(project)) == 1
     said = capsys.readouterr()
     assert said.out == ""
     assert f"nothing to recommend from run {summary['run_id']}" in said.err
     assert "no recipe satisfies every constraint" in said.err and "Relax" in said.err
     assert "useful strength" in said.err  # the constraint to relax
 
-    assert _run("recommend", str(out), "--json") == 1
+    assert optimise_cli("recommend", str(out), "--json") == 1
     said = capsys.readouterr()
     assert json.loads(said.out) == []
     assert f"nothing to recommend from the run in {out}" in said.err
@@ -88,12 +80,12 @@ def test_a_folder_is_picked_again_in_its_projects_us_units_with_its_ids(
         tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     services.set_display_units(project, "US")
     out = tmp_path / "run"
-    assert _run("optimize", "--project", str(project), "--population", "30", "--generations",
-                "8", "--seed", "2", "-k", "2", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "30",
+                        "--generations", "8", "--seed", "2", "-k", "2", "--out", str(out)) == 0
     capsys.readouterr()
     proposed = json.loads((out / "recommendations.json").read_text(encoding="utf-8"))
 
-    assert _run("recommend", str(out), "-k", "2", "--json") == 0
+    assert optimise_cli("recommend", str(out), "-k", "2", "--json") == 0
     again = json.loads(capsys.readouterr().out)
     assert [r["id"] for r in again] == [r["id"] for r in proposed]
     for old, new in zip(proposed, again, strict=True):
@@ -107,15 +99,15 @@ def test_a_folder_is_picked_again_in_its_projects_us_units_with_its_ids(
 def test_a_folder_that_names_no_units_says_the_figures_are_si(
         tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
-    assert _run("optimize", "--project", str(project), "--population", "20", "--generations",
-                "4", "-k", "1", "--out", str(out)) == 0
+    assert optimise_cli("optimize", "--project", str(project), "--population", "20",
+                        "--generations", "4", "-k", "1", "--out", str(out)) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     del summary["unit_system"]  # a folder written before the unit system was saved
     (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     (out / "recommendations.json").unlink()
     capsys.readouterr()
 
-    assert _run("recommend", str(out), "-k", "1") == 0
+    assert optimise_cli("recommend", str(out), "-k", "1") == 0
     said = capsys.readouterr()
     assert "figures are in SI units" in said.err
     assert " MPa " in said.out
