@@ -2,6 +2,8 @@
 
 Examples: "Water (kg/m3)", "Cement (component 1)(kg in a m^3 mixture)", "Age (day)",
 "Compressive Strength (28-day)(Mpa)", "Usage_kWh", "Temp [°F]", "Strength, psi".
+Common German, Dutch and French names of fields and properties ("Rezeptnr.", "Mischbeginn",
+"Prüfalter [d]", "Druksterkte [N/mm²]") are given their English name.
 """
 
 from __future__ import annotations
@@ -9,18 +11,65 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.materials import ELEMENT_SYMBOLS
+from engine.materials import ELEMENT_SYMBOLS, ascii_fold
 from engine.units import UnitError, display_unit, parse_unit
 
 __all__ = ["HeaderInfo", "property_code", "split_header"]
 
 _GROUP = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}")
-_AGE = re.compile(r"^(?:at\s+)?(\d+(?:\.\d+)?)\s*-?\s*(?:d|day|days|dy)(?:\s*age)?$", re.I)
+_AGE = re.compile(
+    r"^(?:at\s+)?(\d+(?:\.\d+)?)\s*-?\s*(?:d|day|days|dy|tage?n?|dagen|dag|j|jours?)(?:\s*age)?$",
+    re.I,
+)
 _PER_VOLUME = re.compile(
     r"^(\w+)\s+(?:in|per)\s+(?:a|one|1)?\s*(m\s*\^?\s*3|m³|yd\s*\^?\s*3|yd³|cu\.?\s*yd)\b", re.I
 )
 _TEMPERATURE_WORDS = re.compile(r"temp|°|deg", re.I)
 _TIME_WORDS = re.compile(r"time|duration|age|period", re.I)
+
+
+_ID = r"(?: ?(?:nr|nummer|no|n|id|code))?"
+# (pattern, English name): a pattern matches a whole name folded to ASCII, lower case, with
+# other characters as single blanks. English names are left alone.
+_FOREIGN_NAMES: tuple[tuple[str, str], ...] = (
+    (rf"(?:rezept(?:ur)?|recept(?:uur)?|recette|formule|mischung|mengsel){_ID}"
+     r"|(?:numero|no|n) (?:de )?(?:la )?(?:recette|formule)", "recipe no"),
+    (rf"(?:chargen?|partij|gachee){_ID}|batch ?nummer"
+     r"|(?:numero|no|n) (?:de )?(?:la )?(?:charge|gachee)", "batch no"),
+    (rf"proben? ?(?:nr|nummer|id)|(?:probekoerper|proefstuk|monster|echantillon|eprouvette){_ID}",
+     "sample id"),
+    (r"misch ?beginn|beginn|start ?zeit|produktions ?(?:zeit|datum)|herstell ?(?:zeit|datum)"
+     r"|meng ?begin|begin menging|start ?tijd|begin ?tijd|productie ?(?:datum|tijd)"
+     r"|debut|heure de debut|debut (?:de )?malaxage|date de (?:production|fabrication)",
+     "production time"),
+    (r"misch ?ende|ende|end ?zeit|eind ?tijd|einde|fin|heure de fin", "end time"),
+    (r"zeit|zeit ?stempel|uhrzeit|datum|datum ?(?:und )?(?:uhr)?zeit|tijd|tijd ?stip|tijd ?stempel"
+     r"|datum ?(?:en )?tijd|heure|horodatage|date ?(?:et )?heure", "timestamp"),
+    (r"(?:pruef|beton)?alter|alter bei pruefung|(?:proef|beproevings)?ouderdom|leeftijd"
+     r"|age (?:d |a l |au |de l )?essai|age a la rupture", "test age"),
+    (r"tage|dagen|jours", "days"),
+    (r"bezeichnung|beschreibung|omschrijving|naam|benaming|designation|libelle|nom", "name"),
+    (r"(?:beton ?)?druck ?festigkeit|(?:beton ?)?druk ?sterkte"
+     r"|resistance (?:a la |en )?compression", "compressive strength"),
+    (r"biegezug ?festigkeit|buigtrek ?sterkte|resistance (?:a la |en )?flexion",
+     "flexural strength"),
+    (r"spaltzug ?festigkeit|splijttrek ?sterkte|resistance (?:a la )?traction par fendage",
+     "splitting tensile strength"),
+    (r"zug ?festigkeit|trek ?sterkte|resistance (?:a la |en )?traction", "tensile strength"),
+    (r"setz ?mass|zet ?maat|affaissement", "slump"),
+    (r"ausbreit ?mass|schud ?maat|uitvloei ?maat|etalement", "flow"),
+    (r"luft ?gehalt|lucht ?gehalte|teneur en air", "air content"),
+)
+
+
+def _english(name: str) -> str:
+    """The English name of a German, Dutch or French header name ("Chargen-Nr." → "batch no");
+    other names unchanged."""
+    folded = " ".join(re.sub(r"[^0-9a-z]+", " ", ascii_fold(name)).split())
+    for pattern, english in _FOREIGN_NAMES:
+        if re.fullmatch(pattern, folded):
+            return english
+    return name
 
 
 @dataclass(frozen=True)
@@ -106,14 +155,15 @@ def split_header(header: str) -> HeaderInfo:
         suffix = _suffix_unit(name)
         if suffix is not None:
             name, unit, unit_text = suffix
-    return HeaderInfo(name=name, unit=unit, unit_text=unit_text, test_age_days=age)
+    return HeaderInfo(name=_english(name), unit=unit, unit_text=unit_text, test_age_days=age)
 
 
 _PROPERTY_NOISE = re.compile(r"\b(concrete|the|measured|value|avg|mean)\b", re.I)
 
 
 def property_code(name: str) -> str:
-    """A stable property identifier: "Concrete compressive strength" → "compressive_strength"."""
-    cleaned = _PROPERTY_NOISE.sub(" ", name)
-    code = re.sub(r"[^0-9a-zA-Z]+", "_", cleaned.lower()).strip("_")
-    return code or re.sub(r"[^0-9a-zA-Z]+", "_", name.lower()).strip("_") or "property"
+    """A stable ASCII property identifier: "Concrete compressive strength" and "Druckfestigkeit"
+    → "compressive_strength", "Prüfwert" → "pruefwert"."""
+    folded = ascii_fold(_english(name))
+    code = re.sub(r"[^0-9a-z]+", "_", _PROPERTY_NOISE.sub(" ", folded)).strip("_")
+    return code or re.sub(r"[^0-9a-z]+", "_", folded).strip("_") or "property"
