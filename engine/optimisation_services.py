@@ -424,17 +424,11 @@ def _stored_ids(store: ProjectStore, run_id: int,
     from engine.recommendation.runs import recommendation_row
 
     known = _stored_picks(store.recommendations(run_id))
-    ids = []
-    for rec in explained:
-        key = _pick_key(rec.kind, rec.row)
-        if key is not None and key in known:
-            ids.append(known[key])
-            continue
-        (new_id,) = store.save_recommendations(run_id, [recommendation_row(rec, age_column)])
-        ids.append(new_id)
-        if key is not None:
-            known[key] = new_id
-    return ids
+    keys = [_pick_key(rec.kind, rec.row) for rec in explained]
+    new = [recommendation_row(rec, age_column)
+           for rec, key in zip(explained, keys, strict=True) if key not in known]
+    saved = iter(store.save_recommendations(run_id, new) if new else ())  # one transaction
+    return [known[key] if key in known else next(saved) for key in keys]
 
 
 def _stored_picks(rows: pd.DataFrame) -> dict[tuple[str, int], int]:

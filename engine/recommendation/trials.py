@@ -132,8 +132,9 @@ class AmountDifference:
 
     def __str__(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
-        return (f"{self.material} (recommended {self.recommended:.1f}, batch "
-                f"{self.batch:.1f}{unit})")
+        digits = 1 if _absolute_tolerance(self.unit) >= 1 else 3  # wt %: 0.200 against 0.250
+        return (f"{self.material} (recommended {self.recommended:.{digits}f}, batch "
+                f"{self.batch:.{digits}f}{unit})")
 
 
 @dataclass(frozen=True)
@@ -277,9 +278,10 @@ def _batch_findings(batch: BatchCheck, check: TrialCheck) -> list[str]:
                      "they are not checked.")
     if batch.differences:
         listed = ", ".join(str(d) for d in batch.differences)
-        unit = batch.differences[0].unit or "of its unit"
+        unit = batch.differences[0].unit
+        least = f"{_absolute_tolerance(unit):g} {unit or 'of its unit'}"
         lines.append(f"batch {batch.batch_id} ({batch.source} amounts) differs from "
-                     f"recommendation {check.recommendation_id} by more than 5 % and 1 {unit} "
+                     f"recommendation {check.recommendation_id} by more than 5 % and {least} "
                      f"in {listed}.")
     if batch.made_at is not None:
         lines.append(f"batch {batch.batch_id} was made {_when(batch.made_at)}, before "

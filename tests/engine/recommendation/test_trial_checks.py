@@ -12,7 +12,7 @@ import pytest
 
 from engine import optimisation_services
 from engine.errors import FormixError
-from engine.recommendation.trials import amount_differences
+from engine.recommendation.trials import BatchCheck, TrialCheck, amount_differences
 from tests.engine.recommendation.trial_batches import import_trial_batch
 
 
@@ -151,3 +151,12 @@ def test_a_recommended_material_the_batch_lacks_counts_as_none() -> None:
                                     {"cement": "kg/m³"}, "kg/m³")
     assert (missing.material, missing.recommended, missing.batch) == ("fly_ash", 90.0, 0.0)
     assert str(missing) == "fly_ash (recommended 90.0, batch 0.0 kg/m³)"
+
+
+def test_an_alloy_batch_is_refused_naming_the_alloy_tolerance() -> None:
+    differences = amount_differences({"C": 0.20}, {"C": 0.25}, {"C": "wt%"})
+    check = TrialCheck(7, 2, pd.Timestamp("2026-01-05", tz="UTC"),
+                       (BatchCheck("H-101", source="weighed", differences=differences),))
+    (finding,) = check.findings()
+    assert finding == ("batch H-101 (weighed amounts) differs from recommendation 7 by more than "
+                       "5 % and 0.01 wt% in C (recommended 0.200, batch 0.250 wt%).")
