@@ -107,7 +107,7 @@ def ascii_fold(text: str, *, german: bool = True) -> str:
 # (kind, patterns): the first kind with a matching pattern wins. Patterns are matched against
 # a name folded to ASCII, lower case, with every run of other characters as one blank (see
 # ``_name_forms``), in the usual plant languages: English, German, Dutch, French, Spanish,
-# Italian (and Portuguese where the word is the same).
+# Italian, Polish (and Portuguese where the word is the same).
 _Patterns = tuple[tuple[MaterialKind, tuple[str, ...]], ...]
 
 # Compound names whose inner words would point elsewhere: a cement named after its
@@ -127,26 +127,28 @@ _COMPOUND_PATTERNS: _Patterns = (
 _WORD_PATTERNS: _Patterns = (
     (MaterialKind.FLY_ASH, (
         r"fly\s*ash", r"pfa\b", "flugasche", "vliegas", r"cendres?\s+volantes?",
-        r"cenizas?\s+volantes?", r"cener[ei]\s+volant[ei]",
+        r"cenizas?\s+volantes?", r"cener[ei]\s+volant[ei]", r"popio\w*\s+lotn",
     )),
     (MaterialKind.SLAG, (
         r"(?<!toe)(?<!steen)slag",  # not Dutch toeslag (aggregate) or steenslag (crushed stone)
         "ggbs", "ggbfs", r"\bbfs\b", r"h(ue?)?\s?ttensand",  # also the old code h_ttensand
         "schlacke", "slak(?!e)", "laitier",
-        "escoria", r"\bscorie\b", "loppa",
+        "escoria", r"\bscorie\b", "loppa", r"\bzuz(e)?l",  # Polish żużel, żużla
     )),
     (MaterialKind.SILICA_FUME, (
         r"silica\s*fume", r"(micro|mikro)\s*sili[ck][ae]", r"sili[ck]a\s*staub", "kieselrauch",
-        r"(fumee|humo|fumo)\s+d[ei]\s+silice",
+        r"(fumee|humo|fumo)\s+d[ei]\s+silice", r"pyl\s+krzemionk", "mikrokrzemionk",
     )),
     (MaterialKind.SCM, (
         "metakaolin", r"calcined\s*clay", r"limestone\s*(powder|filler)", r"\bscm\b",
         "p[ou]{1,2}zz?olan", r"kalkste(in|en)\s*(mehl|meel|fuel?ler|poeder)",
         r"ge?steins?\s*mehl", r"quarz\s*mehl", r"\btrass", r"[kc]al[cz]inierte[rn]?\s+ton",
-        r"argile\s+calcinee", r"gecalcineerde\s+klei", r"filler\s+cal",
+        r"argile\s+calcinee", r"gecalcineerde\s+klei", r"filler\s+cal", r"maczk\w*\s+wapien",
     )),
     (MaterialKind.CEMENT, ("cement", r"\bopc\b", r"\bcem\b", "portland", "zement", "ciment")),
-    (MaterialKind.WATER, ("water", "wasser", r"\beaux?\b", r"\bagua\b", r"\bacqua\b")),
+    (MaterialKind.WATER, (
+        "water", "wasser", r"\beaux?\b", r"\bagua\b", r"\bacqua\b", r"\bwod[ay]\b",
+    )),
     (MaterialKind.ADMIXTURE, (
         "plasticizer", "plasticiser", r"\bhrwr\b", "admix", "retard", "ritard",
         "accelerat(or|eur)", "acc?elerant", r"air\s*entrain", r"\baea\b", r"\bpce\b",
@@ -154,19 +156,21 @@ _WORD_PATTERNS: _Patterns = (
         "zusatzmittel", "fliess?mittel", "verflue?ssiger", "verzoe?gerer", "beschleuniger",
         "luftporen", r"\blp\s*mittel", "stabilisierer", "dichtungsmittel", "vertrager",
         "versneller", "luchtbel", r"entraineur\s+d\s*air", r"incorporador\s+de\s+aire",
-        r"\baerante",
+        r"\baerante", "plastyf", "domieszk",
     )),
     (MaterialKind.COARSE_AGGREGATE, (
         "coarse", "gravel", r"crushed\s*stone", "steenslag", "kies(?!el)", "splitt", "schotter",
         r"\bgrobe?[nrs]?\b", r"\bgro(f|ve)\b", "grind(?!ing)", "gravier", "gravill?on",
         "gravilla", r"\bgrava\b", r"grues[oa]s?\b", "ghiaia", "pietrisc", r"\bgros\s+granulat",
-        r"granulats?\s+gros\b", r"aggregat[oi]\s+gross[oi]",
+        r"granulats?\s+gros\b", r"aggregat[oi]\s+gross[oi]", r"inert[ei]\s+gross[oi]",
+        r"kruszyw\w*\s+grub", r"\bzwir", r"\bgrys\b",
     )),
     (MaterialKind.FINE_AGGREGATE, (
         "fine", "sand", "zand", r"\bsables?\b", r"\barenas?\b", "sabbia", r"\bfeine?[nrs]?\b",
-        r"\bfijne?\b", r"granulats?\s+fins?\b", r"aridos?\s+finos?\b",
+        r"\bfijne?\b", r"granulats?\s+fins?\b", r"(arido|agregado)s?\s+finos?\b",
+        r"inert[ei]\s+fin[ei]\b", "piase?k", r"kruszyw\w*\s+drobn",
     )),
-    (MaterialKind.FIBER, ("fib(er|re|ra)", "faser", "vezel")),
+    (MaterialKind.FIBER, ("fib(er|re|ra)", "faser", "vezel", "wlokn")),
 )
 # Abbreviations count only when no word of a kind is in the name: "Sand ca. 0/2" is sand, not
 # coarse aggregate, and "Cement fa. X" cement, not fly ash.
@@ -183,7 +187,7 @@ _NAME_PATTERNS: tuple[tuple[re.Pattern[str], MaterialKind], ...] = tuple(
 )
 # A generic aggregate named by its sizes d/D (EN 12620), such as "Gesteinskörnung 2/8".
 _SIZED_AGGREGATE = re.compile(
-    r"(aggregate|gesteinsk|toeslag|granulat|arido|aggregat|inert[ei])\D*\b(\d+)\s+(\d+)\b")
+    r"(aggregate|gesteinsk|toeslag|granulat|arido|aggregat|inert[ei]|kruszyw)\D*\b(\d+)\s+(\d+)\b")
 _LARGEST_FINE_SIZE_MM = 4  # D ≤ 4 mm: fine aggregate (sand)
 
 

@@ -10,7 +10,7 @@ from engine.ingest._cells import Cells
 from engine.ingest.mapping import ColumnMapping
 from engine.units import UnitError, canonical_unit, convert_array, display_unit, parse_unit
 
-_PERCENT_UNITS = frozenset({"%", "wt%", "at%"})
+PERCENT_UNITS = frozenset({"%", "wt%", "at%"})
 
 
 def unit_text(cells: Cells, mapping: ColumnMapping, default: str | None = None,
@@ -67,7 +67,7 @@ def convert_column(
 
 def check_percent(cells: Cells, values: np.ndarray, unit: str, source: str) -> None:
     """Percentages above 100 are errors."""
-    if unit in _PERCENT_UNITS:
+    if unit in PERCENT_UNITS:
         over = values > 100.0 + 1e-9
         cells.findings.add_rows(over, source, lambda i: f"{values[i]:g} {unit} is above 100")
 

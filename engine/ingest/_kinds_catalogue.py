@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from engine.ingest import _frames
+from engine.ingest._batch_volume import per_cubic_metre
 from engine.ingest._cells import Cells
 from engine.ingest._convert import convert_column
 from engine.ingest._mapped import Mapped, name_of
@@ -154,6 +155,8 @@ def recipe_parts(cells: Cells, mapped: Mapped, ids: np.ndarray, version: np.ndar
 def batches(cells: Cells, mapped: Mapped) -> Frames:
     """Batches: id, recipe, plant/line, time window, weighed amounts, per-batch settings.
 
+    Amounts per batch (kg, lb) are divided by the ``batch_volume`` column (``_batch_volume``).
+
     Settings and ``tag:`` columns of a batch become process_series rows at the batch start
     (or end) with the batch id; linking makes them the batch's own settings. Setting names
     are coded as a recipe's are, so a batch's value can replace its recipe's. Whether the
@@ -189,7 +192,7 @@ def batches(cells: Cells, mapped: Mapped) -> Frames:
         "end_time": end.iloc[keep] if end is not None else None,
         "source_row": cells.table.row_numbers[keep],
     })}
-    parts = components_long(cells, mapped)
+    parts = per_cubic_metre(cells, mapped, components_long(cells, mapped))
     parts = parts[valid[parts["pos"].to_numpy()]]
     frames["batch_amounts"] = _frames.build("batch_amounts", {
         "batch_id": ids[parts["pos"]], "material": parts["material"],

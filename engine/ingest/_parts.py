@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from engine.ingest._cells import Cells
-from engine.ingest._convert import convert_column, unit_text
+from engine.ingest._convert import PERCENT_UNITS, convert_column, unit_text
 from engine.ingest._mapped import Mapped, name_of
 from engine.materials import MaterialKind, guess_kind, material_code
 
-# A composition in wt % may exceed 100 by this much (rounding in the source).
+# How far a composition in % may be off 100 (wt %, at % or %): an analysis certificate rounds
+# each element, so totals of 99.7–100.3 are normal; 0.5 leaves room for that and no more.
 COMPOSITION_TOLERANCE = 0.5
+
+
+@dataclass(frozen=True)
+class _PercentColumn:
+    """A component column in a % unit, kept for the composition total check."""
+
+    source: str
+    material: str
+    values: np.ndarray
+    element: bool
 
 
 def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
     """Component amounts: columns pos (frame position), material, amount, unit.
 
-    Blank cells are left out (the material is not used); negative amounts are errors;
-    compositions in % must not add up to more than 100 (+ ``COMPOSITION_TOLERANCE``).
+    Blank cells are left out (the material is not used); negative amounts are errors; a
+    composition in % must total 100 (see ``_check_composition``).
     """
     parts = []
-    percent_sum = np.zeros(cells.n)
-    reported = np.zeros(cells.n, dtype=bool)
+    percent: dict[str, list[_PercentColumn]] = {}
     for mapping in mapped.prefixed("component"):
         name = name_of(mapping)
         material = material_code(name)
@@ -32,35 +45,75 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
         if converted is None:
             continue
         values, unit = converted
-        _check_amounts(cells, values, unit, mapping.source, percent_sum, reported)
+        cells.findings.add_rows(values < 0, mapping.source, _negative(values))
+        if unit in PERCENT_UNITS:
+            percent.setdefault(unit, []).append(
+                _PercentColumn(mapping.source, material, values, element))
         present = np.flatnonzero(~np.isnan(values))
         parts.append(pd.DataFrame({
             "pos": present, "material": material, "amount": values[present], "unit": unit,
         }))
+    for unit, columns in percent.items():
+        _check_composition(cells, columns, unit)
     if not parts:
         return pd.DataFrame({"pos": pd.Series(dtype=np.int64), "material": pd.Series(dtype=str),
                              "amount": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
     return pd.concat(parts, ignore_index=True)
 
 
-def _check_amounts(cells: Cells, values: np.ndarray, unit: str, source: str,
-                   percent_sum: np.ndarray, reported: np.ndarray) -> None:
-    """Negative amounts; % compositions adding up past 100 (updates the running sums)."""
+def _check_composition(cells: Cells, columns: list[_PercentColumn], unit: str) -> None:
+    """Each row's total of the columns in ``unit`` must be 100 ± ``COMPOSITION_TOLERANCE``.
 
-    def negative(i: int) -> str:
-        return f"negative amount {values[i]:g}"
+    A total above is always an error, named at the column where the running total passes
+    the limit. A total below is an error only where the row gives the balance element (the
+    element column whose median is at least 50, as ``engine.linking.derived`` chooses it):
+    a row that leaves it blank gets it computed as 100 − the others.
+    """
+    running = np.cumsum(np.column_stack([np.nan_to_num(c.values) for c in columns]), axis=1)
+    total = running[:, -1]
+    balance = _balance_column(columns)
+    given = np.zeros(cells.n, dtype=bool)
+    others, hint = total, ""
+    if balance is not None:
+        given = ~np.isnan(balance.values)
+        others = total - np.nan_to_num(balance.values)
+        hint = (f"; leave '{balance.source}' blank to have {balance.material} computed as the "
+                "balance (100 − the other elements)")
+    limit = 100.0 + COMPOSITION_TOLERANCE
+    over = total > limit
+    under = given & (total < 100.0 - COMPOSITION_TOLERANCE)
+    span = f"'{columns[0].source}'" + (f" … '{columns[-1].source}'" if len(columns) > 1 else "")
+    tolerance = f"{COMPOSITION_TOLERANCE:g} {unit}"
 
-    cells.findings.add_rows(values < 0, source, negative)
-    if unit not in {"%", "wt%", "at%"}:
-        return
-    percent_sum += np.nan_to_num(values)
-    over = (percent_sum > 100.0 + COMPOSITION_TOLERANCE) & ~reported
+    def reason(i: int) -> str:
+        text = (f"composition sums to {total[i]:.4g} {unit} over {len(columns)} column(s) "
+                f"{span}")
+        if not given[i]:
+            return text + f"; it must not exceed 100 + {tolerance}"
+        text += (f"; with every element given it must total 100 ± {tolerance} (rounding on a "
+                 "certificate explains no more)")
+        return text + hint if others[i] < 100.0 else text
 
-    def too_much(i: int) -> str:
-        return f"composition sums to {percent_sum[i]:.4g} {unit} by this column (more than 100)"
+    crossing = np.argmax(running > limit, axis=1)
+    for index, column in enumerate(columns):
+        cells.findings.add_rows(over & (crossing == index), column.source, reason)
+    if balance is not None:
+        cells.findings.add_rows(under, balance.source, reason)
 
-    cells.findings.add_rows(over, source, too_much)
-    reported |= over
+
+def _negative(values: np.ndarray) -> Callable[[int], str]:
+    """The reason for a negative amount at a frame position."""
+    return lambda i: f"negative amount {values[i]:g}"
+
+
+def _balance_column(columns: list[_PercentColumn]) -> _PercentColumn | None:
+    """The element column with the largest median (over the rows giving it), if ≥ 50."""
+    medians = [(float(np.nanmedian(c.values)), index) for index, c in enumerate(columns)
+               if c.element and not np.isnan(c.values).all()]
+    if not medians:
+        return None
+    median, index = max(medians)
+    return columns[index] if median >= 50.0 else None
 
 
 def settings_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:

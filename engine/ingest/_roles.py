@@ -13,6 +13,7 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("version", r"version|rev|revision|recipe version|ver"),
     ("batch_id", r"batch|batch (id|no|nr|number|code)|ticket|ticket (id|no|nr)|load (id|no)"
                  r"|heat|heat (id|no|nr)|cast|cast (id|no)|lot|lot (id|no)"),
+    ("batch_volume", r"(batch|load|mix|charge) (size|volume|vol|quantity|qty)|volume"),
     ("sample_id", r"sample|sample (id|no|nr|code)|specimen|specimen id|cube id|cylinder id"),
     ("plant", r"plant|site|plant (id|name|code)"),
     ("line", r"line|mixer|kiln|furnace|line (id|no)"),

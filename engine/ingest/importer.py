@@ -2,9 +2,11 @@
 
 Every file is read, mapped and validated first; then the files are checked against the
 project (recipes referenced by batches exist, batch ids are new, files not imported twice,
-recipe versions). Any error rejects the whole import before the database is opened for
-writing, so a rejected import leaves the project file byte-identical. Warnings are recorded
-with the import. A dry run takes the same path and stops before the write.
+recipe versions), also when a file has errors in its cells, so one run lists both kinds;
+only a file that could not be read at all leaves the project checks out. Any error rejects
+the whole import before the database is opened for writing, so a rejected import leaves the
+project file byte-identical. Warnings are recorded with the import. A dry run takes the same
+path and stops before the write.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ def import_files(
     already = store.imported_checksums()
     prepared: list[_Prepared] = []
     findings: list[Finding] = []
+    unread = False  # a file gave errors and nothing to check: references into it are unknown
     for index, source in enumerate(sources):
         if cancel is not None:
             cancel.raise_if_cancelled()
@@ -125,8 +128,10 @@ def import_files(
         findings.extend(item.findings)
         if item.frames:
             prepared.append(item)
+        else:
+            unread |= bool(errors_in(item.findings))
     prepared.sort(key=lambda item: _KIND_ORDER[DatasetKind(item.profile.kind)])
-    if not errors_in(findings):
+    if not unread:
         progress(0.65, "checking against the project")
         findings.extend(_check_against_project(store, prepared))
     if errors_in(findings):
@@ -254,7 +259,9 @@ def _check_against_project(store: ProjectStore, prepared: list[_Prepared]) -> li
     known_batches = set(existing["batches"]["batch_id"].astype(str))
     for item in prepared:
         if (recipes := item.frames.get("recipes")) is not None and len(recipes):
-            findings.extend(recipe_state.resolve(item))
+            # a row with a bad cell differs from the stored recipe because of it: say it once
+            bad_rows = {f.row for f in errors_in(item.findings)}
+            findings.extend(f for f in recipe_state.resolve(item) if f.row not in bad_rows)
         if (batches := item.frames.get("batches")) is not None and len(batches):
             if item.profile.kind == DatasetKind.SAMPLES:
                 _reuse_sample_batches(item, known_batches)
@@ -382,7 +389,7 @@ def _check_batches(
                              strict=True):
         findings.append(Finding(name, _int(row), batch_column,
                                 f"batch {batch_id} is already in the project"))
-    missing = ~batches["recipe_id"].astype(str).map(recipes.known)
+    missing = batches["recipe_id"].notna() & ~batches["recipe_id"].astype(str).map(recipes.known)
     for recipe_id, row in zip(batches.loc[missing, "recipe_id"], batches.loc[missing, "source_row"],
                               strict=True):
         findings.append(Finding(

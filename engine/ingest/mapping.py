@@ -39,10 +39,11 @@ __all__ = [
 
 # Fields a column can map to. Materials catalogues add material, material_kind,
 # price_per_unit, currency, co2_per_unit, density and reference (where the figures come
-# from); process logs may add quality.
+# from); process logs may add quality; batches may add batch_volume (the batch's m³ or yd³,
+# which turns amounts per batch into amounts per m³).
 FIELDS = frozenset({
     "recipe_id", "version", "name", "family", "batch_id", "plant", "line", "start_time",
-    "end_time", "time", "tag", "value", "unit", "property", "test_age", "replicate",
+    "end_time", "batch_volume", "time", "tag", "value", "unit", "property", "test_age", "replicate",
     "sample_id", "ignore", "quality",
     "material", "material_kind", "price_per_unit", "currency", "co2_per_unit", "density",
     "reference",

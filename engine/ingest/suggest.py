@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ _SAMPLE = 2000  # rows looked at to tell numbers from text
 # A numeric date with the year last: day and month in either order ("10.01.2024", "1/13/24").
 _DATE = r"^\s*(?P<first>\d{1,2})(?P<sep>[/.\-])(?P<second>\d{1,2})[/.\-]\d{2,4}"
 _TIME_FIELDS = ("time", "start_time", "end_time")
+# A steel grade or alloy (on the simplified English name; "Güte", "Werkstoff" → "steel grade").
+_GRADE = re.compile(r"(?:steel |alloy |material )?grade|alloy(?: (?:grade|designation|code))?")
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,34 @@ def _describe(table: SourceTable) -> list[_Column]:
     return columns
 
 
+def _grades_as_recipes(columns: list[_Column]) -> list[_Column]:
+    """A steel grade column ("Grade", "Alloy", "Güte") is the recipe id when no column names
+    the recipe and the sheet holds element compositions or batches (heats), not results.
+
+    Elsewhere, and on a concrete recipe sheet, a grade is a family (strength class).
+    """
+    if any(c.role == "recipe_id" for c in columns):
+        return columns
+    grade = next((c for c in columns if _GRADE.fullmatch(_roles.simplify(c.info.name))), None)
+    if grade is None or any(_roles.is_property(c.info.name) for c in columns):
+        return columns
+    elements = any(c.role is None and guess_kind(c.info.name) is MaterialKind.ELEMENT
+                   for c in columns)
+    if not elements and not any(c.role == "batch_id" for c in columns):
+        return columns
+    return [replace(c, role="recipe_id") if c is grade else c for c in columns]
+
+
+def _first_time_as_start(columns: list[_Column]) -> list[_Column]:
+    """On a batch sheet without a start column, the first date column ("Melt Date", "Date")
+    is the batch's start time."""
+    if any(c.role == "start_time" for c in columns):
+        return columns
+    first = next((c for c in columns if c.role == "time" or (c.role is None and c.timelike)),
+                 None)
+    return [replace(c, role="start_time") if c is first else c for c in columns]
+
+
 def _guess_kind(columns: list[_Column]) -> DatasetKind:
     roles = {c.role for c in columns}
     materials = {_roles.role_of(c.info.name, _roles.MATERIAL_PATTERNS) for c in columns}
@@ -131,7 +162,7 @@ class _Builder:
 _ROLE_KINDS = {
     DatasetKind.RECIPES: {"recipe_id", "version", "name", "family"},
     DatasetKind.BATCHES: {"batch_id", "recipe_id", "version", "plant", "line", "start_time",
-                          "end_time"},
+                          "end_time", "batch_volume"},
     DatasetKind.PROCESS_SERIES: {"tag", "time", "value", "unit", "batch_id", "quality"},
     DatasetKind.LAB_RESULTS: {"batch_id", "sample_id", "property", "value", "unit",
                               "test_age", "replicate"},
@@ -151,6 +182,9 @@ def _map_column(builder: _Builder, column: _Column, taken: set[str]) -> None:
             builder.ignore(column, "column not recognised; ignored")
         return
     role = column.role
+    if role == "batch_volume" and (kind is not DatasetKind.BATCHES
+                                   or not _is_volume(info.unit)):
+        role = None  # a "Volume" elsewhere, or a batch size in kg, is read as any column
     if kind is DatasetKind.PROCESS_SERIES and role is None and column.timelike \
             and "time" not in taken:
         role = "time"
@@ -265,8 +299,10 @@ def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None) -> Sugg
 
     Unknown columns are mapped to ``ignore`` with a warning finding.
     """
-    columns = _describe(table)
+    columns = _grades_as_recipes(_describe(table))
     kind = kind or table.produces or _guess_kind(columns)
+    if kind is DatasetKind.BATCHES:
+        columns = _first_time_as_start(columns)
     builder = _Builder(table, kind)
     taken: set[str] = set()
     for column in columns:
@@ -293,3 +329,13 @@ def suggest_profile(table: SourceTable, kind: DatasetKind | None = None) -> Impo
     """A guessed import profile for a table (see ``suggest_mapping`` for the notes)."""
     return suggest_mapping(table, kind).profile
 
+
+def _is_volume(unit: str | None) -> bool:
+    """Whether ``unit`` is a volume (m³, yd³, L): what a batch-volume column must state."""
+    from engine.units import UnitError, parse_unit, registry
+
+    try:
+        return unit is not None and \
+            parse_unit(unit).dimensionality == registry().meter.dimensionality ** 3
+    except UnitError:
+        return False

@@ -103,11 +103,15 @@ def test_a_bad_profile_is_reported_not_a_traceback(
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
-        # errors in the file itself: a text amount and a duplicate batch id
+        # errors in the file itself (a text amount, a duplicate batch id) and, in the same
+        # run, against the project (recipes it does not hold)
         ("broken.csv", BROKEN, [
             "error: broken.csv, row 2, column 'Cement [kg/m³]': text 'n.b.' in a numeric "
             "column (amount)",
             "error: broken.csv, row 3, column 'Batch': duplicate batch id 'B1' (first at row 2)",
+            *(f"error: broken.csv, row {row}, column 'Recipe': batch refers to recipe {recipe}, "
+              "which is neither in the project nor in this import"
+              for row, recipe in ((2, "R1"), (3, "R2"))),
         ]),
         # errors against the project: the batches name recipes it does not hold
         ("batches.csv", BATCHES, [
