@@ -66,9 +66,12 @@ class DisplayUnits:
         Args:
             stored: its stored unit ("kg/m³", "MPa", "°C", …).
             typical: a typical value in the stored unit; MPa of :data:`KSI_FROM_MPA` and more
-                show in ksi (alloy strengths), lower ones in psi (concrete).
+                show in ksi (alloy strengths), lower ones in psi (concrete); times (stored in
+                hours) show in h, min or s, see :func:`_readable_time`.
         """
         stored = str(stored or "")
+        if stored == "h" and typical is not None and math.isfinite(typical) and typical:
+            return _readable_time(abs(typical))
         if self.is_si:
             return stored
         if stored == "MPa" and typical is not None and abs(typical) >= KSI_FROM_MPA:
@@ -135,6 +138,14 @@ class DisplayUnits:
         if shown == str(stored or ""):
             return 1.0, 0.0
         return _factor(str(stored), shown)
+
+
+def _readable_time(hours: float) -> str:
+    """The largest of h, min and s in which a time of ``hours`` reads as at least 2 (a 78 s
+    mixing time shows as 78 s, not 0.0217 h; 30 min as 30 min; 8 h as 8 h)."""
+    if hours >= 2.0:
+        return "h"
+    return "min" if hours * 60.0 >= 2.0 else "s"
 
 
 _UNIT_TEXT = {"dimensionless": "", "kg/m**3": "kg/m³", "m**3": "m³", "kg/m^3": "kg/m³"}

@@ -19,6 +19,7 @@ from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 if TYPE_CHECKING:
     import pandas as pd
 
+    from engine.ingest.mapping import ImportProfile
     from engine.models.model_set import ModelSet
     from engine.types import ModellingTable
 
@@ -226,29 +227,49 @@ def predict(
     version: int | None = None,
     top_contributions: int = 3,
     source: str = "recipes",
+    profile: ImportProfile | None = None,
+    age: float | None = None,
 ) -> pd.DataFrame:
     """Predictions with intervals, domain label and top contributions for recipe rows, in the
     project's display units (headers name them: "compressive_strength [psi]").
 
-    Columns are read like imported files ("Cement (lb/yd3)", "Age (days)") and converted to
-    the model's units; derived inputs (w/c, binder …) are computed from the amounts when the
-    rows lack them.
+    Columns are read like imported files ("Cement (lb/yd3)", "Age (days)"), those ``profile``
+    maps as the import maps them, and converted to the model's units. An alloy's balance
+    element is filled where left out and derived inputs (w/c, binder, atomic fractions …) are
+    always computed from the amounts. Without an age column the rows are predicted at
+    ``age`` days, else at the model's only training age; the table then starts with that age
+    ("Age (days)").
 
     Raises:
         FormixError: naming ``source``, the column (and row): a missing input, a unit that
-            does not fit, a cell that is not a number.
+            does not fit, a cell that is not a number, no age when the model knows several.
     """
-    from engine.prediction_table import model_input_frame, require_inputs, shown_predictions
+    from engine.prediction_table import (
+        AGE_HEADER,
+        complete_inputs,
+        derived_inputs,
+        model_input_frame,
+        profile_columns,
+        require_inputs,
+        shown_predictions,
+    )
     from engine.services import display_units
+    from engine.storage import ProjectStore
 
     model_set = load_model_set(location, name, version)
-    encoder = model_set.model.encoder_
-    frame = project_deriver(location)(model_input_frame(
-        recipes, model_set.inputs, model_set.units, source, encoder.categorical))
-    require_inputs(frame, model_set.inputs, source, recipes.columns)
+    with ProjectStore.open(location) as store:
+        materials = store.read("materials")
+    frame = model_input_frame(recipes, model_set.inputs, model_set.units, source,
+                              model_set.model.encoder_.categorical,
+                              profile_columns(profile) if profile else None)
+    frame, age_used = complete_inputs(frame, model_set, source, materials, age)
+    require_inputs(frame, model_set.inputs, source, recipes.columns, model_set.units,
+                   derived_inputs(model_set.inputs, materials))
     units = display_units(location)
     table = model_set.predict_table(frame, top_contributions=top_contributions, units=units)
-    return shown_predictions(table, model_set.targets, model_set.units, units)
+    shown = shown_predictions(table, model_set.targets, model_set.units, units)
+    return shown if age_used is None else shown.assign(**{AGE_HEADER: age_used})[
+        [AGE_HEADER, *shown.columns]]
 
 
 def project_deriver(location: str | Path) -> Callable[[pd.DataFrame], pd.DataFrame]:

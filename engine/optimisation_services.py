@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from engine.errors import FormixError
-from engine.progress import CancelToken, ProgressCallback, no_progress
+from engine.progress import CancelToken, ProgressCallback, no_progress, scaled
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -304,9 +304,15 @@ def default_study(location: str | Path, *, progress: ProgressCallback = no_progr
         _version, model_set = trained_model(location)
     except FormixError:
         return None
-    table, _report = services.modelling_table(location, progress=progress, cancel=cancel)
+    options = services.link_options(location)
+    table, _report = services.modelling_table(location, options, progress=scaled(
+        progress, 0.0, 0.5), cancel=cancel)
+    # The baseline is the recipe's own amounts, not those its batch weighed.
+    recipes = table if not options.prefer_weighed_amounts else services.modelling_table(
+        location, replace(options, prefer_weighed_amounts=False),
+        progress=scaled(progress, 0.5, 1.0), cancel=cancel)[0]
     draft = draft_study(table, list(model_set.inputs), list(model_set.targets),
-                        _read_catalogue(location), project_deriver(location))
+                        _read_catalogue(location), project_deriver(location), recipes.frame)
     spec = StudySpec.from_dict(draft)
     spec.check()
     return spec.model_dump(mode="json", exclude_none=True)
@@ -408,6 +414,7 @@ def recommend(
     picks, kind, scores = picks_of_run(run.result, k, run.explore)
     explained = explain_recommendations(
         run.result, run.spec, picks, model=model, units=units, kind=kind, scores=scores,
+        **_catalogue_context(run.location),
     )
     if not save or run.run_id is None or not explained:
         return explained
@@ -465,8 +472,19 @@ def explain_recipe(location: str | Path, run: OptimisationRun | int | None,
     model, units = _models_of(run)
     pick = recommendation_for_row(run.result, row, ("selected",), rank=1)
     (explained,) = explain_recommendations(run.result, run.spec, [pick], model=model,
-                                           units=units, kind="selection")
+                                           units=units, kind="selection",
+                                           **_catalogue_context(run.location))
     return explained
+
+
+def _catalogue_context(location: str | Path) -> dict[str, Any]:
+    """What explanations take from the project's catalogue: its derived-input step (recomputed
+    on the hybrid recipes the drivers evaluate) and the materials' names."""
+    from engine.linking import deriver
+    from engine.recommendation.explain import material_names
+
+    catalogue = _read_catalogue(location)
+    return {"derive": deriver(catalogue), "names": material_names(catalogue)}
 
 
 def _models_of(run: OptimisationRun) -> tuple[Any | None, Mapping[str, str]]:

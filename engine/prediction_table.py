@@ -1,16 +1,19 @@
 """Recipe tables to predict, read like imports, and predictions shown in the project's units.
 
 An engineer predicts new recipes from the kind of file they import: "Cement (lb/yd³)",
-"Water, kg/m3", "Age (days)". :func:`model_input_frame` reads those headers as the importer
-does (name → material or property code, unit → converted to the unit the model was trained
-in); a column named exactly like a model input is taken as already in that unit.
+"Water, kg/m3", "Age (days)", or the plant's own export with its import profile.
+:func:`model_input_frame` reads those headers as the importer does (a profile's mappings
+first; else name → material or property code), converting each unit to the one the model was
+trained in; a column named exactly like a model input is taken as already in that unit.
+:func:`complete_inputs` adds what a user does not type: an alloy's balance element, the
+derived inputs (w/b, SCM shares, atomic fractions) and the test age.
 :func:`shown_predictions` labels and converts the predicted columns for the project's display
 units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,13 +24,40 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from engine.display_units import DisplayUnits
+    from engine.ingest.mapping import ImportProfile
+    from engine.models.model_set import ModelSet
 
 AGE_INPUT = "test_age_days"
+AGE_HEADER = "Age (days)"
+# A model input's column as a profile maps it: (input code, unit of the column or None).
+ColumnRead = tuple[str, str | None]
+
+
+def profile_columns(profile: ImportProfile) -> dict[str, ColumnRead]:
+    """What each column of an import profile gives a model: ``component:`` and ``setting:``
+    columns their material or setting code (as the import stores them), ``test_age`` the age;
+    units as the import takes them (the mapping's, else the header's, else the profile's
+    default for amounts)."""
+    from engine.ingest.headers import split_header
+    from engine.ingest.mapping import split_field
+    from engine.materials import material_code
+
+    read: dict[str, ColumnRead] = {}
+    for mapping in profile.columns:
+        prefix, name = split_field(mapping.field)
+        unit = mapping.unit or split_header(mapping.source).unit
+        if prefix in ("component", "setting") and name is not None:
+            default = profile.defaults.unit if prefix == "component" else None
+            read[mapping.source] = (material_code(name), unit or default)
+        elif prefix == "test_age":
+            read[mapping.source] = (AGE_INPUT, unit or "day")
+    return read
 
 
 def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
                       stored_units: Mapping[str, str], source: str,
-                      categorical: Sequence[str] = ()) -> pd.DataFrame:
+                      categorical: Sequence[str] = (),
+                      read_as: Mapping[str, ColumnRead] | None = None) -> pd.DataFrame:
     """The model inputs ``frame`` holds, one column each, in the model's units.
 
     Args:
@@ -36,6 +66,8 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
         stored_units: the unit each input was trained in.
         source: the file name, for errors.
         categorical: inputs holding labels (taken as they are).
+        read_as: columns an import profile maps (see :func:`profile_columns`); the other
+            columns are matched by their headers.
 
     Raises:
         FormixError: naming the file and column (and row): an input found in two columns, a
@@ -43,24 +75,17 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     """
     import pandas as pd
 
-    from engine.ingest._roles import role_of
     from engine.ingest.headers import split_header
     from engine.units import UnitError, conversion_factor
 
-    # Inputs named by their codes ("cement"), or by headers of a trained table ("Cement
-    # (kg/m3)", whose unit is then the input's unit).
+    read_as = read_as or {}
+    match = _header_matcher(inputs)
     wanted = set(inputs)
-    by_code = {_input_code(split_header(name).name, None, False): name for name in inputs}
-    by_code.pop(None, None)
     found: dict[str, str] = {}
     out: dict[str, object] = {}
     for column in frame.columns:
-        info = split_header(str(column))
-        code = str(column) if column in wanted else _input_code(
-            info.name, wanted, role_of(info.name) == "test_age")
-        if code is None:
-            code = by_code.get(_input_code(info.name, None, False))
-        if code is None:
+        code, unit = read_as.get(str(column)) or match(str(column))
+        if code is None or code not in wanted:
             continue
         if code in found:
             raise FormixError(f"{source}: columns '{found[code]}' and '{column}' both give "
@@ -72,11 +97,11 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
         values = _numbers(frame[column], source, str(column))
         stored = (stored_units.get(code) or split_header(code).unit
                   or ("day" if code == AGE_INPUT else None))
-        if column != code and info.unit and stored:
+        if column != code and unit and stored:
             try:
-                scale, offset = conversion_factor(info.unit, stored)
+                scale, offset = conversion_factor(unit, stored)
             except UnitError as error:
-                raise FormixError(f"{source}, column '{column}': {info.unit} cannot be read as "
+                raise FormixError(f"{source}, column '{column}': {unit} cannot be read as "
                                   f"'{code}', which the model takes in {stored} ({error})") \
                     from error
             values = values * scale + offset
@@ -84,20 +109,164 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     return pd.DataFrame(out, index=frame.index)
 
 
-def require_inputs(frame: pd.DataFrame, inputs: Sequence[str], source: str,
-                   columns_read: Sequence[object]) -> None:
-    """Raise unless ``frame`` (from :func:`model_input_frame`, derived inputs added) has every
-    model input: a missing column would be predicted as "unknown", silently.
+def _header_matcher(inputs: Sequence[str]) -> Callable[[str], tuple[str | None, str | None]]:
+    """Reads a header as the import does: the input it gives (or None) and its unit."""
+    from engine.ingest._roles import role_of
+    from engine.ingest.headers import split_header
+
+    # Inputs named by their codes ("cement"), or by headers of a trained table ("Cement
+    # (kg/m3)", whose unit is then the input's unit).
+    wanted = set(inputs)
+    by_code = {_input_code(split_header(name).name, None, False): name for name in inputs}
+    by_code.pop(None, None)
+
+    def match(column: str) -> tuple[str | None, str | None]:
+        info = split_header(column)
+        if column in wanted:
+            return column, info.unit
+        code = _input_code(info.name, wanted, role_of(info.name) == "test_age")
+        return code or by_code.get(_input_code(info.name, None, False)), info.unit
+
+    return match
+
+
+def complete_inputs(frame: pd.DataFrame, model_set: ModelSet, source: str,
+                    materials: pd.DataFrame | None = None,
+                    age: float | None = None) -> tuple[pd.DataFrame, float | None]:
+    """``frame`` (from :func:`model_input_frame`) with what the user does not type.
+
+    With the project's ``materials`` catalogue, an alloy's balance element (the element the
+    training compositions were mostly made of) is 100 − Σ of the others where a row leaves it
+    out, as the import's linking fills it, and the derived inputs (w/c, w/b, binder, SCM
+    shares, paste volume, atomic fractions) are always computed from the amounts, any such
+    column of the file being replaced. A model trained on test ages gets ``age`` when the file
+    has no age column, else the only age it was trained at.
+
+    Returns:
+        The frame and the age it was given (None when the file had one or none was needed).
 
     Raises:
-        FormixError: naming the file, the missing inputs and the columns it has.
+        FormixError: naming the file: a composition above 100 wt %; no age column when the
+            model knows several ages (naming them); ``age`` given with an age column, or for
+            a model without a test-age input.
+    """
+    if materials is not None:
+        derived = derived_inputs(model_set.inputs, materials)
+        frame = _with_balance(frame.drop(columns=[c for c in derived if c in frame]),
+                              model_set, materials, source)
+        from engine.linking import deriver
+
+        frame = deriver(materials)(frame)
+    if age is not None and AGE_INPUT not in model_set.inputs:
+        raise FormixError(f"{source}: the model has no test-age input, so it cannot predict "
+                          f"at {age:g} days; leave the age out")
+    if age is not None and AGE_INPUT in frame:
+        raise FormixError(f"{source}: the file has a test age column and an age to predict "
+                          f"at ({age:g} days) was given too; keep one")
+    if AGE_INPUT not in model_set.inputs or AGE_INPUT in frame:
+        return frame, None
+    if age is None:
+        known = training_values(model_set, AGE_INPUT)
+        if len(known) != 1:
+            raise FormixError(
+                f"{source}: no test age column, and the model knows the ages "
+                f"{', '.join(f'{a:g}' for a in known)} days: add a column such as "
+                f"'{AGE_HEADER}' or give the age to predict at (formix predict --age DAYS)")
+        age = float(known[0])
+    return frame.assign(**{AGE_INPUT: age}), age
+
+
+def derived_inputs(inputs: Sequence[str], materials: pd.DataFrame) -> list[str]:
+    """The model inputs computed from the amounts (w/b, slag_share, Fe_at_frac …)."""
+    import pandas as pd
+
+    from engine.linking import derived_features, material_kinds
+    from engine.linking.derived import material_densities
+    from engine.materials import MaterialKind
+
+    codes = set(materials["material"].astype(str)) if not materials.empty else set()
+    kinds = material_kinds(materials, inputs)
+    amounts = [c for c in inputs if c in codes or kinds[c] is MaterialKind.ELEMENT]
+    kinds = {c: kinds[c] for c in amounts}
+    one_row = pd.DataFrame({c: [1.0] for c in amounts})
+    names, _units = derived_features(one_row, kinds, material_densities(materials, kinds))
+    return [c for c in inputs if c in names.columns]
+
+
+def training_values(model_set: ModelSet, column: str) -> np.ndarray:
+    """The distinct values of a numeric input among the training recipes the model keeps for
+    its applicability domain (all of them up to its ``max_domain_points``)."""
+    return np.unique(np.round(_training_column(model_set, column), 9))
+
+
+def _training_column(model_set: ModelSet, column: str) -> np.ndarray:
+    domain = model_set.model.domain_
+    k = domain.numeric.index(list(model_set.inputs).index(column))
+    return domain.points[:, k] * domain.scale[k] + domain.center[k]
+
+
+def _with_balance(frame: pd.DataFrame, model_set: ModelSet, materials: pd.DataFrame,
+                  source: str) -> pd.DataFrame:
+    """The alloy's balance element added where a row leaves it out (see complete_inputs)."""
+    from engine.linking import complete_alloy_balance, material_kinds
+    from engine.materials import MaterialKind
+
+    kinds = material_kinds(materials, model_set.inputs)
+    elements = [c for c in model_set.inputs if kinds[c] is MaterialKind.ELEMENT]
+    medians = {c: float(np.median(_training_column(model_set, c))) for c in elements}
+    balance = max(medians, key=medians.__getitem__, default=None)
+    if balance is None or medians[balance] < 50.0 or not any(c in frame for c in elements):
+        return frame
+    given = [c for c in frame.columns if c in elements]
+    completed, done = complete_alloy_balance(frame, {c: kinds[c] for c in given}
+                                             | {balance: MaterialKind.ELEMENT}, balance)
+    if done.rows_over_100:
+        first = frame.index.get_loc(done.rows_over_100[0])
+        total = completed.loc[done.rows_over_100[0], [*given]].sum()
+        raise FormixError(f"{source}, row {first + 2}: the composition sums to "
+                          f"{total:.4g} wt % (more than 100)")
+    return completed
+
+
+def require_inputs(frame: pd.DataFrame, inputs: Sequence[str], source: str,
+                   columns_read: Sequence[object], stored_units: Mapping[str, str] | None = None,
+                   derived: Sequence[str] = ()) -> None:
+    """Raise unless ``frame`` (after :func:`complete_inputs`) has every model input: a
+    missing column would be predicted as "unknown", silently.
+
+    Raises:
+        FormixError: naming the file, the missing inputs a user can give (not the ``derived``
+            ones, which come from them) with example headers in the model's units, and the
+            columns the file has.
     """
     missing = [c for c in inputs if c not in frame.columns]
-    if missing:
-        raise FormixError(
-            f"{source}: no column for the model input(s) {', '.join(map(repr, missing))}; "
-            "name columns like the imported files (e.g. 'Cement (kg/m3)') or by the input "
-            f"names. Columns read: {', '.join(map(str, columns_read))}")
+    if not missing:
+        return
+    read = ", ".join(map(str, columns_read))
+    to_give = [c for c in missing if c not in derived]
+    if not to_give:
+        raise FormixError(f"{source}: the model input(s) {', '.join(map(repr, missing))} are "
+                          f"computed from the amounts, which give none here. Columns read: "
+                          f"{read}")
+    examples = ", ".join(f"'{example_header(c, (stored_units or {}).get(c))}'"
+                         for c in to_give)
+    raise FormixError(
+        f"{source}: no column for the model input(s) {', '.join(map(repr, to_give))}; add "
+        f"columns named like the imported files, e.g. {examples}. Columns read: {read}")
+
+
+def example_header(code: str, unit: str | None) -> str:
+    """A header the import and predict read as ``code`` in ``unit``: "Fe (wt%)",
+    "huettensand (kg/m³)", "Age (days)"."""
+    from engine.ingest.headers import split_header
+    from engine.units import display_unit_or_text
+
+    if code == AGE_INPUT:
+        return AGE_HEADER
+    if split_header(code).unit:  # a header of a trained table: "Cement (kg/m3)"
+        return code
+    shown = display_unit_or_text(unit) if unit and unit != "dimensionless" else ""
+    return f"{code} ({shown})" if shown else code
 
 
 def _input_code(name: str, wanted: set[str] | None, is_age: bool) -> str | None:
@@ -142,4 +311,3 @@ def shown_predictions(table: pd.DataFrame, targets: Sequence[str],
                 table[column] = units.value(table[column].astype(float), stored, typical)
                 renamed[column] = f"{column}{suffix}"
     return table.rename(columns=renamed)
-

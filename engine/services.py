@@ -336,10 +336,13 @@ def export_table(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken | None = None,
 ) -> tuple[ModellingTable, LinkReport]:
-    """Write the modelling table to CSV or Parquet (by the file suffix), atomically."""
+    """Write the modelling table to CSV or Parquet (by the file suffix), atomically, in the
+    project's display units with each unit in its header (``zement [kg/m³]``)."""
+    from engine.linking.export import shown_table
+
     check_table_file(out)
     table, report = modelling_table(location, options, progress=progress, cancel=cancel)
-    write_frame_atomic(table.frame, out)
+    write_frame_atomic(shown_table(table, display_units(location)), out)
     return table, report
 
 

@@ -29,6 +29,12 @@ def waterfall_rows(deltas: Mapping[str, float], top: int = 8,
     return rows
 
 
+def _short(name: str, limit: int = 26) -> str:
+    """A bar's label, cut with "…" after ``limit`` characters: catalogue names such as
+    "Superplasticizer (PCE-type high-range water reducer)" would squeeze the bars."""
+    return name if len(name) <= limit else name[:limit - 1].rstrip() + "…"
+
+
 class ContributionChart(QWidget):
     """Bars from the current recipe's prediction, each input's change added in turn."""
 
@@ -77,7 +83,8 @@ class ContributionChart(QWidget):
         if end is not None:
             self.plot.addItem(pg.InfiniteLine(float(end), angle=90,
                                               pen=pg.mkPen(colors["foreground"], width=1.5)))
-        self.plot.getAxis("left").setTicks([list(zip(y, names, strict=True))])
+        self.plot.getAxis("left").setTicks([[(yi, _short(name)) for yi, name
+                                             in zip(y, names, strict=True)]])
         suffix = f" [{unit}]" if unit else ""
         span_text = (f": current {compact_number(start)} (dashed) → this recipe "
                      f"{compact_number(end)} (solid)"

@@ -136,9 +136,10 @@ class RecommendationCard(QWidget):
         self.changes.verticalHeader().setVisible(False)
         self.changes.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.changes.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.changes.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.changes.horizontalHeader().setStretchLastSection(True)
+        columns = self.changes.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # long catalogue names are elided (full name in the tooltip), the figures stay in view
+        columns.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.changes.verticalHeader().setDefaultSectionSize(22)
         self.why_target = QComboBox(self)
         self.why_target.currentTextChanged.connect(self._show_why)
@@ -293,7 +294,7 @@ class RecommendationCard(QWidget):
             unit = f" {name}" if name else ""
             delta = change.get("delta")
             cells = [
-                str(change.get("name", "")),
+                str(change.get("label") or change.get("name", "")),
                 "" if change.get("baseline") is None
                 else number_text(change["baseline"], unit=name) + unit,
                 number_text(change.get("value"), unit=name) + unit,
@@ -301,6 +302,8 @@ class RecommendationCard(QWidget):
             ]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                if not col:
+                    item.setToolTip(text)
                 if col:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight
                                          | Qt.AlignmentFlag.AlignVCenter)

@@ -102,7 +102,16 @@ def register(subparsers: Any) -> None:
     train.set_defaults(handler=run_train)
 
     predict = subparsers.add_parser(
-        "predict", help="predict recipes with a saved model (intervals, domain, contributions)"
+        "predict", help="predict recipes with a saved model (intervals, domain, contributions)",
+        description="Predict recipes with a saved model. Columns are read like imports: "
+        "headers with units ('Cement (lb/yd3)', 'Fe (wt%)', 'Age (days)'), or the plant's "
+        "own export with --profile. For a project, derived inputs (w/c, w/b, binder, SCM "
+        "shares, atomic fractions) are computed from the amounts, and an alloy's balance "
+        "element (Fe in a steel) is 100 - the sum of the others where the file leaves it out "
+        "(a model directory takes them as columns). Test age: the "
+        "file's age column, else --age, else the model's training age when it knows only "
+        "one; a model trained on several ages and a file without ages is an error naming "
+        "them.",
     )
     predict.add_argument(
         "model", type=location,
@@ -118,6 +127,16 @@ def register(subparsers: Any) -> None:
     )
     predict.add_argument(
         "--out", type=Path, required=True, metavar="CSV", help="predictions CSV to write"
+    )
+    predict.add_argument(
+        "--profile", type=Path, metavar="TOML",
+        help="import profile (as for `formix import --profile`) mapping the file's columns to "
+        "materials, settings and test age, with its reader options",
+    )
+    predict.add_argument(
+        "--age", type=float, metavar="DAYS",
+        help="test age to predict at when the file has no age column (written to the output "
+        "as 'Age (days)')",
     )
     predict.add_argument(
         "--top", type=int, default=3, help="top contributions per target as text (0 to skip)"
@@ -502,23 +521,37 @@ def run_predict(args: argparse.Namespace) -> int:
     """Handler of ``formix predict``."""
     import pandas as pd
 
+    from engine.ingest.mapping import load_profile
+    from engine.models.dataset import read_typed_table
     from engine.models.persistence import load_model_dir
 
-    frame = _read(args.input)
+    profile = load_profile(args.profile) if args.profile else None
+    frame = read_typed_table(args.input, profile)
     if _is_project(args.model):
         from engine import services
 
         model_set = services.load_model_set(args.model)
         table = services.predict(args.model, frame, top_contributions=max(args.top, 0),
-                                 source=args.input.name)
+                                 source=args.input.name, profile=profile, age=args.age)
     else:  # a model directory: no catalogue, so derived inputs must be columns of the file
-        from engine.prediction_table import model_input_frame, require_inputs
+        from engine.prediction_table import (
+            AGE_HEADER,
+            complete_inputs,
+            model_input_frame,
+            profile_columns,
+            require_inputs,
+        )
 
         model_set = load_model_dir(args.model)
         inputs = model_input_frame(frame, model_set.inputs, model_set.units, args.input.name,
-                                   model_set.model.encoder_.categorical)
-        require_inputs(inputs, model_set.inputs, args.input.name, frame.columns)
+                                   model_set.model.encoder_.categorical,
+                                   profile_columns(profile) if profile else None)
+        inputs, age = complete_inputs(inputs, model_set, args.input.name, age=args.age)
+        require_inputs(inputs, model_set.inputs, args.input.name, frame.columns,
+                       model_set.units)
         table = model_set.predict_table(inputs, top_contributions=max(args.top, 0))
+        if age is not None:
+            table.insert(0, AGE_HEADER, age)
     output = pd.concat([frame.reset_index(drop=True), table.reset_index(drop=True)], axis=1)
     output.to_csv(args.out, index=False)
     counts = table["domain"].value_counts().to_dict()

@@ -181,7 +181,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         units = run.model_set.units if run.model_set is not None else {}
         summary["target_units"] = {t: units.get(t) for t in result.targets}
-        _write(args.out, run.written or run.spec, result, summary, pareto_spec=run.spec)
+        _write(args.out, run.written or run.spec, result, summary, pareto_spec=run.spec,
+               source=args.study)
         for suffix in (".csv", ".html"):
             services.export_recommendations(recommendations, args.out / f"recommendations"
                                             f"{suffix}", run=run)
@@ -214,7 +215,7 @@ def _run_without_project(args: argparse.Namespace) -> int:
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(spec, result)
     if args.out is not None:
-        _write(args.out, spec, result, summary)
+        _write(args.out, spec, result, summary, pareto_spec=spec, source=args.study)
         for suffix in (".csv", ".html"):
             _export(recommendations, args.out / f"recommendations{suffix}", spec, summary)
     return _finish_run(args, result, summary, recommendations)
@@ -516,10 +517,9 @@ def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
     """The study to run, written to ``out/study.toml`` first: a drafted study can then be
     edited even when the run stops (e.g. for missing prices). A draft is written in the units
     the project shows (lb/yd³ and psi for a US plant), its limits at three significant
-    figures in those units."""
+    figures in those units. A study file is copied as written, comments and all."""
     from engine import optimisation_services as services
     from engine.optimisation.study import StudySpec
-    from engine.recommendation.report import write_text_atomic
 
     spec = services.resolve_study(project, study)
     if study is None:
@@ -527,25 +527,43 @@ def _study_into(out: Path, project: str, study: Path | None) -> StudySpec:
                                        readable=services.default_is_draft(project))
         spec = StudySpec.from_dict(shown.study)
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "study.toml", spec.to_toml())
+    _write_study(out, spec, study)
     return spec
 
 
+def _write_study(out: Path, spec: StudySpec, source: Path | None) -> str:
+    """Write ``out/study.toml``: the user's file byte for byte when the study came from one
+    (``source``), else ``spec`` as TOML (a draft); returns ``spec`` as TOML."""
+    from engine.recommendation.report import write_text_atomic
+
+    generated = spec.to_toml()
+    target = out / "study.toml"
+    if source is None:
+        write_text_atomic(target, generated)
+    elif not (target.exists() and target.samefile(source)):
+        # The study parsed as TOML, so it is UTF-8: decoding and writing keep every byte.
+        write_text_atomic(target, Path(source).read_bytes().decode("utf-8"))
+    return generated
+
+
 def _write(out: Path, spec: StudySpec, result: Any, summary: dict[str, Any],
-           pareto_spec: StudySpec | None = None) -> None:
+           pareto_spec: StudySpec | None = None, source: Path | None = None) -> None:
     """Save a run so that ``formix recommend DIR`` can explain picks from it again.
 
-    ``study.toml`` is the study as written; when ``pareto.csv`` is in other (stored) units,
-    the study in those units goes to :data:`PARETO_STUDY` as well. ``baseline.csv`` holds the
-    evaluated baseline recipe.
+    ``study.toml`` is the study as written: the file ``source`` byte for byte, else ``spec``
+    (a draft). When the run's study differs from what the file says (``pareto.csv`` in other,
+    stored units, or ``--population`` and the like), the run's study goes to
+    :data:`PARETO_STUDY` as well. ``baseline.csv`` holds the evaluated baseline recipe.
     """
+    from engine.optimisation.study import StudySpec
     from engine.recommendation.report import write_text_atomic
     from engine.recommendation.runs import stored_summary
 
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / "pareto.csv", result.pareto.to_csv(index=False))
-    written = spec.to_toml()
-    write_text_atomic(out / "study.toml", written)
+    written = _write_study(out, spec, source)
+    if source is not None:  # what the file itself says, without the run's overrides
+        written = StudySpec.from_toml(source).to_toml()
     converted = out / PARETO_STUDY
     in_pareto_units = written if pareto_spec is None else pareto_spec.to_toml()
     if in_pareto_units != written:

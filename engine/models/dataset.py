@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from engine.errors import FormixError
+
+if TYPE_CHECKING:
+    from engine.ingest.mapping import ImportProfile
 
 
 def read_flat_table(path: str | Path) -> pd.DataFrame:
@@ -17,11 +21,23 @@ def read_flat_table(path: str | Path) -> pd.DataFrame:
 
     Delimiter, decimal comma, encoding and header row are detected by the reader (CSV, Excel
     workbooks, plugin formats); columns whose every filled cell is a number become float,
-    the others stay text (categorical inputs). Headers are stripped.
+    the others stay text (categorical inputs). Headers are stripped, and a unit in square
+    brackets is dropped from them ("zement [kg/m³]" → "zement").
 
     Raises:
         FormixError: the file is missing; ReaderError (a FormixError naming file, row and
             column) when the reader cannot read it.
+    """
+    return _without_header_units(read_typed_table(path))
+
+
+def read_typed_table(path: str | Path, profile: ImportProfile | None = None) -> pd.DataFrame:
+    """A file's rows as the import reads them (with ``profile``'s reader options, if any),
+    headers as written; columns whose every filled cell is a number are float, the others
+    text.
+
+    Raises:
+        FormixError: the file is missing or its reader cannot read it (naming the file).
     """
     from engine.ingest._cells import Cells
     from engine.ingest._findings import FindingCollector
@@ -32,14 +48,23 @@ def read_flat_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise FormixError(f"{path}: no such file")
-    table = read_source(path)
-    profile = ImportProfile(kind=DatasetKind.SAMPLES)
+    profile = profile or ImportProfile(kind=DatasetKind.SAMPLES)
+    table = read_source(path, options=profile.reader_options.model_dump(exclude_none=True))
     columns: dict[str, object] = {}
     for name in table.frame.columns:
         cells = Cells(table, profile, FindingCollector(path.name, table.row_numbers))
         values = cells.numbers(name)
         columns[name] = cells.text(name) if cells.findings.has_errors else values
     return pd.DataFrame(columns).reset_index(drop=True)
+
+
+def _without_header_units(frame: pd.DataFrame) -> pd.DataFrame:
+    """Headers "name [unit]" (as ``formix table`` writes them) named "name", unless two
+    columns would then share a name."""
+    from engine.linking.export import bare_name
+
+    names = [bare_name(str(c)) for c in frame.columns]
+    return frame.set_axis(names, axis=1) if len(set(names)) == len(names) else frame
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "column") -> None:

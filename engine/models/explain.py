@@ -1,14 +1,16 @@
-"""Explanations: TreeSHAP contributions from LightGBM ``pred_contrib=True``.
+"""Explanations of predictions.
 
-Contributions are per model feature (inputs and derived features) and sum, with the expected
-value, to the prediction. Comparing two recipes gives per-feature contribution deltas that
-sum to the prediction difference.
+* One recipe: TreeSHAP contributions from LightGBM ``pred_contrib=True``, per model feature
+  (inputs and derived features); with the expected value they sum to the prediction.
+* Recipe against baseline: :func:`baseline_shapley`, the exact Shapley values of switching
+  groups of inputs from the baseline's values to the candidate's (the caller evaluates the
+  model on the hybrid recipes); they sum to the change of the prediction.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,12 @@ from engine.errors import FormixError
 from engine.models.lightgbm_model import PropertyModel
 
 EXPECTED = "expected value"
+
+EXACT_MAX_PLAYERS = 12
+"""Up to this many players :func:`baseline_shapley` evaluates every coalition (2¹² = 4096
+hybrids); beyond, it samples orders."""
+SAMPLED_EVALUATIONS = 4096
+"""About this many hybrids are evaluated when orders are sampled."""
 
 
 def _booster(model: PropertyModel, target: str) -> Any:
@@ -86,33 +94,51 @@ class ContributionDelta:
         return f"{self.feature} {change} → {effect}"
 
 
-def compare(
-    model: PropertyModel,
-    baseline: pd.DataFrame | pd.Series | Mapping[str, object],
-    candidate: pd.DataFrame | pd.Series | Mapping[str, object],
-    target: str,
-    units: Mapping[str, str] | None = None,
-) -> list[ContributionDelta]:
-    """Per-feature contribution deltas candidate − baseline, largest |delta| first.
+def baseline_shapley(value: Callable[[np.ndarray], np.ndarray], n_players: int, *,
+                     exact_max: int = EXACT_MAX_PLAYERS, evaluations: int = SAMPLED_EVALUATIONS,
+                     seed: int = 0) -> np.ndarray:
+    """Baseline Shapley values: each player's share of value(all) − value(none).
 
-    The deltas sum to prediction(candidate) − prediction(baseline).
+    A player is a group of inputs switched together from the baseline's values to the
+    candidate's. ``value`` takes a boolean matrix (one row per hybrid recipe, ``True`` where the
+    player takes the candidate's value) and returns the model outputs, shape (rows, outputs).
+    Up to ``exact_max`` players every coalition is evaluated (one call) and the values are
+    exact. Beyond, random orders of the players are sampled, each with its reverse (about
+    ``evaluations`` hybrids, one call, ``seed`` fixed so a recipe's explanation repeats); every
+    order's steps add up to the whole change, so the sums stay exact there too.
+
+    Returns:
+        Shape (n_players, outputs); the rows sum to value(all) − value(none).
     """
-    frame = pd.concat([_one_row(baseline), _one_row(candidate)], ignore_index=True)
-    contrib = contributions(model, frame, target).drop(columns=EXPECTED).to_numpy()
-    values = _display_values(model, frame)
-    units = dict(units or {})
-    deltas = [
-        ContributionDelta(
-            feature=name,
-            baseline_value=values[0][j],
-            candidate_value=values[1][j],
-            contribution_delta=float(contrib[1, j] - contrib[0, j]),
-            unit=units.get(name, ""),
-            target_unit=units.get(target, ""),
-        )
-        for j, name in enumerate(model.feature_names_)
-    ]
-    return sorted(deltas, key=lambda d: abs(d.contribution_delta), reverse=True)
+    if n_players == 0:
+        return np.zeros((0, np.atleast_2d(value(np.zeros((1, 0), dtype=bool))).shape[1]))
+    if n_players <= exact_max:
+        coalitions = np.arange(2 ** n_players)
+        masks = (coalitions[:, None] >> np.arange(n_players)) & 1 == 1
+        values = np.asarray(value(masks), dtype=np.float64).reshape(len(masks), -1)
+        sizes = masks.sum(axis=1)
+        # weight of a coalition of size s without the player: s! (n − s − 1)! / n!
+        weight = np.array([math.factorial(s) * math.factorial(n_players - s - 1)
+                           / math.factorial(n_players) for s in range(n_players)])
+        out = np.empty((n_players, values.shape[1]))
+        for j in range(n_players):
+            without = coalitions[~masks[:, j]]
+            gain = values[without | (1 << j)] - values[without]
+            out[j] = weight[sizes[without]] @ gain
+        return out
+    rng = np.random.default_rng(seed)
+    half = max(1, evaluations // (2 * (n_players + 1)))
+    orders = np.array([rng.permutation(n_players) for _ in range(half)])
+    orders = np.concatenate([orders, orders[:, ::-1]])
+    # step k of an order switches its first k players: n + 1 hybrids per order
+    rank = np.argsort(orders, axis=1)
+    masks = rank[:, None, :] < np.arange(n_players + 1)[None, :, None]
+    walked = np.asarray(value(masks.reshape(-1, n_players)), dtype=np.float64)
+    steps = np.diff(walked.reshape(len(orders), n_players + 1, -1), axis=1)  # step k adds
+    out = np.zeros((n_players, steps.shape[2]))  # player orders[:, k]
+    for k in range(n_players):
+        np.add.at(out, orders[:, k], steps[:, k])
+    return out / len(orders)
 
 
 def top_contributions_text(
@@ -135,32 +161,6 @@ def top_contributions_text(
         parts = [f"{names[j]} {_signed(row[j], digits)} {unit}".rstrip() for j in picks]
         texts.append("; ".join(parts))
     return texts
-
-
-def _one_row(row: pd.DataFrame | pd.Series | Mapping[str, object]) -> pd.DataFrame:
-    if isinstance(row, pd.DataFrame):
-        if len(row) != 1:
-            raise FormixError(f"expected one recipe, got {len(row)} rows")
-        return row.reset_index(drop=True)
-    if isinstance(row, pd.Series):
-        return row.to_frame().T.reset_index(drop=True)
-    return pd.DataFrame([dict(row)])
-
-
-def _display_values(model: PropertyModel, frame: pd.DataFrame) -> list[list[float | str]]:
-    matrix = model.transform(frame)
-    encoder = model.encoder_
-    rows: list[list[float | str]] = []
-    for i in range(len(frame)):
-        row: list[float | str] = []
-        for j, value in enumerate(matrix[i]):
-            if j < len(encoder.inputs) and encoder.inputs[j] in encoder.categorical:
-                labels = encoder.categories[encoder.inputs[j]]
-                row.append(labels[int(value)] if np.isfinite(value) else "missing")
-            else:
-                row.append(float(value))
-        rows.append(row)
-    return rows
 
 
 def _digits_for(value: float) -> int:

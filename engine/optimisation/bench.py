@@ -201,7 +201,8 @@ def _explained(setup: BenchSetup, spec: Any, result: Any, k: int) -> list[dict[s
     if k <= 0 or setup.model_set is None:
         return []
     explained = explain_recommendations(result, spec, recommend(result, k),
-                                        model=setup.model_set.model, units=setup.model_set.units)
+                                        model=setup.model_set.model, derive=setup.derive,
+                                        units=setup.model_set.units)
     return [{**r.to_dict(), "text": r.text()} for r in explained]
 
 

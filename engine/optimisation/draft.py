@@ -47,7 +47,8 @@ ORDER_MIN_ROWS = 5
 
 def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
                 catalogue: pd.DataFrame,
-                derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> dict[str, Any]:
+                derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                recipes: pd.DataFrame | None = None) -> dict[str, Any]:
     """A study (as a dict mirroring the TOML) for the model trained on ``table``.
 
     Args:
@@ -57,12 +58,17 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
             by name, is maximised (its lower interval bound).
         catalogue: the project's materials (material, kind, price, CO₂ factor, density).
         derive: the project's deriver, to tell derived inputs from decided ones.
+        recipes: ``table.frame`` with each batch's recipe amounts and settings instead of
+            the weighed ones (same rows); the baseline is then the chosen recipe's own
+            amounts, not its batch's.
     """
     frame = table.frame
     materials = set(catalogue["material"].astype(str)) if len(catalogue) else set()
     decided = _decided_inputs(frame, [c for c in inputs if c in frame.columns], materials, derive)
     primary = min(targets, key=_primary_rank)
     current, how = _baseline_recipe(table, decided)
+    if recipes is not None:
+        current = _own_recipe(recipes, current, [c for c in decided if c != table.age_column])
     variables = [_variable(frame, name, table, name in materials, current[name])
                  for name in decided]
     components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
@@ -108,7 +114,9 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
     values = {v["name"]: _plain(current[v["name"]], v["type"]) for v in variables
               if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
-    study["baseline"] = {"name": f"{current[table.group_column]} ({how})", "values": values}
+    adjusted = _balance_note(mixture, current, variables) if mixture else ""
+    study["baseline"] = {"name": f"{current[table.group_column]} ({how}{adjusted})",
+                         "values": values}
     return study
 
 
@@ -377,6 +385,42 @@ def _baseline_recipe(table: ModellingTable, decided: list[str]) -> tuple[pd.Seri
     spread = frame[numeric].std().replace(0.0, 1.0)
     distance = ((candidates[numeric] - frame[numeric].median()) / spread).pow(2).sum(axis=1)
     return frame.loc[distance.idxmin()], "typical recipe: closest to the data's medians"
+
+
+def _own_recipe(recipes: pd.DataFrame, row: pd.Series, decided: list[str]) -> pd.Series:
+    """``row`` (a batch of the baseline recipe) with its recipe's own values of ``decided``
+    (amounts and settings): those of the same batch in ``recipes``; ``row`` when it has none."""
+    if "batch_id" not in recipes:
+        return row
+    same = recipes["batch_id"] == row["batch_id"]
+    if not same.any():
+        return row
+    own = recipes[same].iloc[0]
+    shared = [c for c in decided if c in own.index and not pd.isna(own[c])]
+    return pd.concat([row.drop(shared), own[shared]])
+
+
+def _balance_note(mixture: dict[str, Any], current: pd.Series,
+                  variables: list[dict[str, Any]]) -> str:
+    """How the run changes the baseline's balance to close the mixture ("; sand 822.2 →
+    836.5 kg/m³ to fill 1 m³ with 1.1 % air"), or "" when the recipe closes it already
+    (within 0.1 % of its own balance amount)."""
+    balance, total = mixture["balance"], float(mixture["total"])
+    others = [c for c in mixture["components"] if c != balance]
+    own = float(current[balance])
+    if mixture.get("basis") == "volume":
+        density = {c: 1000.0 * g for c, g in mixture["specific_gravities"].items()}
+        room = total - float(mixture.get("air", 0.0))
+        room -= sum(float(current[c]) / density[c] for c in others)
+        needed = room * density[balance]
+        why = f"to fill {total:g} m³ with {100 * float(mixture.get('air', 0.0)):.1f} % air"
+    else:
+        needed = total - sum(float(current[c]) for c in others)
+        why = f"to make {total:g} in total"
+    if pd.isna(own) or abs(needed - own) <= 1e-3 * max(abs(own), 1.0):
+        return ""
+    unit = next((v.get("unit", "") for v in variables if v["name"] == balance), "")
+    return f"; {balance} {own:.1f} → {needed:.1f} {unit} {why}".replace("  ", " ")
 
 
 def _plain(value: Any, kind: str) -> float | str:

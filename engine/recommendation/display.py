@@ -64,18 +64,20 @@ def in_display_units(rec: ExplainedRecommendation, units: DisplayUnits) -> Expla
 
 
 def _change(change: RecipeChange, units: DisplayUnits) -> RecipeChange:
-    return RecipeChange(change.name, units.value(change.value, change.unit),
-                        units.value(change.baseline, change.unit), units.unit(change.unit))
+    return dataclasses.replace(change, value=units.value(change.value, change.unit),
+                               baseline=units.value(change.baseline, change.unit),
+                               unit=units.unit(change.unit))
 
 
 def _property(p: PropertyPrediction, units: DisplayUnits) -> PropertyPrediction:
     def shown(x: float | None) -> float | None:
         return units.value(x, p.unit, p.mean)
 
-    return PropertyPrediction(p.target, units.unit(p.unit, p.mean), shown(p.mean),
-                              shown(p.lower), shown(p.upper), p.coverage,
-                              shown(p.baseline_mean), shown(p.baseline_lower),
-                              shown(p.baseline_upper))
+    return dataclasses.replace(p, unit=units.unit(p.unit, p.mean), mean=shown(p.mean),
+                               lower=shown(p.lower), upper=shown(p.upper),
+                               baseline_mean=shown(p.baseline_mean),
+                               baseline_lower=shown(p.baseline_lower),
+                               baseline_upper=shown(p.baseline_upper))
 
 
 def _attribution(a: Attribution, units: DisplayUnits, typical: float | None) -> Attribution:
@@ -91,8 +93,9 @@ def _attribution(a: Attribution, units: DisplayUnits, typical: float | None) -> 
         digits = 0 if abs(shown.contribution_delta) >= 10 else 1
         drivers.append(Driver(d.feature, d.label, shown.baseline_value, shown.candidate_value,
                               shown.contribution_delta, shown.text(digits), shown.unit))
-    return Attribution(a.target, target_unit, tuple(drivers), effect(a.other), effect(a.total),
-                       effect(a.predicted_change))
+    return dataclasses.replace(a, unit=target_unit, drivers=tuple(drivers),
+                               other=effect(a.other), total=effect(a.total),
+                               predicted_change=effect(a.predicted_change))
 
 
 def _binding(b: BindingConstraint, units: DisplayUnits, basis: str,

@@ -2,9 +2,10 @@
 
 For each recommended recipe this gathers the recipe and its difference to the baseline, the
 predicted properties with their intervals and applicability-domain label, cost and CO₂ and their
-deltas, the inputs that drive each predicted change (TreeSHAP deltas from
-:func:`engine.models.explain.compare`, phrased like "cement +40 kg/m³ → +5.1 MPa"; they add up to
-the change of the point prediction) and the constraints that are binding (within a tolerance).
+deltas, what drives each predicted change (see :func:`recipe_shares`; phrased like
+"cement +40 kg/m³ → +5.1 MPa", they add up to the change of the point prediction) and the
+constraints that are binding (within a tolerance). Materials are named as in the project's
+catalogue (``names``), codes only where it has no name.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import numpy as np
 
 from engine.display_units import DisplayUnits, clean_unit
 from engine.materials import ATOMIC_FRACTION_SUFFIX
+from engine.models.explain import ContributionDelta, baseline_shapley
+from engine.models.params import prediction_threads
 from engine.optimisation.constraints import LinearSystem
 from engine.optimisation.encoding import DesignSpace
 from engine.optimisation.materials import product_basis
@@ -56,12 +59,13 @@ _STORED = DisplayUnits()
 
 @dataclass(frozen=True)
 class RecipeChange:
-    """One variable of the recipe against the baseline."""
+    """One variable of the recipe against the baseline (``label``: its catalogue name)."""
 
     name: str
     value: float | str
     baseline: float | str | None
     unit: str = ""
+    label: str = ""
 
     @property
     def delta(self) -> float | None:
@@ -69,6 +73,18 @@ class RecipeChange:
         if isinstance(self.value, str) or self.baseline is None or isinstance(self.baseline, str):
             return None
         return float(self.value) - float(self.baseline)
+
+    @property
+    def shown_delta(self) -> float | None:
+        """``delta`` when the shown values differ: a change below the display precision
+        (0.01 against 0.0100008 wt %) is no change to the reader."""
+        delta = self.delta
+        return None if delta is None or _fmt(self.value) == _fmt(self.baseline) else delta
+
+    @property
+    def title(self) -> str:
+        """The name shown: the catalogue's, else the code."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -84,11 +100,17 @@ class PropertyPrediction:
     baseline_mean: float | None = None
     baseline_lower: float | None = None
     baseline_upper: float | None = None
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """The name shown ("compressive strength"), else the code."""
+        return self.label or self.target
 
 
 @dataclass(frozen=True)
 class Driver:
-    """One input's share of a predicted change (SHAP delta candidate − baseline)."""
+    """One changed recipe variable's share of a predicted change (see :func:`recipe_shares`)."""
 
     feature: str
     label: str
@@ -103,8 +125,9 @@ class Driver:
 class Attribution:
     """Why one property's prediction changes: the largest drivers and the rest.
 
-    ``total`` (the sum over every input) equals ``predicted_change`` (point prediction of the
-    recipe minus the baseline's) up to floating-point error.
+    ``total`` (the sum over every changed variable) equals ``predicted_change`` (point
+    prediction of the recipe minus the baseline's) up to floating-point error; ``other`` is the
+    share of the changes not listed.
     """
 
     target: str
@@ -113,6 +136,12 @@ class Attribution:
     other: float
     total: float
     predicted_change: float
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        """The property's name shown, else its code."""
+        return self.label or self.target
 
 
 @dataclass(frozen=True)
@@ -152,7 +181,9 @@ class ExplainedRecommendation:
         cost_delta, co2_delta: against the baseline.
         currency: of ``cost``.
         objectives, objective_deltas: objective values and their change against the baseline.
-        attributions: per property, the inputs that drive its change.
+        attributions: per property, the changed variables that drive its change.
+        attribution_note: how the attributions were computed, for the reader (names the
+            project's balance and derived inputs).
         binding: constraints the recipe sits on.
         baseline_name: the baseline's name, or None without a baseline.
         dominates_baseline: at least as good in every objective and better in one.
@@ -191,13 +222,16 @@ in_display_units`. ``objectives`` stay as optimised (stored units) in either.
     cost_unit: str = ""
     co2_unit: str = ""
     unit_system: str = "SI"
+    attribution_note: str = ""
 
     @property
     def title(self) -> str:
-        """E.g. ``#1 (knee, balanced)``."""
+        """E.g. ``#1 (knee, balanced)``, ``#3 (best yield strength (lower bound))``."""
         what = "trial " if self.kind == "exploration" else "#"
         ident = f" [id {self.id}]" if self.id is not None else ""
-        return f"{what}{self.rank} ({', '.join(self.reasons)}){ident}"
+        reasons = [f"best {objective_text(r[5:])}" if r.startswith("best ") else r
+                   for r in self.reasons]
+        return f"{what}{self.rank} ({', '.join(reasons)}){ident}"
 
     def driver_texts(self) -> dict[str, list[str]]:
         """Per property, the driver phrases ("cement +40 kg/m³ → +5.1 MPa")."""
@@ -207,29 +241,30 @@ in_display_units`. ``objectives`` stay as optimised (stored units) in either.
         """A readable multi-line explanation."""
         domain = f" — domain: {self.domain_label}" if self.domain_label in DOMAIN_LABELS else ""
         lines = [self.title + domain]
+        width = max([22, *(len(c.title) for c in self.changes)])
         for change in self.changes:
-            delta = change.delta
+            delta = change.shown_delta
             shown = _fmt(change.value)
-            if delta is not None and abs(delta) > 1e-9:
+            if delta is not None:
                 shown += f" ({_signed(delta)})"
-            lines.append(f"  {change.name:<22} {shown} {change.unit}".rstrip())
+            lines.append(f"  {change.title:<{width}} {shown} {change.unit}".rstrip())
         for p in self.properties:
             base = ""
             if p.baseline_mean is not None:
                 base = f"; baseline {_fmt(p.baseline_mean)}"
             unit = f" {p.unit}" if p.unit else ""
-            lines.append(f"  → {p.target}: {_fmt(p.mean)}{unit} "
+            lines.append(f"  → {p.title}: {_fmt(p.mean)}{unit} "
                          f"[{_fmt(p.lower)}, {_fmt(p.upper)}] at {p.coverage:.0%}{base}")
         for name, value, delta, fmt in (("cost", self.cost, self.cost_delta, money_text),
                                         ("CO₂", self.co2, self.co2_delta, _fmt)):
             if value is not None:
                 unit = self.cost_unit if name == "cost" else self.co2_unit
-                change = f" ({_signed(delta, fmt)} vs baseline)" if delta is not None else ""
-                lines.append(f"  → {name}: {fmt(value)} {unit}{change}")
+                against = f" ({_signed(delta, fmt)} vs baseline)" if delta is not None else ""
+                lines.append(f"  → {name}: {fmt(value)} {unit}{against}")
         for attribution in self.attributions:
             if attribution.drivers:
                 phrases = "; ".join(d.text for d in attribution.drivers)
-                lines.append(f"  why {attribution.target}: {phrases}")
+                lines.append(f"  why {attribution.title}: {phrases}")
         if self.binding:
             lines.append("  binding: " + "; ".join(b.text() for b in self.binding))
         return "\n".join(lines)
@@ -280,7 +315,9 @@ def explain_recommendations(
     picks: Sequence[Recommendation],
     *,
     model: Any | None = None,
+    derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     units: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
     kind: str = "recommendation",
     scores: Mapping[int, float] | None = None,
     tolerance: float = BINDING_TOLERANCE,
@@ -291,13 +328,17 @@ def explain_recommendations(
         result: the optimisation result the picks come from.
         spec: its study (bounds, ratios, output constraints, domain mode).
         picks: from :func:`engine.optimisation.decision.recommend` or the exploration batch.
-        model: the fitted ``PropertyModel`` for SHAP drivers; None leaves them out.
+        model: the fitted ``PropertyModel`` for the drivers; None leaves them out.
+        derive: the derived-input step the run used (w/b, shares, atomic fractions); the
+            drivers recompute derived inputs on every hybrid recipe (see :func:`recipe_shares`).
         units: unit per column (the model set's).
+        names: shown name per material code (the catalogue's, :func:`material_names`).
         kind: "recommendation" or "exploration".
         scores: exploration score per Pareto row.
         tolerance: relative slack under which a constraint counts as binding.
     """
     units = dict(units or {})
+    names = dict(names or {})
     space = DesignSpace.from_spec(spec)
     system = LinearSystem.from_spec(spec, space)
     baseline = None
@@ -313,8 +354,8 @@ def explain_recommendations(
             kind=kind,
             reasons=tuple(pick.reasons),
             recipe={k: _plain(v) for k, v in pick.recipe.items()},
-            changes=_changes(spec, row, baseline),
-            properties=_properties(result, row, baseline, units),
+            changes=_changes(spec, row, baseline, names),
+            properties=_properties(result, row, baseline, units, names),
             domain_label=str(row.get("domain_label", "")),
             domain_score=float(row.get("domain_score", math.nan)),
             cost=_optional(row, "cost"),
@@ -324,8 +365,9 @@ def explain_recommendations(
             currency=result.currency,
             objectives=dict(pick.objectives),
             objective_deltas=None if pick.deltas is None else dict(pick.deltas),
-            attributions=_attributions(model, result, row, baseline, units),
-            binding=binding_constraints(spec, space, system, row, tolerance, units),
+            attributions=_attributions(model, derive, spec, space, result, row, baseline,
+                                       units, names),
+            binding=binding_constraints(spec, space, system, row, tolerance, units, names),
             baseline_name=spec.baseline.name if spec.baseline is not None else None,
             dominates_baseline=pick.dominates_baseline,
             score=None if scores is None else float(scores.get(pick.row, math.nan)),
@@ -333,13 +375,127 @@ def explain_recommendations(
             basis=basis,
             cost_unit=_STORED.cost_unit(result.currency, basis),
             co2_unit=_STORED.co2_unit(basis),
+            attribution_note=(attribution_note(spec, model, names)
+                              if model is not None and baseline is not None else ""),
         ))
     return tuple(out)
+
+
+def material_names(catalogue: pd.DataFrame) -> dict[str, str]:
+    """Code → name of each material of a project's catalogue (``materials`` table) that has a
+    name other than its code."""
+    if catalogue.empty or "name" not in catalogue.columns:
+        return {}
+    return {str(code): name.strip() for code, name in zip(catalogue["material"],
+                                                          catalogue["name"], strict=True)
+            if isinstance(name, str) and name.strip() and name.strip() != str(code)}
+
+
+def label_of(code: str, names: Mapping[str, str]) -> str:
+    """The name a reader sees for a variable, input or property: the catalogue's, else a
+    readable form of the code (:func:`feature_label`)."""
+    return names.get(code) or feature_label(code)
+
+
+def recipe_shares(model: Any, space: DesignSpace,
+                  derive: Callable[[pd.DataFrame], pd.DataFrame] | None,
+                  baseline: Mapping[str, Any], recipe: Mapping[str, Any],
+                  targets: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Each changed recipe variable's share of each target's predicted change.
+
+    Method: exact baseline Shapley values over the variables the recipe changes (sampled
+    orders beyond :data:`engine.models.explain.EXACT_MAX_PLAYERS`;
+    :func:`engine.models.explain.baseline_shapley`). The model is evaluated on hybrid
+    recipes, each changed variable taken from the baseline or from the recipe; on every hybrid
+    the mixture balance is recomputed from the other amounts and the derived inputs (w/b,
+    shares, atomic fractions, the model's own ratios) are recomputed by ``derive``. So a
+    derived input counts with the variables it is computed from, the balance (Fe, or sand
+    closing 1 m³) counts with the amounts that displace it, an unchanged variable gets nothing,
+    and the shares add up to the change of the point prediction. Changes smaller than a
+    variable's resolution switch together as one player, listed last as ``""``.
+
+    Returns:
+        The players (variable names, ``""`` for the small changes), their shares (players ×
+        targets) and each target's predicted change.
+    """
+    Z, codes = space.from_records([dict(baseline), dict(recipe)], ["baseline", "recipe"])
+    balance = {b.index for b in space.balances}
+    groups: dict[str, tuple[list[int], list[int]]] = {}  # numeric and categorical columns
+    small: tuple[list[int], list[int]] = ([], [])
+    for j, name in enumerate(space.numeric_names):
+        step = abs(Z[1, j] - Z[0, j])
+        if j in balance or step <= 1e-12 * max(1.0, abs(Z[0, j])):
+            continue
+        if step < space.resolution[j]:
+            small[0].append(j)
+        else:
+            groups[name] = ([j], [])
+    for j, name in enumerate(space.categorical_names):
+        if codes[1, j] != codes[0, j]:
+            groups[name] = ([], [j])
+    players = list(groups)
+    columns = [groups[p] for p in players]
+    if small[0]:
+        players.append("")
+        columns.append(small)
+    inputs = list(model.encoder_.inputs)
+    parts = [model.targets_[t] for t in targets]
+
+    def value(masks: np.ndarray) -> np.ndarray:
+        n = len(masks)
+        Zh, ch = np.repeat(Z[:1], n, axis=0), np.repeat(codes[:1], n, axis=0)
+        for k, (numeric, categorical) in enumerate(columns):
+            on = masks[:, k]
+            Zh[np.ix_(on, np.asarray(numeric, dtype=int))] = Z[1, numeric]
+            ch[np.ix_(on, np.asarray(categorical, dtype=int))] = codes[1, categorical]
+        space.fill_balances(Zh)
+        ends = masks.all(axis=1), ~masks.any(axis=1)  # the recipe and the baseline exactly
+        Zh[ends[0]], ch[ends[0]] = Z[1], codes[1]
+        Zh[ends[1]], ch[ends[1]] = Z[0], codes[0]
+        frame = space.to_frame(Zh, ch)
+        if derive is not None:
+            frame = derive(frame)
+        missing = [c for c in inputs if c not in frame.columns]
+        if missing:
+            raise ValueError(f"explaining needs the run's derived inputs {missing}: pass the "
+                             "derive step the run used")
+        matrix = model.encoder_.transform(frame[inputs], warn_unknown=False)
+        threads = model.num_threads or prediction_threads(len(matrix))
+        return np.column_stack([part.point(matrix, threads) for part in parts])
+
+    shares = baseline_shapley(value, len(players))
+    ends = value(np.array([[True] * len(players), [False] * len(players)]))
+    return players, shares, ends[0] - ends[1]
+
+
+def attribution_note(spec: StudySpec, model: Any, names: Mapping[str, str]) -> str:
+    """How the report's "why" lines are computed, naming the project's balance and derived
+    inputs (a steel project's atomic fractions, a concrete project's w/b)."""
+    variables = {v.name for v in spec.variables}
+    derived = [label_of(f, names) for f in model.feature_names_ if f not in variables]
+    if any(f.endswith(ATOMIC_FRACTION_SUFFIX) for f in model.feature_names_):
+        derived = [d for d in derived if not d.endswith(" atomic fraction")]
+        derived.insert(0, "the atomic fractions")
+    parts = ["Each line is one ingredient or setting this recipe changes, with how much that "
+             "change moves the model's prediction."]
+    if derived:
+        shown = ", ".join(derived[:4]) + (" …" if len(derived) > 4 else "")
+        parts.append(f"Quantities the model computes from the recipe ({shown}) count with the "
+                     "amounts they are computed from.")
+    balances = [label_of(name, names) for name in spec.balance_names]
+    if balances:
+        parts.append(f"{' and '.join(balances)}, the balance, follows the other amounts, so its "
+                     "change counts with theirs.")
+    parts.append("Unchanged inputs get no share. The shares are Shapley values over the "
+                 "changes (the model evaluated on every mix of current and new values), so "
+                 "the lines add up to the predicted change.")
+    return " ".join(parts)
 
 
 def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSystem,
                         row: pd.Series, tolerance: float = BINDING_TOLERANCE,
                         units: Mapping[str, str] | None = None,
+                        names: Mapping[str, str] | None = None,
                         ) -> tuple[BindingConstraint, ...]:
     """Constraints the recipe in ``row`` sits on, within ``tolerance`` (relative slack).
 
@@ -348,7 +504,8 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
     lower output's mean against its limit, ``max_ratio`` × the upper one's), and the
     applicability-domain limit.
     Mixture totals and other equalities always hold exactly and are not listed.
-    ``units`` (the model set's, per column) label output constraints.
+    ``units`` (the model set's, per column) label output constraints; ``names`` (code → shown
+    name) name the variables.
     """
     variable_units = {variable.name: variable.unit for variable in spec.variables}
     found: list[BindingConstraint] = []
@@ -359,7 +516,8 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         scale = max(float(space.scale[j]), 1e-12)
         for side, limit in (("min", space.lower[j]), ("max", space.upper[j])):
             if abs(z[j] - limit) / scale <= tolerance:
-                found.append(BindingConstraint(name, "bound", float(z[j]), float(limit), side,
+                found.append(BindingConstraint((names or {}).get(name, name), "bound",
+                                               float(z[j]), float(limit), side,
                                                variable_units.get(name, "")))
     if len(system.ineq_rhs):
         lhs = system.ineq_matrix @ z
@@ -386,21 +544,36 @@ def feature_label(feature: str) -> str:
     return FEATURE_LABELS.get(feature, feature.replace("_", " "))
 
 
+def objective_text(label: str) -> str:
+    """An objective label in words: "compressive_strength_lower" → "compressive strength
+    (lower bound)", "co2" → "CO₂"."""
+    for statistic, text in (("_lower", "lower bound"), ("_upper", "upper bound"),
+                            ("_mean", "predicted value")):
+        head, found, rest = label.rpartition(statistic)
+        if found and head and (not rest or rest.replace(".", "").isdigit()):
+            coverage = f" of the {rest} % interval" if rest else ""
+            return f"{feature_label(head)} ({text}{coverage})"
+    return {"co2": "CO₂"}.get(label, feature_label(label))
+
+
+
 # ---------------------------------------------------------------------------------- parts
 
 
-def _changes(spec: StudySpec, row: pd.Series,
-             baseline: pd.Series | None) -> tuple[RecipeChange, ...]:
+def _changes(spec: StudySpec, row: pd.Series, baseline: pd.Series | None,
+             names: Mapping[str, str]) -> tuple[RecipeChange, ...]:
     changes = []
     for variable in spec.variables:
         value = _plain(row[variable.name])
         base = None if baseline is None else _plain(baseline[variable.name])
-        changes.append(RecipeChange(variable.name, value, base, variable.unit))
+        changes.append(RecipeChange(variable.name, value, base, variable.unit,
+                                    label_of(variable.name, names)))
     return tuple(changes)
 
 
 def _properties(result: OptimisationResult, row: pd.Series, baseline: pd.Series | None,
-                units: Mapping[str, str]) -> tuple[PropertyPrediction, ...]:
+                units: Mapping[str, str],
+                names: Mapping[str, str]) -> tuple[PropertyPrediction, ...]:
     out = []
     for target in result.targets:
         base: dict[str, float | None] = {"mean": None, "lower": None, "upper": None}
@@ -416,43 +589,45 @@ def _properties(result: OptimisationResult, row: pd.Series, baseline: pd.Series 
             baseline_mean=base["mean"],
             baseline_lower=base["lower"],
             baseline_upper=base["upper"],
+            label=label_of(target, names),
         ))
     return tuple(out)
 
 
-def _attributions(model: Any | None, result: OptimisationResult, row: pd.Series,
-                  baseline: pd.Series | None,
-                  units: Mapping[str, str]) -> tuple[Attribution, ...]:
+def _attributions(model: Any | None, derive: Callable[[pd.DataFrame], pd.DataFrame] | None,
+                  spec: StudySpec, space: DesignSpace, result: OptimisationResult,
+                  row: pd.Series, baseline: pd.Series | None, units: Mapping[str, str],
+                  names: Mapping[str, str]) -> tuple[Attribution, ...]:
+    """Per target, the changed variables that move its prediction most (see
+    :func:`recipe_shares`); a change not visible at display precision is never listed."""
     if model is None or baseline is None:
         return ()
-    from engine.models.explain import compare
-
-    inputs = list(model.encoder_.inputs)
-    candidate = row[inputs].to_frame().T.infer_objects()
-    base = baseline[inputs].to_frame().T.infer_objects()
+    targets = [t for t in result.targets if t in model.target_names]
+    if not targets:
+        return ()
+    variables = {v.name: v for v in spec.variables}
+    players, shares, totals = recipe_shares(model, space, derive, baseline, row, targets)
     out = []
-    for target in result.targets:
-        if target not in model.target_names:
-            continue
-        deltas = compare(model, base, candidate, target, units=None)
-        total = float(sum(d.contribution_delta for d in deltas))
+    for k, target in enumerate(targets):
         unit = clean_unit(units.get(target))
-        shown = []
-        for delta in deltas:
-            if len(shown) >= SHOWN_DRIVERS or abs(delta.contribution_delta) < MIN_SHOWN_EFFECT:
+        shown: list[Driver] = []
+        for j in np.argsort(-np.abs(shares[:, k]), kind="stable"):
+            name, effect = players[j], float(shares[j, k])
+            if len(shown) >= SHOWN_DRIVERS or abs(effect) < MIN_SHOWN_EFFECT:
                 break
-            if _unchanged(delta.baseline_value, delta.candidate_value):
-                continue  # its share is an interaction with what changed: left in "other"
-            label = feature_label(delta.feature)
-            phrase = dataclasses.replace(delta, feature=label,
-                                         unit=clean_unit(units.get(delta.feature)),
-                                         target_unit=unit).text()
-            shown.append(Driver(delta.feature, label, _plain(delta.baseline_value),
-                                _plain(delta.candidate_value), delta.contribution_delta,
-                                phrase, clean_unit(units.get(delta.feature))))
-        change = float(row[f"{target}_mean"]) - float(baseline[f"{target}_mean"])
-        out.append(Attribution(target, unit, tuple(shown),
-                               total - sum(d.effect for d in shown), total, change))
+            if not name:
+                continue  # the changes below the plant's resolution: in "other"
+            before, after = _plain(baseline[name]), _plain(row[name])
+            change = RecipeChange(name, after, before, variables[name].unit)
+            if change.delta is not None and change.shown_delta is None:
+                continue
+            label = label_of(name, names)
+            text = ContributionDelta(label, before, after, effect, change.unit, unit).text()
+            shown.append(Driver(name, label, before, after, effect, text, change.unit))
+        total = float(totals[k])
+        change_of_mean = float(row[f"{target}_mean"]) - float(baseline[f"{target}_mean"])
+        out.append(Attribution(target, unit, tuple(shown), total - sum(d.effect for d in shown),
+                               total, change_of_mean, label_of(target, names)))
     return tuple(out)
 
 
@@ -460,12 +635,6 @@ def _rebuild(kind: type, data: Mapping[str, Any]) -> Any:
     """A dataclass from its ``asdict`` form, ignoring derived keys ("delta", "text")."""
     names = {f.name for f in dataclasses.fields(kind)}
     return kind(**{k: v for k, v in data.items() if k in names})
-
-
-def _unchanged(before: Any, after: Any) -> bool:
-    if isinstance(before, str) or isinstance(after, str):
-        return before == after
-    return bool(abs(float(after) - float(before)) <= 1e-9 * max(1.0, abs(float(before))))
 
 
 def _inequality(spec: StudySpec, label: str, row: pd.Series) -> BindingConstraint:

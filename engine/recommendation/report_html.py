@@ -22,6 +22,7 @@ from engine.recommendation.explain import (
     _fmt,
     _signed,
     money_text,
+    objective_text,
 )
 
 __all__ = ["html_report"]
@@ -109,7 +110,6 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
     run = dict(run or {})
     senses = _senses(run)
     created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    basis = recommendations[0].basis if recommendations else ""
     parts = [
         "<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -122,7 +122,7 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
     if run.get("cancelled"):
         parts.append("<p><b>The optimisation was stopped early:</b> these are the best "
                      "recipes found until then.</p>")
-    parts.append(_how_to_read(recommendations, basis))
+    parts.append(_how_to_read(recommendations))
     if not recommendations:
         parts.append("<p><b>No recipe satisfies every limit of the study.</b> Loosen a limit "
                      "(or widen a variable's range) and run the optimisation again.</p>")
@@ -138,13 +138,16 @@ def html_report(recommendations: Sequence[ExplainedRecommendation], *,
 # ------------------------------------------------------------------------------ sections
 
 
-def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
+def _how_to_read(recs: Sequence[ExplainedRecommendation]) -> str:
     coverage = _coverage(recs)
-    per = f" per {basis}" if basis else ""
+    first = recs[0] if recs else None
+    cost_unit = f" ({_e(first.cost_unit)})" if first and first.cost_unit else ""
+    co2_unit = f" ({_e(first.co2_unit)})" if first and first.co2_unit else ""
     cost_and_co2 = (
-        f"<b>Cost and CO₂</b>{per} are computed from the materials' prices and CO₂ factors "
-        "(cradle to gate), not predicted. <b>Change</b> is against the current recipe: "
-        "<span class=\"good\">green</span> is better, <span class=\"bad\">red</span> worse.")
+        f"<b>Cost</b>{cost_unit} and <b>CO₂</b>{co2_unit} are computed from the materials' "
+        "prices and CO₂ factors (cradle to gate), not predicted. <b>Change</b> is against the "
+        "current recipe: <span class=\"good\">green</span> is better, "
+        "<span class=\"bad\">red</span> worse.")
     if not _predicted(recs):  # a study on cost, CO₂ and limits only (a raw meal)
         return ("<div class=\"howto\"><b>How to read this report</b><ul>"
                 f"<li>{cost_and_co2}</li></ul></div>")
@@ -161,13 +164,16 @@ def _how_to_read(recs: Sequence[ExplainedRecommendation], basis: str) -> str:
         "batch against the recommendation id in Formix (Trials) to compare prediction and "
         "lab result.",
     ]
+    why = next((r.attribution_note for r in recs if r.attribution_note), "")
+    if why:
+        items.insert(3, f"<b>Why the prediction changes</b>: {_e(why)}")
     return ("<div class=\"howto\"><b>How to read this report</b><ul>"
             + "".join(f"<li>{item}</li>" for item in items) + "</ul></div>")
 
 
 def _summary(recs: Sequence[ExplainedRecommendation], senses: Mapping[str, str]) -> str:
     first = recs[0]
-    targets = [(p.target, p.unit) for p in first.properties]
+    targets = [(p.title, p.unit) for p in first.properties]
     head = ["<th>recipe</th>", "<th class=\"text\">picked as</th>"]
     head += [f"<th>{_e(t)}{_unit_suffix(u)}</th>" for t, u in targets]
     has_cost = any(r.cost is not None for r in recs)
@@ -244,13 +250,13 @@ def _card(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
             continue
         items = "".join(f"<li>{_e(d.text)}</li>" for d in attribution.drivers)
         if abs(attribution.other) >= 0.05:
-            items += (f"<li>everything else together (other inputs and their interactions) "
-                      f"→ {_e(_signed(attribution.other))} {_e(attribution.unit)}</li>")
-        out.append(f"<h3>Why the predicted {_e(attribution.target)} changes by "
+            items += (f"<li>the other changes together → {_e(_signed(attribution.other))} "
+                      f"{_e(attribution.unit)}</li>")
+        out.append(f"<h3>Why the predicted {_e(attribution.title)} changes by "
                    f"{_e(_signed(attribution.predicted_change))} {_e(attribution.unit)}"
-                   "</h3><p class=\"note\">How much each change of an input (or of a quantity "
-                   "computed from the recipe, such as w/b) moves the model's prediction; the "
-                   f"lines add up to the change.</p><ul>{items}</ul>")
+                   "</h3><p class=\"note\">What each change to the recipe adds to the "
+                   "prediction; the lines add up to the change.</p>"
+                   f"<ul>{items}</ul>")
     if rec.binding:
         items = "".join(f"<li>{_e(_binding_text(b, rec))}</li>" for b in rec.binding)
         out.append("<h3>Limits this recipe sits on</h3><p class=\"note\">The study's limits the "
@@ -266,7 +272,7 @@ def _predicted_table(rec: ExplainedRecommendation, senses: Mapping[str, str]) ->
     for p in rec.properties:
         delta = None if p.baseline_mean is None else p.mean - p.baseline_mean
         rows.append(
-            f"<tr><td>{_e(p.target)}</td><td>{_e(_fmt_opt(p.baseline_mean))}</td>"
+            f"<tr><td>{_e(p.title)}</td><td>{_e(_fmt_opt(p.baseline_mean))}</td>"
             f"<td><b>{_e(_fmt(p.mean))}</b></td><td>{_change(delta, _sense(p, senses))}</td>"
             f"<td>{_e(_fmt(p.lower))} – {_e(_fmt(p.upper))}</td>"
             f"<td class=\"text\">{_e(p.unit)}</td></tr>")
@@ -299,10 +305,10 @@ def _predicted(recs: Sequence[ExplainedRecommendation]) -> bool:
 def _recipe_table(rec: ExplainedRecommendation) -> str:
     rows = []
     for c in rec.changes:
-        delta = c.delta
-        shown = "" if delta is None or abs(delta) < 1e-9 else _e(_signed(delta))
+        delta = c.shown_delta
+        shown = "" if delta is None else _e(_signed(delta))
         rows.append(
-            f"<tr><td>{_e(c.name)}</td><td>{_e(_fmt_opt(_number(c.baseline)))}</td>"
+            f"<tr><td>{_e(c.title)}</td><td>{_e(_fmt_opt(_number(c.baseline)))}</td>"
             f"<td><b>{_e(_fmt(_number(c.value)))}</b></td><td>{shown}</td>"
             f"<td class=\"text\">{_e(c.unit)}</td></tr>")
     current = (f" Current recipe: {_e(rec.baseline_name)}." if rec.baseline_name else
@@ -384,7 +390,7 @@ def _reasons(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
             label = reason[len("best "):]
             best = {"maximize": "highest", "minimize": "lowest"}.get(senses.get(label, ""),
                                                                     "best")
-            texts.append(f"{best} {_objective_text(label)}")
+            texts.append(f"{best} {objective_text(label)}")
         elif reason.startswith("most certain "):
             texts.append(f"narrowest interval of {reason[len('most certain '):]}")
         else:
@@ -392,20 +398,9 @@ def _reasons(rec: ExplainedRecommendation, senses: Mapping[str, str]) -> str:
     return "; ".join(dict.fromkeys(texts)) or "recommended"
 
 
-def _objective_text(label: str) -> str:
-    """"compressive_strength_lower" → "compressive_strength (lower bound)"."""
-    for statistic, text in (("_lower", "lower bound"), ("_upper", "upper bound"),
-                            ("_mean", "predicted value")):
-        head, found, rest = label.rpartition(statistic)
-        if found and head and (not rest or rest.replace(".", "").isdigit()):
-            coverage = f" of the {rest} % interval" if rest else ""
-            return f"{head} ({text}{coverage})"
-    return {"co2": "CO₂"}.get(label, label)
-
-
 def _goal_text(label: str, sense: str) -> str:
     verb = {"maximize": "maximise", "minimize": "minimise"}.get(sense, sense)
-    return f"{verb} {_objective_text(label)}"
+    return f"{verb} {objective_text(label)}"
 
 
 def _binding_text(binding: BindingConstraint, rec: ExplainedRecommendation) -> str:
@@ -418,7 +413,7 @@ def _binding_text(binding: BindingConstraint, rec: ExplainedRecommendation) -> s
     if binding.kind == "relation":
         value = f"{_fmt(binding.value)} {unit}".strip()
         return f"{binding.label} only just holds: predicted {value} against at most {limit}"
-    label = (_objective_text(binding.label) if binding.kind == "output"
+    label = (objective_text(binding.label) if binding.kind == "output"
              else binding.label)
     return f"{label} is at its {side} limit ({limit})"
 

@@ -113,9 +113,10 @@ def test_a_us_engineer_reads_the_recommendation_in_psi_and_pounds(
     # the recipe in lb/yd³, against the current recipe
     rows = {card.changes.item(r, 0).text(): r for r in range(card.changes.rowCount())}
     cement = next(c for c in first["changes"] if c["name"] == "cement")
-    assert card.changes.item(rows["cement"], 2).text() == \
+    assert cement["label"].startswith("Portland cement")  # the catalogue's name, not the code
+    assert card.changes.item(rows[cement["label"]], 2).text() == \
         f"{number_text(cement['value'] * LB_YD3_PER_KG_M3)} lb/yd³"
-    assert card.changes.item(rows["cement"], 1).text() == \
+    assert card.changes.item(rows[cement["label"]], 1).text() == \
         f"{number_text(cement['baseline'] * LB_YD3_PER_KG_M3)} lb/yd³"
     assert "psi" in card.explanation.text()  # why: drivers in lb/yd³ → psi
 

@@ -120,7 +120,7 @@ def test_demo_workflow_from_training_to_a_recorded_trial(
         assert ".xlsx" in recommendations.message.text()
     report = html_path.read_text("utf-8")
     assert report.lstrip().lower().startswith("<!doctype html")
-    assert "compressive_strength" in report and "cement" in report
+    assert "compressive strength" in report and "Portland cement" in report
 
     # -- record a trial: the plant made the recipe and imported the batch and its lab result --
     recipe = {k: v for k, v in first["recipe"].items() if k != "age"}

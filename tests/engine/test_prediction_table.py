@@ -86,3 +86,101 @@ def test_unreadable_files_are_refused_naming_file_row_and_column(
         project: Path, change: object, expected: str) -> None:
     with pytest.raises(FormixError, match=expected):
         services.predict(project, change(_us_file()), source="new.csv")  # type: ignore[operator]
+
+
+# The plant's own export: German headers, ';' and decimal commas, no test age, read with the
+# import profile that imported its recipes ("HS" is no name the header matching knows).
+GERMAN_EXPORT = (
+    "Rezeptnr.;Zement [kg/m³];HS [kg/m³];Flugasche [kg/m³];Wasser [kg/m³];FM [kg/m³];"
+    "Kies [kg/m³];Sand [kg/m³]\n"
+    "R-1;350,0;0,0;0,0;175,0;5,0;1000,0;800,0\n"
+    "R-2;280,0;95,0;60,0;180,0;7,0;950,0;780,0\n"
+)
+PROFILE = """kind = "recipes"
+
+[reader_options]
+delimiter = ";"
+decimal = ","
+encoding = "cp1252"
+
+[[columns]]
+source = "Rezeptnr."
+field = "recipe_id"
+""" + "".join(f"""
+[[columns]]
+source = "{source} [kg/m³]"
+field = "component:{material}"
+unit = "kg/m³"
+""" for source, material in (("Zement", "cement"), ("HS", "blast_furnace_slag"),
+                             ("Flugasche", "fly_ash"), ("Wasser", "water"),
+                             ("FM", "superplasticizer"), ("Kies", "coarse_aggregate"),
+                             ("Sand", "fine_aggregate")))
+
+
+def _predict_cli(project: Path, folder: Path, *options: str) -> pd.DataFrame:
+    from engine.cli import main
+
+    source = folder / "rezepte_versuch.csv"
+    source.write_text(GERMAN_EXPORT, encoding="cp1252")
+    (folder / "rezepte.toml").write_text(PROFILE, encoding="utf-8")
+    out = folder / "predicted.csv"
+    assert main(["predict", str(project), "--in", str(source), "--out", str(out),
+                 "--profile", str(folder / "rezepte.toml"), *options]) == 0
+    return pd.read_csv(out)
+
+
+def test_the_plant_export_read_with_its_import_profile_predicts_the_stored_recipes(
+        project: Path, tmp_path: Path) -> None:
+    at_28 = STORED.assign(test_age_days=28.0)
+    table = _predict_cli(project, tmp_path, "--age", "28")
+    assert list(table.columns[:9]) == [*GERMAN_EXPORT.splitlines()[0].split(";"), "Age (days)"]
+    assert (table["Age (days)"] == 28).all()
+    np.testing.assert_allclose(table["compressive_strength [MPa]"],
+                               services.predict(project, at_28)["compressive_strength [MPa]"],
+                               rtol=1e-9)
+
+
+def test_without_the_profile_an_unknown_header_is_named_with_an_example_in_the_model_units(
+        project: Path) -> None:
+    export = STORED.rename(columns={"cement": "Cement (kg/m3)", "blast_furnace_slag": "HS",
+                                    "test_age_days": "Age (days)"})
+    with pytest.raises(FormixError) as error:
+        services.predict(project, export, source="rezepte.csv")
+    message = str(error.value)
+    assert message.startswith(
+        "rezepte.csv: no column for the model input(s) 'blast_furnace_slag'; add columns named "
+        "like the imported files, e.g. 'blast_furnace_slag (kg/m³)'. Columns read: Cement")
+    assert "slag_share" not in message  # computed from the amounts: not the user's to give
+
+
+def test_derived_inputs_are_computed_from_the_amounts_not_taken_from_the_file(
+        project: Path) -> None:
+    stated = STORED.assign(water_binder_ratio=[0.9, 0.1], slag_share=[0.5, 0.0])
+    np.testing.assert_allclose(services.predict(project, stated)["compressive_strength [MPa]"],
+                               services.predict(project, STORED)["compressive_strength [MPa]"],
+                               rtol=1e-12)
+
+
+def test_a_file_without_ages_names_the_ages_the_model_knows(project: Path) -> None:
+    from engine.prediction_table import training_values
+
+    ages = training_values(services.load_model_set(project), "test_age_days")
+    assert len(ages) > 1 and 28 in ages
+    with pytest.raises(FormixError, match=(
+            r"mixes\.csv: no test age column, and the model knows the ages "
+            rf"{', '.join(f'{a:g}' for a in ages)} days: add a column such as 'Age \(days\)' "
+            r"or give the age to predict at \(formix predict --age DAYS\)")):
+        services.predict(project, STORED.drop(columns="test_age_days"), source="mixes.csv")
+    with pytest.raises(FormixError, match="has a test age column and an age to predict at"):
+        services.predict(project, STORED, age=28.0)
+
+
+def test_predict_help_says_how_the_test_age_is_chosen(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    from engine.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--profile TOML" in text and "--age DAYS" in text
+    assert "else the model's training age when it knows only one" in text

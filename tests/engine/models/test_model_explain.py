@@ -1,13 +1,14 @@
-"""Explanations: TreeSHAP contributions, importance, recipe-vs-recipe deltas."""
+"""Explanations: TreeSHAP contributions, importance, recipe-vs-baseline Shapley shares."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from model_testdata import INPUTS
 
 from engine.models.explain import (
     EXPECTED,
-    compare,
+    baseline_shapley,
     contributions,
     global_importance,
     top_contributions_text,
@@ -31,24 +32,41 @@ def test_global_importance_ranks_real_drivers_first(fitted_model):
     assert table["mean_abs_shap"].is_monotonic_decreasing
 
 
-def test_compare_gives_sorted_deltas_that_sum_to_the_difference(fitted_model):
-    model, frame = fitted_model
-    baseline = frame[INPUTS].iloc[[0]]
-    candidate = baseline.assign(cement=baseline["cement"] + 40, route="steam")
-    deltas = compare(
-        model, baseline, candidate, "strength", units={"cement": "kg/m³", "strength": "MPa"}
-    )
-    predicted = (
-        model.predict(candidate)["strength"].iloc[0] - model.predict(baseline)["strength"].iloc[0]
-    )
-    assert abs(sum(d.contribution_delta for d in deltas) - predicted) < 1e-9
-    sizes = [abs(d.contribution_delta) for d in deltas]
-    assert sizes == sorted(sizes, reverse=True)
-    cement = next(d for d in deltas if d.feature == "cement")
-    assert cement.text().startswith("cement +40 kg/m³ → ")
-    assert cement.text().endswith(" MPa")
-    route = next(d for d in deltas if d.feature == "route")
-    assert "→steam" in route.text()
+def test_baseline_shapley_credits_each_switched_group_and_splits_interactions() -> None:
+    """Four groups: three act alone, two of them also together; the interaction is split."""
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+
+    def value(masks: np.ndarray) -> np.ndarray:
+        return np.column_stack([masks @ weights + 5.0 * (masks[:, 0] & masks[:, 1]),
+                                -2.0 * masks[:, 3]])
+
+    shares = baseline_shapley(value, 4)
+    np.testing.assert_allclose(shares[:, 0], [3.5, 4.5, 3.0, 4.0])
+    np.testing.assert_allclose(shares[:, 1], [0.0, 0.0, 0.0, -2.0])  # unaffected groups: 0
+
+
+def test_sampled_shapley_keeps_the_sum_and_finds_the_shares() -> None:
+    """Beyond the exact limit, orders are sampled with their reverses: the shares still add up
+    to the whole change, and a pairwise interaction is split evenly."""
+    n = 15
+    weights = np.arange(1.0, n + 1)
+
+    def value(masks: np.ndarray) -> np.ndarray:
+        return (masks @ weights + 3.0 * (masks[:, 0] & masks[:, 3]))[:, None]
+
+    shares = baseline_shapley(value, n, exact_max=10)
+    assert shares.sum() == pytest.approx(weights.sum() + 3.0, abs=1e-9)
+    expected = weights.copy()
+    expected[[0, 3]] += 1.5
+    np.testing.assert_allclose(shares[:, 0], expected, atol=1e-9)
+    def curved(masks: np.ndarray) -> np.ndarray:
+        return np.exp(masks @ weights / 40.0)[:, None]
+
+    sampled = baseline_shapley(curved, n, exact_max=10)[:, 0]
+    exact = baseline_shapley(curved, n, exact_max=n)[:, 0]
+    assert sampled.sum() == pytest.approx(np.exp(weights.sum() / 40.0) - 1.0, rel=1e-12)
+    assert exact.sum() == pytest.approx(sampled.sum(), rel=1e-12)
+    assert np.abs(sampled - exact).max() < 0.05 * exact.max()
 
 
 def test_top_contributions_text_per_row(fitted_model):

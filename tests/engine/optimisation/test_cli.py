@@ -47,7 +47,8 @@ def test_out_dir_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0
     assert "recipes on the Pareto front" in capsys.readouterr().out
     pareto = pd.read_csv(tmp_path / "pareto.csv")
-    spec = StudySpec.from_toml(tmp_path / "study.toml")
+    assert (tmp_path / "study.toml").read_bytes() == example_path("alloy_study.toml").read_bytes()
+    spec = StudySpec.from_toml(tmp_path / optimise_commands.PARETO_STUDY)  # as run
     assert spec.algorithm.generations == 5
     assert independent_violations(spec, pareto) == []
     assert len(json.loads((tmp_path / "recommendations.json").read_text())) == 2

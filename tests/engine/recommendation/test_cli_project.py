@@ -46,7 +46,7 @@ def test_optimize_recommend_and_trials_on_the_demo_project(
 
     assert optimise_cli("recommend", "--project", str(project), "-k", "2", "--out",
                         str(tmp_path / "again.html")) == 0
-    assert "why compressive_strength" in capsys.readouterr().out
+    assert "why compressive strength" in capsys.readouterr().out
     assert (tmp_path / "again.html").is_file()
 
     # B00001 was not made to the recommendation: recorded with --force, and warned about

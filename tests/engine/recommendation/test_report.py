@@ -130,8 +130,9 @@ def test_html_report_reads_well_for_a_plant_engineer(
         assert row[2] == money_text(rec.cost)
         assert row[3].lstrip("+−") == money_text(abs(rec.cost_delta))
         assert row[4] == "from prices" and row[5] == f"{currency}/m³"
-    # a recipe's amounts against the current recipe, one number format per column
-    cement = _row(page.rows, "cement")
+    # a recipe's amounts against the current recipe, one number format per column, each
+    # material under its catalogue name
+    cement = _row(page.rows, "Portland cement (CEM I / ASTM C150 Type I)")
     assert cement[2] == _fmt(float(first.recipe["cement"]))
 
     # plain words: no internal reason codes or run keys
@@ -144,7 +145,7 @@ def test_html_report_reads_well_for_a_plant_engineer(
     evaluations = f"{demo_run.result.n_evaluations:,} recipes evaluated"
     assert evaluations in text
     goals = _row(page.rows, "goals")[1]
-    assert goals.startswith("maximise compressive_strength (lower bound)")
+    assert goals.startswith("maximise compressive strength (lower bound)")
     assert "minimise cost" in goals
     # changes are coloured by the goal's direction: lower cost is green
     for rec in demo_recommendations:
