@@ -55,9 +55,8 @@ class ImportRejected(FormixError):
         errors = [f for f in self.findings if f.severity is Severity.ERROR]
         head = "\n".join(str(f) for f in errors[:20])
         more = f"\n… and {len(errors) - 20} more errors" if len(errors) > 20 else ""
-        super().__init__(
-            f"import rejected, nothing was written ({len(errors)} errors):\n{head}{more}"
-        )
+        count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
+        super().__init__(f"import rejected, nothing was written ({count}):\n{head}{more}")
 
     def __reduce__(self) -> tuple[type, tuple[tuple[Finding, ...]]]:
         return (type(self), (self.findings,))  # picklable across worker processes

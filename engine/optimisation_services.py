@@ -477,6 +477,22 @@ def explain_recipe(location: str | Path, run: OptimisationRun | int | None,
     return explained
 
 
+def explanation_context(location: str | Path, spec: StudySpec, model_name: str | None,
+                        model_version: int | None) -> dict[str, Any]:
+    """What explaining a saved run's recipes takes from its project: the model it ran with
+    (when the study reads one), the catalogue's derived-input step and the materials' names.
+
+    Raises:
+        FormixError: the project no longer holds that model version.
+    """
+    context = _catalogue_context(location)
+    if spec.uses_models:
+        _version, model_set = trained_model(location, model_name or DEFAULT_MODEL_NAME,
+                                            model_version)
+        context["model"] = model_set.model
+    return context
+
+
 def _catalogue_context(location: str | Path) -> dict[str, Any]:
     """What explanations take from the project's catalogue: its derived-input step (recomputed
     on the hybrid recipes the drivers evaluate) and the materials' names."""

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from engine.ingest.reader import SourceTable
     from engine.linking import LinkOptions, LinkReport
     from engine.recommendation.explain import ExplainedRecommendation
+    from engine.storage import ImportEntry, RemovalPlan
     from engine.types import BatchSeries, ModellingTable
 
 __all__ = [
@@ -92,6 +93,7 @@ __all__ = [
     "import_sources",
     "install_plugin_wheel",
     "link_options",
+    "list_imports",
     "list_plugins",
     "load_model_set",
     "load_profile",
@@ -104,6 +106,7 @@ __all__ = [
     "modelling_table",
     "optimisation_runs",
     "optimise",
+    "plan_import_removal",
     "predict",
     "preview_file",
     "process_series_for_batch",
@@ -113,6 +116,7 @@ __all__ = [
     "project_summary",
     "recommend",
     "record_trial",
+    "remove_import",
     "remove_trial",
     "save_link_options",
     "save_profile",
@@ -472,3 +476,47 @@ def create_demo(
     from engine.demo.project import build_demo_project
 
     return build_demo_project(folder, force=force, progress=progress, cancel=cancel)
+
+
+# ---------------------------------------------------------------------- removing an import
+def list_imports(location: ProjectLocation) -> list[ImportEntry]:
+    """Every import of a project (one file each), oldest first: id, file, kind, time, rows
+    read and the rows it holds now."""
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.imports_overview()
+
+
+def plan_import_removal(location: ProjectLocation, import_id: int, *,
+                        with_dependents: bool = False) -> RemovalPlan:
+    """What ``remove_import`` would remove and what depends on it; changes nothing.
+
+    Raises:
+        FormixError: there is no such import.
+    """
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.plan_import_removal(import_id, with_dependents=with_dependents)
+
+
+def remove_import(location: ProjectLocation, import_id: int, *,
+                  with_dependents: bool = False) -> RemovalPlan:
+    """Remove everything an import added, in one transaction, so its file can be imported
+    again (e.g. with a corrected profile); returns what was removed.
+
+    Batches, lab results or historian samples of other imports that refer to its recipes or
+    batches refuse the removal, unless ``with_dependents`` removes those imports too.
+    Trials recorded on its batches always refuse it. Materials it set in the catalogue go
+    when nothing left uses them. Saved models stay; ``plan.models`` names those trained
+    while its data was in the project.
+
+    Raises:
+        engine.storage.ImportRemovalRefused: other data depend on it; nothing was removed.
+        FormixError: there is no such import.
+    """
+    from engine.storage import ProjectStore
+
+    with ProjectStore.open(location) as store:
+        return store.remove_import(import_id, with_dependents=with_dependents)

@@ -1,4 +1,5 @@
-"""Data: import plant files, see the linked modelling table, the link report and plots.
+"""Data: import plant files, see the linked modelling table, the link report, plots and the
+import history (where an import can be removed).
 
 Run alone on the demo project: ``python -m desktop.pages.data_page``.
 """
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.pages.base import Page
+from desktop.pages.import_history import ImportHistory
 from desktop.widgets.data_table_view import DataTableView
 from desktop.widgets.import_wizard import ImportWizard
 from desktop.widgets.link_report_view import LinkReportView
@@ -29,7 +31,7 @@ from engine.types import shown_location
 
 __all__ = ["DataPage", "export_filters"]
 
-IMPORT_TAB, TABLE_TAB, REPORT_TAB, PLOTS_TAB = range(4)
+IMPORT_TAB, TABLE_TAB, REPORT_TAB, PLOTS_TAB, IMPORTS_TAB = range(5)
 
 
 def _services() -> Any:
@@ -92,6 +94,10 @@ class DataPage(Page):
         self.tabs.addTab(table_tab, "Modelling table")
         self.tabs.addTab(self.report_view, "Link report")
         self.tabs.addTab(self.plots_tab, "Plots")
+        self.history = ImportHistory(self.runner, self)
+        self.history.removed.connect(self._on_import_removed)
+        self.history.status_message.connect(self.status_message)
+        self.tabs.addTab(self.history, "Import history")
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.progress = TaskProgress(self)
 
@@ -106,6 +112,7 @@ class DataPage(Page):
     def project_changed(self) -> None:
         """Show the new project: import into it, and build its modelling table."""
         self.wizard.set_project(self.location)
+        self.history.set_project(self.location)
         self.table = self.report = None
         self.table_view.clear()
         self.report_view.clear()
@@ -176,6 +183,11 @@ class DataPage(Page):
     def _on_imported(self, _result: Any) -> None:
         self.project_modified.emit()
         self.tabs.setCurrentIndex(TABLE_TAB)
+        self.history.refresh()
+        self.build_table()
+
+    def _on_import_removed(self, _plan: Any) -> None:
+        self.project_modified.emit()
         self.build_table()
 
     # -- export -----------------------------------------------------------------------------

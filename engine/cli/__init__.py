@@ -18,7 +18,7 @@ from engine.types import is_server_location
 # Modules that add sub-commands (each has ``register(subparsers) -> None``) and the commands
 # each adds: only the module of the command being run is imported, so start-up stays fast.
 _COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "engine.cli.data_commands": ("init", "info", "import", "table", "demo"),
+    "engine.cli.data_commands": ("init", "info", "import", "imports", "table", "demo"),
     "engine.cli.model_commands": ("evaluate", "train", "predict"),
     "engine.cli.optimise_commands": ("optimize", "optimise", "recommend", "trials"),
     "engine.cli.plugin_commands": ("plugins",),

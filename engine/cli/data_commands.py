@@ -1,4 +1,5 @@
-"""Project and data commands: ``init``, ``import``, ``table``, ``demo``, ``info``."""
+"""Project and data commands: ``init``, ``import``, ``imports``, ``table``, ``demo``,
+``info``."""
 
 from __future__ import annotations
 
@@ -56,6 +57,8 @@ def register(subparsers: Any) -> None:
                      "import (same errors, warnings and exit code), then write nothing")
     imp.add_argument("--json", action="store_true")
     imp.set_defaults(handler=_import)
+
+    _register_imports(subparsers)
 
     table = subparsers.add_parser("table", help="export the linked modelling table")
     table.add_argument("project")
@@ -135,6 +138,85 @@ def _import(args: argparse.Namespace) -> int:
         print(warning)
     if args.dry_run:
         print("dry run: the import would succeed; nothing was written")
+    return 0
+
+
+def _register_imports(subparsers: Any) -> None:
+    imports = subparsers.add_parser(
+        "imports", help="list a project's imports, or remove one (to import its file again)")
+    actions = imports.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = actions.add_parser("list", help="every import: id, file, kind, time, rows")
+    listing.add_argument("project")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_imports_list)
+    remove = actions.add_parser(
+        "remove", help="remove everything one import added, in one transaction",
+        description="Remove the recipes, batches, lab results, historian samples and catalogue "
+        "materials an import added (materials other imports use stay), so its file can be "
+        "imported again, e.g. with a corrected --profile. Refused, naming each dependent "
+        "import and how many rows depend, when other imports' batches, lab results or "
+        "historian samples refer to its recipes or batches (unless --with-dependents), and "
+        "when trials were recorded on its batches (remove them first: formix trials remove). "
+        "Saved models stay as they are.")
+    remove.add_argument("project")
+    remove.add_argument("import_id", type=int, metavar="IMPORT_ID",
+                        help="the import's id (formix imports list)")
+    remove.add_argument("--with-dependents", action="store_true",
+                        help="also remove the imports whose rows refer to it (import their "
+                        "files again afterwards)")
+    remove.add_argument("--dry-run", action="store_true",
+                        help="show what would be removed and what depends on it; change nothing")
+    remove.add_argument("--json", action="store_true")
+    remove.set_defaults(handler=_imports_remove)
+
+
+def _imports_list(args: argparse.Namespace) -> int:
+    entries = services.list_imports(args.project)
+    if args.json:
+        emit_json({"project": str(args.project), "imports": [e.to_dict() for e in entries]})
+        return 0
+    if not entries:
+        print(f"{args.project}: no imports yet (formix import {args.project} FILE…)")
+        return 0
+    print(f"{'id':>4}  {'imported (UTC)':<16}  {'kind':<14} {'rows':>7}  file: what it holds")
+    for entry in entries:
+        stamp = entry.to_dict()["imported_at"][:16].replace("T", " ")
+        print(f"{entry.import_id:>4}  {stamp:<16}  {entry.kind:<14} {entry.n_rows:>7,}  "
+              f"{entry.file_name}: {entry.holds()}")
+    return 0
+
+
+def _imports_remove(args: argparse.Namespace) -> int:
+    from engine.storage import ImportRemovalRefused
+
+    try:
+        if args.dry_run:
+            plan = services.plan_import_removal(args.project, args.import_id,
+                                                with_dependents=args.with_dependents)
+            if plan.blocked:
+                raise ImportRemovalRefused(plan)
+        else:
+            plan = services.remove_import(args.project, args.import_id,
+                                          with_dependents=args.with_dependents)
+    except ImportRemovalRefused as refused:
+        if args.json:
+            emit_json({"ok": False, "dry_run": args.dry_run, "error": str(refused),
+                       **refused.plan.to_dict()})
+        else:
+            print(f"formix: {refused}", file=sys.stderr)
+        return 1
+    if args.json:
+        emit_json({"ok": True, "dry_run": args.dry_run, **plan.to_dict()})
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} from {args.project}:")
+    for line in plan.summary():
+        print(f"  {line}")
+    files = ", ".join(entry.file_name for entry in plan.imports)
+    if args.dry_run:
+        print("dry run: nothing was removed")
+    else:
+        print(f"{files} can be imported again (e.g. with a corrected --profile).")
     return 0
 
 

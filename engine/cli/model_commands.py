@@ -386,7 +386,8 @@ def _print_table(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     first = rows[0]
     print(
         f"{first['cv']} CV, {first['folds']} folds × {first['repeats']} repeat(s), "
-        f"{first['n_groups']} recipe groups, nominal coverage {args.coverage:.0%}"
+        f"{max(row['n_groups'] for row in rows)} recipe groups, "
+        f"nominal coverage {args.coverage:.0%}"
     )
     header = (
         f"{'target':<40} {'unit':<6} {'RMSE':>8} {'MAE':>8} {'R²':>6} {'coverage':>8} "

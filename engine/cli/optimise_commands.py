@@ -14,7 +14,8 @@ their lab results with the predictions, and ``formix trials remove`` deletes a w
 A study that reads no model output (a raw-meal blend on cost and CO₂ with modulus limits) runs
 without ``--project``.
 ``formix recommend --project P`` picks again from the latest stored run (or ``--run ID``);
-``formix recommend DIR`` does so from a folder written by ``formix optimize --out DIR``.
+``formix recommend DIR`` does so from a folder written by ``formix optimize --out DIR``, its
+drivers and material names from the project the folder records (or ``--project P``).
 """
 
 from __future__ import annotations
@@ -85,8 +86,10 @@ def register(subparsers: Any) -> None:
         "recipe that satisfies every constraint, says so and what to relax, and exits 1.",
     )
     again.add_argument("run_dir", type=Path, metavar="DIR", nargs="?",
-                       help="output folder of a run (instead of --project)")
-    again.add_argument("--project", type=location, help="project holding the run")
+                       help="output folder of a run (instead of a run stored in --project)")
+    again.add_argument("--project", type=location,
+                       help="project holding the run; with DIR, the project whose model and "
+                       "materials explain its recipes (default: the one DIR was run on)")
     again.add_argument("--run", type=int, help="run id (default: the latest)")
     again.add_argument("-k", "--recommendations", type=int, default=3, metavar="K",
                        help="number of recommended recipes (default 3)")
@@ -178,6 +181,8 @@ def _run(args: argparse.Namespace) -> int:
     summary["recommendations"] = [r.to_dict() for r in recommendations]
     summary["baseline"] = _baseline(run.spec, result)
     summary["unit_system"] = display_units(args.project).system
+    if isinstance(args.project, Path):  # lets `formix recommend DIR` explain with its project
+        summary["project"] = str(args.project.resolve())
     if args.out is not None:
         units = run.model_set.units if run.model_set is not None else {}
         summary["target_units"] = {t: units.get(t) for t in result.targets}
@@ -233,10 +238,10 @@ def _baseline(spec: StudySpec, result: Any) -> dict[str, Any] | None:
 
 
 def _recommend_again(args: argparse.Namespace) -> int:
-    if args.project is not None:
-        recommendations, nothing = _recommended_in_project(args)
-    elif args.run_dir is not None:
+    if args.run_dir is not None:
         recommendations, nothing = _recommended_from_folder(args)
+    elif args.project is not None:
+        recommendations, nothing = _recommended_in_project(args)
     else:
         raise FormixError("give the project (--project P) or a folder from formix optimize --out")
     if args.json:
@@ -266,17 +271,19 @@ def _recommended_in_project(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _recommended_from_folder(args: argparse.Namespace) -> tuple[Any, str]:
-    """Picks from a ``formix optimize --out`` folder, explained in the units its project showed
-    (with the ids it saved them under; exported), and why there are none."""
+    """Picks from a ``formix optimize --out`` folder, explained with its project's model and
+    materials and in the units its project showed (with the ids it saved them under; exported),
+    and why there are none."""
     from engine.recommendation.explain import explain_recommendations
     from engine.recommendation.explore import picks_of_run
 
     saved = _load_saved_run(args.run_dir)
     picks, kind, scores = picks_of_run(saved.result, args.recommendations,
                                        saved.summary.get("mode") == "explore")
+    context = _folder_project(args.run_dir, saved, args.project) if picks else {}
     explained = explain_recommendations(saved.explainable, saved.spec, picks,
                                         units=saved.summary.get("target_units"),
-                                        kind=kind, scores=scores)
+                                        kind=kind, scores=scores, **context)
     recommendations = _in_folder_units(args.run_dir, saved.summary,
                                        _with_saved_ids(args.run_dir, explained))
     if args.out is not None:
@@ -285,6 +292,29 @@ def _recommended_from_folder(args: argparse.Namespace) -> tuple[Any, str]:
                                     saved.summary.get("message"), len(saved.result.pareto),
                                     args.recommendations)
     return recommendations, nothing
+
+
+def _folder_project(run_dir: Path, saved: _SavedRun, project: Path | str | None,
+                    ) -> dict[str, Any]:
+    """What the folder's project gives its explanations (model, derived inputs, material
+    names): ``--project``, else the project its ``summary.json`` records when it still exists;
+    without one, a note says so (the recipes and predictions need no project)."""
+    from engine import optimisation_services as services
+
+    recorded = saved.summary.get("project")
+    where = project if project is not None else Path(recorded) if recorded else None
+    why = "its summary.json names no project"
+    if isinstance(where, Path) and not where.is_file():
+        why, where = f"its project {where} is not there", None
+    if where is not None:
+        try:
+            return services.explanation_context(where, saved.spec, saved.summary.get("model"),
+                                                saved.summary.get("model_version"))
+        except FormixError as error:
+            why = str(error)
+    print(f"note: {run_dir}: {why}; what drives each prediction and the materials' names "
+          "need the project the run used: --project P", file=sys.stderr)
+    return {}
 
 
 def _nothing_to_recommend(run: str, study: str, message: str | None, n_recipes: int,

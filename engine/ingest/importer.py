@@ -212,7 +212,9 @@ def _prepare(
         return _with(empty, Finding(name, None, None, "file not found"))
     sha = file_sha256(path)
     if sha in already:
-        reason = f"this file was already imported (as {already[sha]}); nothing to add"
+        reason = (f"this file was already imported (as {already[sha]}); nothing to add. To "
+                  "import it again (e.g. with another mapping), remove that import first: "
+                  "formix imports list / remove, or Data → Import history")
         return _with(empty, Finding(name, None, None, reason))
     try:
         options = profile.reader_options.model_dump(exclude_none=True) if profile else {}
@@ -223,7 +225,7 @@ def _prepare(
         return _with(empty, Finding(name, None, None, str(error)))
     notes: list[Finding] = list(table.notes)
     if profile is None:
-        suggestion = suggest_mapping(table, kind)
+        suggestion = suggest_mapping(table, kind, name)
         chosen = suggestion.profile
         notes += suggestion.findings
     else:

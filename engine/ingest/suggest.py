@@ -11,6 +11,7 @@ import pandas as pd
 
 from engine.errors import Finding, Severity
 from engine.ingest import _roles
+from engine.ingest._mapped import Mapped
 from engine.ingest.headers import HeaderInfo, property_code, split_header
 from engine.ingest.mapping import ColumnMapping, ImportProfile
 from engine.ingest.reader import SourceTable
@@ -141,18 +142,27 @@ def _guess_kind(columns: list[_Column]) -> DatasetKind:
 
 
 class _Builder:
-    def __init__(self, table: SourceTable, kind: DatasetKind) -> None:
-        self.table, self.kind = table, kind
+    def __init__(self, table: SourceTable, kind: DatasetKind, file_label: str) -> None:
+        self.table, self.kind, self.file_label = table, kind, file_label
         self.columns: list[ColumnMapping] = []
         self.findings: list[Finding] = []
+        self.targets: dict[str, str] = {}  # field filled → the column that fills it
 
     def note(self, column: str, reason: str) -> None:
-        self.findings.append(Finding(self.table.name, self.table.header_row, column, reason,
+        self.findings.append(Finding(self.file_label, self.table.header_row, column, reason,
                                      Severity.WARNING))
 
     def add(self, column: _Column, field: str, unit: str | None = None,
             age: float | None = None) -> None:
-        self.columns.append(ColumnMapping(column.source, field, unit or column.info.unit, age))
+        """Map a column to a field; a field already filled keeps its first column."""
+        mapping = ColumnMapping(column.source, field, unit or column.info.unit, age)
+        target = Mapped.target(mapping)
+        if target in self.targets:
+            self.ignore(column, f"column '{self.targets[target]}' already maps to {target}; "
+                                f"'{column.source}' is ignored (map it by hand if it matters)")
+            return
+        self.targets[target] = column.source
+        self.columns.append(mapping)
 
     def ignore(self, column: _Column, why: str) -> None:
         self.columns.append(ColumnMapping(column.source, "ignore"))
@@ -294,16 +304,18 @@ def _midnight_quirk(table: SourceTable, source: str, dayfirst: bool) -> bool:
     return bool(midnight[back].all() and (np.diff(shifted).astype(np.int64) > 0).all())
 
 
-def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None) -> Suggestion:
+def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None,
+                    file_label: str | None = None) -> Suggestion:
     """Guess the kind (when None) and a mapping for every column, with notes.
 
-    Unknown columns are mapped to ``ignore`` with a warning finding.
+    Unknown columns, and a second column for a field already mapped, are mapped to ``ignore``
+    with a warning finding. Findings name ``file_label`` (default: the table's name).
     """
     columns = _grades_as_recipes(_describe(table))
     kind = kind or table.produces or _guess_kind(columns)
     if kind is DatasetKind.BATCHES:
         columns = _first_time_as_start(columns)
-    builder = _Builder(table, kind)
+    builder = _Builder(table, kind, file_label or table.name)
     taken: set[str] = set()
     for column in columns:
         _map_column(builder, column, taken)

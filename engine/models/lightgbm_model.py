@@ -365,15 +365,18 @@ class PropertyModel:
 
     def domain(self, X: pd.DataFrame) -> pd.DataFrame:
         """Applicability domain: ``domain`` label (inside/edge/outside) and ``domain score``
-        (distance to the nearest training recipe / the inside threshold)."""
-        score, label = self.domain_.classify(self.domain_distance(self.transform(X)))
+        (≤ 1 inside, ≤ 2 edge: distance to the nearest training recipe and range check)."""
+        matrix = self.transform(X)
+        inputs = matrix[:, : len(self.encoder_.inputs)]
+        score, label = self.domain_.classify(self.domain_distance(matrix), inputs)
         return pd.DataFrame({"domain": label, "domain score": score}, index=X.index)
 
     def predict_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, interval bounds and domain label/score for every row of ``X``."""
-        results, distance = self.predict_encoded(self.transform(X))
+        matrix = self.transform(X)
+        results, distance = self.predict_encoded(matrix)
         frame = _interval_frame(results, X.index)
-        score, label = self.domain_.classify(distance)
+        score, label = self.domain_.classify(distance, matrix[:, : len(self.encoder_.inputs)])
         frame["domain"] = label
         frame["domain score"] = score
         return frame

@@ -147,7 +147,7 @@ def cross_validate(
             )
             matrix = model.encoder_.transform(X.iloc[test], warn_unknown=False)
             results, distance = model.predict_encoded(matrix)
-            domain = model.domain_.classify(distance)[1]
+            domain = model.domain_.classify(distance, matrix[:, : len(model.encoder_.inputs)])[1]
             for target in targets:
                 r = results[target]
                 half = model.targets_[target].calibration.constant_halfwidth
@@ -168,10 +168,9 @@ def cross_validate(
                 )
             done += 1
             progress(done / total, message)
-    n_groups = len(np.unique(group))
     return {
         t: _summarise(
-            t, pd.concat(collected[t], ignore_index=True), cv, folds, repeats, n_groups, coverage
+            t, pd.concat(collected[t], ignore_index=True), cv, folds, repeats, group, coverage
         )
         for t in targets
     }
@@ -183,9 +182,10 @@ def _summarise(
     cv: str,
     folds: int,
     repeats: int,
-    n_groups: int,
+    group: np.ndarray,
     coverage: float,
 ) -> CrossValidation:
+    """Metrics of one target over its measured rows; ``n_groups`` counts the recipes measured."""
     oof = oof[np.isfinite(oof["observed"].to_numpy(np.float64))].reset_index(drop=True)
     per_repeat = [
         regression_metrics(part["observed"].to_numpy(), part["predicted"].to_numpy())
@@ -209,7 +209,7 @@ def _summarise(
     metrics.update(
         {
             "n_rows": int(oof["row"].nunique()),
-            "n_groups": n_groups,
+            "n_groups": len(np.unique(group[oof["row"].unique()])),
             "n_predictions": len(oof),
             "cv": cv,
             "folds": folds,

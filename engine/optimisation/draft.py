@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from engine.materials import BINDER_KINDS, SCM_KINDS, MaterialKind
+from engine.recommendation.explain import feature_label, label_of, material_names
 from engine.types import ModellingTable
 
 LOW_PERCENTILE, HIGH_PERCENTILE = 2.0, 98.0
@@ -73,11 +74,13 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
                  for name in decided]
     components = [v["name"] for v in variables if v.get("material") and v["type"] != "fixed"]
     listed = catalogue.set_index(catalogue["material"].astype(str)).reindex(components)
-    ratios, content = _binder_limits(frame, components, listed["kind"].astype(str), current)
+    names = material_names(catalogue)
+    ratios, content = _binder_limits(frame, components, listed["kind"].astype(str), current,
+                                     names)
     limited = "every amount and setting" + (", w/b, binder content and SCM shares" if content
                                             else "")
     study: dict[str, Any] = {
-        "name": f"Draft: {primary} from the project's data",
+        "name": f"Draft: {feature_label(primary)} from the project's data",
         "description": (
             f"Drawn from {frame[table.group_column].nunique()} recipes: {limited} within the "
             "data's 2nd–98th percentiles, inside the applicability domain. Check "
@@ -107,14 +110,14 @@ def draft_study(table: ModellingTable, inputs: list[str], targets: list[str],
         study["ratio"] = ratios
     if content:
         study["linear"] = [content]
-    doses = _dose_limits(frame, [v for v in variables if v["name"] != balance], current)
+    doses = _dose_limits(frame, [v for v in variables if v["name"] != balance], current, names)
     if doses:
         study["count"] = doses
     if components:  # what the plant pays and emits; unpriced materials are named at run time
         study["objectives"] += [{"kind": "cost"}, {"kind": "co2"}]
     values = {v["name"]: _plain(current[v["name"]], v["type"]) for v in variables
               if v["type"] != "fixed" and v["name"] != balance and not pd.isna(current[v["name"]])}
-    adjusted = _balance_note(mixture, current, variables) if mixture else ""
+    adjusted = _balance_note(mixture, current, variables, names) if mixture else ""
     study["baseline"] = {"name": f"{current[table.group_column]} ({how}{adjusted})",
                          "values": values}
     return study
@@ -253,7 +256,8 @@ def _useful_floor(table: ModellingTable, target: str, variables: list[dict[str, 
     floor = _rounded(float(np.percentile(measured, 25)))
     what = "lower bound" if statistic == "lower" else "predicted mean"
     # Names carry no figures: the study may be shown in other units than the data's.
-    return {"name": f"useful {target}: {what} at least the data's lower quartile",
+    return {"name": f"useful {feature_label(target)}: {what} at least the data's lower "
+                    "quartile",
             "target": target, "statistic": statistic, "min": floor}
 
 
@@ -284,19 +288,21 @@ def _strength_orders(table: ModellingTable,
             agree = int((both[lower] <= both[upper]).sum())
             if len(both) < ORDER_MIN_ROWS or agree < ORDER_SHARE * len(both):
                 continue
-            relation = {"name": f"{lower} at most {upper}, as measured", "lower": lower,
+            low, high = feature_label(lower), feature_label(upper)
+            relation = {"name": f"{low} at most {high}, as measured", "lower": lower,
                         "upper": upper}
-            out.append((relation, f"The predicted {lower} is kept at most the predicted "
-                        f"{upper}, as in {agree} of the {len(both)} rows measuring both."))
+            out.append((relation, f"The predicted {low} is kept at most the predicted "
+                        f"{high}, as in {agree} of the {len(both)} rows measuring both."))
     return out
 
 
 def _binder_limits(frame: pd.DataFrame, components: list[str], kinds: pd.Series,
-                   current: pd.Series) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                   current: pd.Series, names: dict[str, str],
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Concrete's ratio limits from the data: water/binder, binder content and the share of
     each supplementary material (and of all of them) in the binder, each within the data's
     2nd–98th percentiles and widened to include the baseline recipe. ``kinds``: each
-    component's material kind."""
+    component's material kind; ``names``: the catalogue's names, for the limits' names."""
     binder = [c for c in components if kinds[c] in BINDER_KINDS]
     scms = [c for c in binder if kinds[c] in SCM_KINDS]
     water = [c for c in components if kinds[c] == MaterialKind.WATER]
@@ -306,10 +312,10 @@ def _binder_limits(frame: pd.DataFrame, components: list[str], kinds: pd.Series,
     rows = total > 0
     ratios = []
     if water:
-        ratios.append(_ratio_limit(f"{'+'.join(water)} / binder", water, binder, frame[rows],
+        ratios.append(_ratio_limit(feature_label("water_binder_ratio"), water, binder, frame[rows],
                                    current, both=True))
     for share in ([scms] if len(scms) > 1 else []) + [[c] for c in scms]:
-        name = "SCM" if len(share) > 1 else share[0]
+        name = "SCM" if len(share) > 1 else label_of(share[0], names)
         ratios.append(_ratio_limit(f"{name} share of binder", share, binder, frame[rows],
                                    current, both=False))
     low, high = _data_range(total[rows], float(current[binder].sum()))
@@ -341,7 +347,7 @@ def _data_range(values: pd.Series, current: float) -> tuple[float, float]:
 
 
 def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]],
-                 current: pd.Series) -> list[dict[str, Any]]:
+                 current: pd.Series, names: dict[str, str]) -> list[dict[str, Any]]:
     """No token doses: a material the data sometimes leaves out is either 0 or at least the
     smallest dose the data uses (2nd percentile of its non-zero amounts), and never less than
     a tenth of its median dose (the data's own traces, 0.1 kg/m³ of slag, are not doses), nor
@@ -363,7 +369,8 @@ def _dose_limits(frame: pd.DataFrame, variables: list[dict[str, Any]],
         if own > 0:
             dose = min(dose, own)
         if 0 < dose < variable["upper"]:
-            limits.append({"name": f"{variable['name']}: none, or at least a usual dose",
+            label = label_of(variable["name"], names)
+            limits.append({"name": f"{label}: none, or at least a usual dose",
                            "components": [variable["name"]], "max_nonzero": 1,
                            "min_amount": dose})
     return limits
@@ -401,7 +408,7 @@ def _own_recipe(recipes: pd.DataFrame, row: pd.Series, decided: list[str]) -> pd
 
 
 def _balance_note(mixture: dict[str, Any], current: pd.Series,
-                  variables: list[dict[str, Any]]) -> str:
+                  variables: list[dict[str, Any]], names: dict[str, str]) -> str:
     """How the run changes the baseline's balance to close the mixture ("; sand 822.2 →
     836.5 kg/m³ to fill 1 m³ with 1.1 % air"), or "" when the recipe closes it already
     (within 0.1 % of its own balance amount)."""
@@ -420,7 +427,8 @@ def _balance_note(mixture: dict[str, Any], current: pd.Series,
     if pd.isna(own) or abs(needed - own) <= 1e-3 * max(abs(own), 1.0):
         return ""
     unit = next((v.get("unit", "") for v in variables if v["name"] == balance), "")
-    return f"; {balance} {own:.1f} → {needed:.1f} {unit} {why}".replace("  ", " ")
+    label = label_of(balance, names)
+    return f"; {label} {own:.1f} → {needed:.1f} {unit} {why}".replace("  ", " ")
 
 
 def _plain(value: Any, kind: str) -> float | str:

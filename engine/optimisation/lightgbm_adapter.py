@@ -1,9 +1,9 @@
 """``PropertyPredictor`` over a fitted :class:`engine.models.lightgbm_model.PropertyModel`.
 
-The model's applicability domain labels a row ``inside`` up to the 95th-percentile training
-distance and ``edge`` up to the 99th; the optimiser's score convention puts those boundaries at
-1 and 2. The adapter maps the distance piecewise-linearly so that both agree: distance/t95 up to
-t95, then 1 + (d − t95)/(t99 − t95) up to t99, continuing with the same slope beyond.
+The score is the model's applicability-domain score (:mod:`engine.uncertainty.domain`), already
+on the optimiser's scale: the larger of the distance score (the 95th-percentile training
+distance maps to 1, the 99th to 2, piecewise-linearly: distance/t95 up to t95, then
+1 + (d − t95)/(t99 − t95), same slope beyond) and the per-input range score.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.optimisation.predictor import Predictions, domain_labels
+from engine.uncertainty.domain import threshold_score
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,8 +41,8 @@ class LightGBMPredictorAdapter:
         matrix = encoder.transform(frame[list(self.input_names)], warn_unknown=False)
         results = self.model.predict_matrix(matrix)
         domain = self.model.domain_
-        distance = domain.distance(matrix[:, : len(encoder.inputs)])
-        score = domain_score(distance, domain.inside_threshold, domain.edge_threshold)
+        inputs = matrix[:, : len(encoder.inputs)]
+        score = domain.classify(domain.distance(inputs), inputs)[0]
         return Predictions(
             mean={t: np.asarray(r.prediction, dtype=float) for t, r in results.items()},
             lower={t: np.asarray(r.lower, dtype=float) for t, r in results.items()},
@@ -54,7 +55,4 @@ class LightGBMPredictorAdapter:
 
 def domain_score(distance: np.ndarray, inside: float, edge: float) -> np.ndarray:
     """Map distances so the inside threshold becomes 1 and the edge threshold 2."""
-    distance = np.asarray(distance, dtype=float)
-    inside = max(float(inside), 1e-300)
-    band = max(float(edge) - inside, 1e-12 * inside)
-    return np.where(distance <= inside, distance / inside, 1.0 + (distance - inside) / band)
+    return threshold_score(distance, inside, edge)

@@ -564,11 +564,19 @@ def _changes(spec: StudySpec, row: pd.Series, baseline: pd.Series | None,
              names: Mapping[str, str]) -> tuple[RecipeChange, ...]:
     changes = []
     for variable in spec.variables:
-        value = _plain(row[variable.name])
-        base = None if baseline is None else _plain(baseline[variable.name])
+        value = _counted(variable.type, _plain(row[variable.name]))
+        base = None if baseline is None else _counted(variable.type,
+                                                      _plain(baseline[variable.name]))
         changes.append(RecipeChange(variable.name, value, base, variable.unit,
                                     label_of(variable.name, names)))
     return tuple(changes)
+
+
+def _counted(kind: str, value: Any) -> Any:
+    """A whole value of an integer or fixed variable as an int: "28 d" however it was read."""
+    if kind in ("integer", "fixed") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _properties(result: OptimisationResult, row: pd.Series, baseline: pd.Series | None,

@@ -1,5 +1,11 @@
 """Project persistence: SQLite by default, any SQLAlchemy URL, alembic migrations."""
 
+from engine.storage.import_removal import (
+    Dependent,
+    ImportEntry,
+    ImportRemovalRefused,
+    RemovalPlan,
+)
 from engine.storage.project_store import (
     PROJECT_SUFFIX,
     PendingFile,
@@ -11,9 +17,13 @@ from engine.storage.project_store import (
 
 __all__ = [
     "PROJECT_SUFFIX",
+    "Dependent",
+    "ImportEntry",
+    "ImportRemovalRefused",
     "PendingFile",
     "ProjectError",
     "ProjectStore",
+    "RemovalPlan",
     "database_url",
     "remove_project_files",
 ]

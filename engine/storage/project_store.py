@@ -41,6 +41,13 @@ from engine.schema import FRAME_COLUMNS
 from engine.storage import _tables as t
 from engine.storage._series_chunks import decode_chunks, encode_chunks
 from engine.storage._timecodec import now_us, times_to_us, us_to_times
+from engine.storage.import_removal import (
+    ImportEntry,
+    RemovalPlan,
+    list_imports,
+    plan_removal,
+    remove_planned,
+)
 from engine.types import is_server_location, shown_location
 
 PROJECT_SUFFIX = ".formix"
@@ -530,6 +537,34 @@ class ProjectStore:
             connection.execute(text("DELETE FROM trials WHERE id = :i"), params)
         return dict(row._mapping)
 
+    # ------------------------------------------------------------------ removing imports
+    def imports_overview(self) -> list[ImportEntry]:
+        """Every import (one file each), oldest first, with the rows it holds now."""
+        with self._engine.connect() as connection:
+            return list_imports(connection)
+
+    def plan_import_removal(self, import_id: int, *, with_dependents: bool = False
+                            ) -> RemovalPlan:
+        """What removing an import would take away and what depends on it; changes nothing.
+
+        Raises:
+            FormixError: there is no such import.
+        """
+        with self._engine.connect() as connection:
+            return plan_removal(connection, int(import_id), with_dependents=with_dependents)
+
+    def remove_import(self, import_id: int, *, with_dependents: bool = False) -> RemovalPlan:
+        """Remove everything an import added (and its dependents, when asked), in ONE
+        transaction; returns what was removed.
+
+        Raises:
+            ImportRemovalRefused: other data depend on it; nothing was removed.
+            FormixError: there is no such import.
+        """
+        with self._transaction() as connection:
+            plan = plan_removal(connection, int(import_id), with_dependents=with_dependents)
+            remove_planned(connection, plan)
+        return plan
 
 # ---------------------------------------------------------------------- helpers
 def _sqlite_path(url: str) -> Path | None:

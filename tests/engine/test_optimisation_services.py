@@ -86,11 +86,12 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
     assert [o.kind for o in spec.objectives] == ["target", "cost", "co2"]
     binder = ["cement", "blast_furnace_slag", "fly_ash"]
     ratios = {r.name: r for r in spec.ratio}
-    assert set(ratios) == {"water / binder", "SCM share of binder",
-                           "blast_furnace_slag share of binder", "fly_ash share of binder"}
+    assert set(ratios) == {"w/b", "SCM share of binder",  # named as the catalogue names them
+                           "Ground granulated blast-furnace slag (GGBS) share of binder",
+                           "Fly ash (class F / PFA) share of binder"}
     assert all(sorted(r.denominator) == sorted(binder) for r in ratios.values())
     w_b = frame["water"] / frame[binder].sum(axis=1)
-    assert w_b.min() <= ratios["water / binder"].min < ratios["water / binder"].max <= w_b.max()
+    assert w_b.min() <= ratios["w/b"].min < ratios["w/b"].max <= w_b.max()
     (content,) = spec.linear
     assert set(content.coefficients) == set(binder)
     assert frame[binder].sum(axis=1).min() <= content.min < content.max
@@ -107,8 +108,8 @@ def test_other_projects_get_a_draft_study_from_their_data(trained_demo: Path,
         v = variables[name]
         assert pareto[name].between(v.lower - 1e-9, v.upper + 1e-9).all(), name
     run_w_b = pareto["water"] / pareto[binder].sum(axis=1)
-    assert run_w_b.between(ratios["water / binder"].min - 1e-9,
-                           ratios["water / binder"].max + 1e-9).all()
+    assert run_w_b.between(ratios["w/b"].min - 1e-9,
+                           ratios["w/b"].max + 1e-9).all()
     # specific gravities (unit-free) of kg/m³ amounts: density = 1000 × SG
     volume = sum(pareto[c] / (1000.0 * mixture.specific_gravities[c])
                  for c in mixture.components)

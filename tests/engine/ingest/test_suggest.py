@@ -55,7 +55,7 @@ def test_a_flat_concrete_table_is_samples() -> None:
         "Age (day)": [28, 7, 90],
         "Concrete compressive strength(MPa, megapascals)": [79.99, 40.27, 38.1],
         "SLUMP(cm)": [20, 21, 18],
-        "Compressive Strength (28-day)(Mpa)": [40, 41, 42],
+        "Flexural Strength (28-day)(Mpa)": [4.0, 4.1, 4.2],
         "Operator": ["ann", "bob", "cy"],
     })
     suggestion = suggest_mapping(table)
@@ -70,7 +70,7 @@ def test_a_flat_concrete_table_is_samples() -> None:
         "Concrete compressive strength(MPa, megapascals)":
             ("property:compressive_strength", "MPa", None),
         "SLUMP(cm)": ("property:slump", "cm", None),
-        "Compressive Strength (28-day)(Mpa)": ("property:compressive_strength", "MPa", 28.0),
+        "Flexural Strength (28-day)(Mpa)": ("property:flexural_strength", "MPa", 28.0),
         "Operator": ("ignore", None, None),
     }
     assert [f.column for f in suggestion.findings] == ["Operator"]

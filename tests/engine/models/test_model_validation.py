@@ -74,6 +74,17 @@ def test_cross_validate_keeps_out_of_fold_predictions_with_intervals():
         assert folds_per_recipe.nunique().max() == 1
 
 
+def test_a_target_counts_only_the_recipes_that_measured_it():
+    frame = make_recipes(n_recipes=40, seed=4)
+    unmeasured = frame["recipe"].isin([f"R{i:04d}" for i in range(9)])  # 9 recipes lack slump
+    frame.loc[unmeasured, "slump"] = np.nan
+    results = cross_validate(frame, ["strength", "slump"], INPUTS, folds=4,
+                             categorical=["route"], groups=frame["recipe"], model_options=FAST)
+    assert results["strength"].metrics["n_groups"] == 40
+    assert results["slump"].metrics["n_groups"] == 31
+    assert results["slump"].metrics["n_rows"] == int((~unmeasured).sum())
+
+
 def test_random_and_time_protocols_run():
     frame = make_recipes(n_recipes=40, seed=3)
     frame["made"] = np.arange(len(frame))

@@ -132,7 +132,8 @@ def test_a_draft_keeps_yield_strength_at_most_tensile_strength_as_the_data_do() 
     (relation,) = spec.relation
     assert (relation.lower, relation.upper, relation.max_ratio) == (
         "yield_strength", "tensile_strength", 1.0)
-    assert ("predicted yield_strength is kept at most the predicted tensile_strength, as in "
+    assert relation.name == "yield strength at most tensile strength, as measured"
+    assert ("predicted yield strength is kept at most the predicted tensile strength, as in "
             "57 of the 57 rows measuring both") in spec.description
 
 

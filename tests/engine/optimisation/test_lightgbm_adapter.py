@@ -53,6 +53,7 @@ def test_adapter_follows_the_protocol_and_the_models_domain(model: object) -> No
     predictions = adapter.predict(frame)
     reference = model.predict_table(frame)  # type: ignore[attr-defined]
     assert np.array_equal(predictions.domain_label, reference["domain"].to_numpy())
+    assert np.allclose(predictions.domain_score, reference["domain score"].to_numpy())
     for target in adapter.target_names:
         assert np.all(predictions.lower[target] <= predictions.upper[target])
         assert np.allclose(predictions.mean[target], reference[target].to_numpy())

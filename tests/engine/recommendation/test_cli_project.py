@@ -91,7 +91,9 @@ def test_optimize_without_a_study_writes_the_draft_first(trained_demo: Path, tmp
     assert optimise_cli("optimize", "--project", str(project), "--population", "10",
                         "--generations", "2", "--json", "--out", str(out)) == 0
     study = (out / "study.toml").read_text(encoding="utf-8")
-    assert study.startswith('name = "Draft: compressive_strength')
+    assert study.startswith('name = "Draft: compressive strength')  # readable names …
+    assert 'name = "useful compressive strength: lower bound' in study
+    assert 'target = "compressive_strength"' in study  # … over unchanged codes
     shutil.copy(out / "study.toml", tmp_path / "metric.toml")
     assert json.loads(capsys.readouterr().out)["n_evaluations"] > 0
 

@@ -94,6 +94,28 @@ def test_a_folder_is_picked_again_in_its_projects_us_units_with_its_ids(
         for was, now in zip(old["properties"], new["properties"], strict=True):
             assert now["unit"] == was["unit"] == "psi"
             assert now["mean"] == pytest.approx(was["mean"])
+        # explained with the project the folder records: the same drivers and material names
+        assert new["drivers"] == old["drivers"] and any(new["drivers"].values())
+        assert [c["label"] for c in new["changes"]] == [c["label"] for c in old["changes"]]
+
+
+def test_a_folder_whose_project_is_gone_says_once_that_drivers_need_it(
+        tmp_path: Path, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert optimise_cli("optimize", "--project", str(project), "--population", "20",
+                        "--generations", "4", "-k", "2", "--out", str(out)) == 0
+    moved = project.rename(tmp_path / "moved.formix")
+    ages = [line.split() for line in capsys.readouterr().out.splitlines() if "test age" in line]
+    assert ages == [["test", "age", "28", "d"]] * 2  # a whole fixed age, as recommend shows it
+
+    assert optimise_cli("recommend", str(out), "-k", "2") == 0
+    said = capsys.readouterr()
+    assert said.err.count("--project P") == 1 and "is not there" in said.err
+    assert "#2" in said.out and "why " not in said.out  # recipes and predictions, no drivers
+    assert said.out.count("test age               28 d") == 2
+    assert optimise_cli("recommend", str(out), "-k", "2", "--project", str(moved)) == 0
+    said = capsys.readouterr()
+    assert said.err == "" and said.out.count("why compressive strength") == 2
 
 
 def test_a_folder_that_names_no_units_says_the_figures_are_si(
