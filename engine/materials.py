@@ -140,7 +140,7 @@ _WORD_PATTERNS: _Patterns = (
         r"(fumee|humo|fumo)\s+d[ei]\s+silice", r"pyl\s+krzemionk", "mikrokrzemionk",
     )),
     (MaterialKind.SCM, (
-        "metakaolin", r"calcined\s*clay", r"limestone\s*(powder|filler)", r"\bscm\b",
+        "meta[kc]a?olin", r"calcined\s*clay", r"limestone\s*(powder|filler)", r"\bscm\b",
         "p[ou]{1,2}zz?olan", r"kalkste(in|en)\s*(mehl|meel|fuel?ler|poeder)",
         r"ge?steins?\s*mehl", r"quarz\s*mehl", r"\btrass", r"[kc]al[cz]inierte[rn]?\s+ton",
         r"argile\s+calcinee", r"gecalcineerde\s+klei", r"filler\s+cal", r"maczk\w*\s+wapien",
@@ -164,6 +164,7 @@ _WORD_PATTERNS: _Patterns = (
         "gravilla", r"\bgrava\b", r"grues[oa]s?\b", "ghiaia", "pietrisc", r"\bgros\s+granulat",
         r"granulats?\s+gros\b", r"aggregat[oi]\s+gross[oi]", r"inert[ei]\s+gross[oi]",
         r"kruszyw\w*\s+grub", r"\bzwir", r"\bgrys\b",
+        r"\b\d{1,3}\s+stone\b",  # ASTM C33 size numbers: #57, #67, #8 Stone
     )),
     (MaterialKind.FINE_AGGREGATE, (
         "fine", "sand", "zand", r"\bsables?\b", r"\barenas?\b", "sabbia", r"\bfeine?[nrs]?\b",
@@ -233,6 +234,32 @@ def guess_kind(name: str) -> MaterialKind:
     return MaterialKind.OTHER if sized is None else sized
 
 
+# Kind values of a catalogue's kind column that name no material ("filler" is an addition such
+# as limestone powder, an scm here; "other" in the plant languages).
+_KIND_WORDS: dict[str, MaterialKind] = {
+    **dict.fromkeys(("filler", "addition", "aggiunta", "zusatzstoff", "adicion", "dodatek",
+                     "ajout", "vulstof"), MaterialKind.SCM),
+    **dict.fromkeys(("other", "altro", "otro", "sonstige", "sonstiges", "overig", "autre",
+                     "inny", "inne"), MaterialKind.OTHER),
+    **dict.fromkeys(("element", "alloying element", "elemento", "pierwiastek"),
+                    MaterialKind.ELEMENT),
+}
+
+
+def kind_from_value(value: str) -> MaterialKind | None:
+    """A material kind written in a catalogue's kind column: its code ("fly_ash"), a word of
+    the plant languages ("cenere volante", "loppa", "Zusatzmittel", "kruszywo grube",
+    "filler" → scm, "altro" → other); None when the value names no kind (also a bare
+    "aggregate", which does not say coarse or fine)."""
+    code = material_code(value)
+    if code in {kind.value for kind in MaterialKind}:
+        return MaterialKind(code)
+    if (word := code.replace("_", " ")) in _KIND_WORDS:
+        return _KIND_WORDS[word]
+    guessed = guess_kind(value)
+    return None if guessed is MaterialKind.OTHER else guessed
+
+
 def _default_density(kind: object) -> float:
     """The typical density of a kind; NaN for kinds without one (other, element, unknown)."""
     try:
@@ -244,7 +271,9 @@ def _default_density(kind: object) -> float:
 def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFrame:
     """The catalogue rows an import stores: incoming rows, where a blank cell (or a column the
     file does not have) keeps what the catalogue already holds, so a price list does not wipe
-    densities or kinds set before. A material still without a kind gets one guessed from its
+    densities or kinds set before. A price or CO₂ factor kept while the file gives another
+    ``unit`` (what they are per) is converted to it (dropped when it does not convert); a row
+    still without a unit is per kg. A material still without a kind gets one guessed from its
     name, without a density the typical one of its kind; ``source`` names both files when
     figures of the earlier one are kept."""
     merged = incoming.reset_index(drop=True).copy()
@@ -253,17 +282,39 @@ def merge_catalogue(existing: pd.DataFrame, incoming: pd.DataFrame) -> pd.DataFr
     if len(existing):
         old = existing.drop_duplicates("material")
         old = old.set_index(old["material"].astype(str)).reindex(codes)
+        factor = _per_unit_factors(merged["unit"], pd.Series(old["unit"].to_numpy()))
         for column in merged.columns:
             if column in ("material", "source") or column not in old.columns:
                 continue
             previous = pd.Series(old[column].to_numpy(), index=merged.index)
+            if column in ("price_per_unit", "co2_per_unit"):
+                previous = pd.to_numeric(previous, errors="coerce") * factor
             fill = merged[column].isna() & previous.notna()
             merged[column] = merged[column].astype(object).where(~fill, previous)
             kept |= fill & (column != "kind")
         earlier = pd.Series(old["source"].to_numpy(), index=merged.index)
         both = kept & earlier.notna() & (earlier != merged["source"])
         merged.loc[both, "source"] = merged.loc[both, "source"] + "; " + earlier[both]
+    merged["unit"] = merged["unit"].astype(object).where(merged["unit"].notna(), "kg")
     return _with_typical_kinds_and_densities(merged)
+
+
+def _per_unit_factors(new: pd.Series, old: pd.Series) -> pd.Series:
+    """Per row, what a figure per ``old`` unit is multiplied by to be per the ``new`` one: 1
+    when the new unit is blank or the same, NaN when the two do not convert (kg/m³, the
+    amount unit of a material a recipe added, is no unit a price is per)."""
+    from engine.units import UnitError, conversion_factor
+
+    factors = []
+    for to_unit, from_unit in zip(new.to_numpy(), old.to_numpy(), strict=True):
+        if pd.isna(to_unit) or pd.isna(from_unit) or str(to_unit) == str(from_unit):
+            factors.append(1.0)
+            continue
+        try:  # a price per old unit × old units in one new unit
+            factors.append(conversion_factor(str(to_unit), str(from_unit))[0])
+        except UnitError:
+            factors.append(math.nan)
+    return pd.Series(factors, index=new.index, dtype=float)
 
 
 def _with_typical_kinds_and_densities(catalogue: pd.DataFrame) -> pd.DataFrame:

@@ -261,7 +261,7 @@ def predict(
         materials = store.read("materials")
     frame = model_input_frame(recipes, model_set.inputs, model_set.units, source,
                               model_set.model.encoder_.categorical,
-                              profile_columns(profile) if profile else None)
+                              profile_columns(profile) if profile else None, materials)
     frame, age_used = complete_inputs(frame, model_set, source, materials, age)
     require_inputs(frame, model_set.inputs, source, recipes.columns, model_set.units,
                    derived_inputs(model_set.inputs, materials))

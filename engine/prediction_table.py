@@ -57,7 +57,8 @@ def profile_columns(profile: ImportProfile) -> dict[str, ColumnRead]:
 def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
                       stored_units: Mapping[str, str], source: str,
                       categorical: Sequence[str] = (),
-                      read_as: Mapping[str, ColumnRead] | None = None) -> pd.DataFrame:
+                      read_as: Mapping[str, ColumnRead] | None = None,
+                      materials: pd.DataFrame | None = None) -> pd.DataFrame:
     """The model inputs ``frame`` holds, one column each, in the model's units.
 
     Args:
@@ -68,6 +69,9 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
         categorical: inputs holding labels (taken as they are).
         read_as: columns an import profile maps (see :func:`profile_columns`); the other
             columns are matched by their headers.
+        materials: the project's catalogue: kinds and densities for admixture doses per
+            binder mass (oz/cwt, mL/kg, % of binder), converted to kg/m³ as the import
+            converts them (``engine.ingest.doses``); kinds are guessed from names without it.
 
     Raises:
         FormixError: naming the file and column (and row): an input found in two columns, a
@@ -83,6 +87,7 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     wanted = set(inputs)
     found: dict[str, str] = {}
     out: dict[str, object] = {}
+    doses: dict[str, tuple[str, str]] = {}
     for column in frame.columns:
         code, unit = read_as.get(str(column)) or match(str(column))
         if code is None or code not in wanted:
@@ -101,12 +106,61 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
             try:
                 scale, offset = conversion_factor(unit, stored)
             except UnitError as error:
+                if _is_dose(code, unit, stored, materials):
+                    doses[code] = (str(column), unit)
+                    out[code] = values
+                    continue
                 raise FormixError(f"{source}, column '{column}': {unit} cannot be read as "
                                   f"'{code}', which the model takes in {stored} ({error})") \
                     from error
             values = values * scale + offset
         out[code] = values
-    return pd.DataFrame(out, index=frame.index)
+    result = pd.DataFrame(out, index=frame.index)
+    return _doses_per_m3(result, doses, materials, source) if doses else result
+
+
+def _is_dose(code: str, unit: str, stored: str, materials: pd.DataFrame | None) -> bool:
+    """A column giving a dose (oz/cwt, % of binder …) of an input the model takes in kg/m³."""
+    from engine.ingest.doses import STORED_UNIT, dose_basis, material_facts
+    from engine.units import UnitError, display_unit, parse_unit
+
+    try:
+        per_m3 = display_unit(parse_unit(stored)) == STORED_UNIT
+    except UnitError:
+        return False
+    kinds, _densities = material_facts(materials, [code])
+    return per_m3 and dose_basis(display_unit(parse_unit(unit)), kinds[code]) is not None
+
+
+def _doses_per_m3(frame: pd.DataFrame, doses: Mapping[str, tuple[str, str]],
+                  materials: pd.DataFrame | None, source: str) -> pd.DataFrame:
+    """``frame`` with its ``doses`` columns (code → column, unit) in kg/m³: dose × the row's
+    cementitious content × density, as the import converts them."""
+    import pandas as pd
+
+    from engine.ingest.doses import STORED_UNIT, doses_to_kg_m3, material_facts
+    from engine.units import display_unit, parse_unit
+
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    long = frame[numeric].reset_index(drop=True).rename_axis("row").reset_index().melt(
+        id_vars="row", var_name="material", value_name="amount")
+    units = {code: display_unit(parse_unit(unit)) for code, (_column, unit) in doses.items()}
+    long["unit"] = long["material"].map(units).fillna(STORED_UNIT)
+    kinds, densities = material_facts(materials, numeric)
+    result = doses_to_kg_m3(long, ["row"], kinds, densities)
+    if result.no_binder.any():
+        first = int(np.flatnonzero(result.no_binder)[0])
+        code = str(long["material"].iloc[first])
+        row = int(long["row"].iloc[first])
+        raise FormixError(
+            f"{source}, row {row + 2}, column '{doses[code][0]}': the {code} dose is per mass "
+            "of cementitious material, but this row gives no cement or SCM amount to take it "
+            "of; give the row's cement, slag, fly ash … amounts, or the dose in kg/m³ (lb/yd³)")
+    converted = result.amounts.pivot(index="row", columns="material", values="amount")
+    out = frame.copy()
+    for code in doses:
+        out[code] = converted[code].to_numpy()
+    return out
 
 
 def _header_matcher(inputs: Sequence[str]) -> Callable[[str], tuple[str | None, str | None]]:

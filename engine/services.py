@@ -125,6 +125,7 @@ __all__ = [
     "set_display_units",
     "set_plugin_enabled",
     "shown_recommendations",
+    "shown_table_values",
     "train_models",
     "trials",
     "trials_in_units",
@@ -330,6 +331,15 @@ def modelling_table(
     if cancel is not None:
         cancel.raise_if_cancelled()
     return build_modelling_table(frames, options, progress=progress, cancel=cancel)
+
+
+def shown_table_values(table: ModellingTable,
+                       units: DisplayUnits) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The modelling table's values in ``units`` (same column names) and each converted
+    column's unit, as ``export_table`` writes them (``engine.linking.export.shown_values``)."""
+    from engine.linking.export import shown_values
+
+    return shown_values(table, units)
 
 
 def export_table(

@@ -48,6 +48,9 @@ _DEFINITIONS = (
     "at_ppm = 1e-6 * at_fraction",
     # US admixture dosage: fluid ounces per hundredweight (100 lb) of binder.
     "oz_per_cwt = fluid_ounce / hundredweight = ozcwt",
+    # European admixture dosage per 100 kg of binder.
+    "ml_per_100kg = 0.01 * milliliter / kilogram",
+    "l_per_100kg = 10 * milliliter / kilogram",
     "pcy = pound / yard ** 3",
     # Reactive power and energy are reported in var / varh; numerically like W / Wh.
     "volt_ampere_reactive = volt * ampere = var = VAr = Var",
@@ -68,6 +71,10 @@ _ALIASES = {
     "at_percent": "at_percent", "ppm(wt)": "wt_ppm", "wtppm": "wt_ppm",
     "oz/cwt": "oz_per_cwt", "floz/cwt": "oz_per_cwt", "fl.oz/cwt": "oz_per_cwt",
     "fl.oz./cwt": "oz_per_cwt", "oz/100lb": "oz_per_cwt", "floz/100lb": "oz_per_cwt",
+    "ml/100kg": "ml_per_100kg", "l/100kg": "l_per_100kg",
+    # An admixture dose in % of the binder (cement) mass: a plain % of an admixture amount.
+    "%ofbinder": "percent", "%binder": "percent", "%bwc": "percent", "%bwoc": "percent",
+    "%ofcement": "percent", "%ofcementitious": "percent",
     "pcy": "pcy", "lb/cy": "pcy", "lbs/yd3": "pcy", "lbs/cy": "pcy",
     "days": "day", "hrs": "hour", "hr": "hour", "mins": "minute", "min": "minute",
     "sec": "second", "secs": "second", "lbs": "pound", "kgs": "kilogram",
@@ -88,6 +95,7 @@ _DISPLAY = {
     "kilogram": "kg", "percent": "%", "wt_percent": "wt%", "at_percent": "at%",
     "kilowatt_hour": "kWh", "kilowatt": "kW", "revolutions_per_minute": "rpm",
     "dimensionless": "", "pound / yard ** 3": "lb/yd³", "oz_per_cwt": "oz/cwt",
+    "ml_per_100kg": "mL/100 kg", "l_per_100kg": "L/100 kg",
 }
 
 _registry: pint.UnitRegistry | None = None
@@ -116,11 +124,16 @@ def registry() -> pint.UnitRegistry:
     return _registry
 
 
+_PER_UNIT = re.compile(r"\s*(?:/|\bper\b)\s*units?\b", re.IGNORECASE)  # "kg per unit": kg
+_FLUID_OUNCE = re.compile(r"\bfl\.?\s*oz\.?", re.IGNORECASE)  # "fl oz", not femtolitre × oz
+
+
 def _prepare(text: str) -> str:
-    compact = re.sub(r"\s+", "", text)
-    alias = _ALIASES.get(compact.lower())
-    if alias is not None:
-        return alias
+    for step in (text, _PER_UNIT.sub("", text)):
+        alias = _ALIASES.get(re.sub(r"\s+", "", step).lower())
+        if alias is not None:
+            return alias
+    text = _FLUID_OUNCE.sub("fluid_ounce", _PER_UNIT.sub("", text))
     prepared = (
         text.strip().replace("℃", "degC").replace("℉", "degF").replace("º", "°")
         .replace("°C", "degC").replace("°F", "degF").replace("μ", "u").replace("µ", "u")

@@ -162,12 +162,13 @@ class DataPage(Page):
             return
         self.table_notice.setVisible(False)
         self.table_view.setVisible(True)
-        self.table_view.set_frame(frame, dict(self.table.units))
+        self._show_table_frame()
         self.table_view.model.set_header_notes(_column_roles(self.table))
         self.summary.setText(
             f"{len(frame):,} rows × {frame.shape[1]} columns · "
             f"{len(self.table.input_columns)} candidate inputs · "
-            f"{len(self.table.target_columns)} measured properties "
+            f"{len(self.table.target_columns)} measured "
+            f"{'property' if len(self.table.target_columns) == 1 else 'properties'} "
             f"({', '.join(self.table.target_columns[:4])})"
         )
         if self._plots is not None:
@@ -242,15 +243,32 @@ class DataPage(Page):
         self._plots = self.distribution
         self._fill_plots()
 
+    def _shown(self) -> tuple[Any, dict[str, str]]:
+        """The table's frame and units as the project shows them (lb/yd³ and psi in a US
+        project; a mixing time in s), columns named as stored."""
+        assert self.table is not None
+        frame, shown = _services().shown_table_values(self.table, self.units)
+        return frame, {**dict(self.table.units), **shown}
+
+    def _show_table_frame(self) -> None:
+        frame, units = self._shown()
+        self.table_view.set_frame(frame, units)
+
+    def units_changed(self) -> None:
+        if self.table is not None and len(self.table.frame):
+            self._show_table_frame()
+            if self._plots is not None:
+                self._fill_plots()
+
     def _fill_plots(self) -> None:
         if self.table is None:
             return
         table = self.table
-        frame = table.frame
+        frame, units = self._shown()
         numeric = [c for c in (*table.target_columns, *table.input_columns)
                    if c in frame.columns and frame[c].dtype.kind in "fiu"]
         preferred = table.target_columns[0] if table.target_columns else None
-        self.distribution.set_frame(frame, numeric, dict(table.units), preferred)
+        self.distribution.set_frame(frame, numeric, units, preferred)
         batch_column = next((c for c in table.id_columns if "batch" in c), None)
         batches = ([] if batch_column is None
                    else [str(b) for b in frame[batch_column].dropna().unique()])

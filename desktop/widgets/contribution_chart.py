@@ -95,6 +95,6 @@ class ContributionChart(QWidget):
             if end is not None:
                 ends = np.append(ends, float(end))
             span = float(ends.max() - ends.min()) or 1.0
-            self.plot.setXRange(float(ends.min()) - 0.12 * span, float(ends.max()) + 0.22 * span,
+            self.plot.setXRange(float(ends.min()) - 0.22 * span, float(ends.max()) + 0.22 * span,
                                 padding=0)
             self.plot.setYRange(-0.7, len(values) - 0.3, padding=0)

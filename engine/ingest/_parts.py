@@ -11,7 +11,9 @@ import pandas as pd
 from engine.ingest._cells import Cells
 from engine.ingest._convert import PERCENT_UNITS, convert_column, unit_text
 from engine.ingest._mapped import Mapped, name_of
+from engine.ingest.mapping import ColumnMapping
 from engine.materials import MaterialKind, guess_kind, material_code
+from engine.units import UnitError, parse_unit
 
 # How far a composition in % may be off 100 (wt %, at % or %): an analysis certificate rounds
 # each element, so totals of 99.7–100.3 are normal; 0.5 leaves room for that and no more.
@@ -31,10 +33,12 @@ class _PercentColumn:
 def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
     """Component amounts: columns pos (frame position), material, amount, unit.
 
-    Blank cells are left out (the material is not used); negative amounts are errors; a
-    composition in % must total 100 (see ``_check_composition``).
+    Blank cells are left out (the material is not used: 0 in the modelling table), with a
+    warning where the column is otherwise filled (``_warn_blanks``); negative amounts are
+    errors; a composition in % must total 100 (see ``_check_composition``).
     """
     parts = []
+    blanks: dict[str, np.ndarray] = {}
     percent: dict[str, list[_PercentColumn]] = {}
     for mapping in mapped.prefixed("component"):
         name = name_of(mapping)
@@ -45,20 +49,71 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
         if converted is None:
             continue
         values, unit = converted
+        if not _amount_unit(cells, mapping, unit):
+            continue
         cells.findings.add_rows(values < 0, mapping.source, _negative(values))
         if unit in PERCENT_UNITS:
             percent.setdefault(unit, []).append(
                 _PercentColumn(mapping.source, material, values, element))
+        if not element:
+            blanks[mapping.source] = np.isnan(values)
         present = np.flatnonzero(~np.isnan(values))
         parts.append(pd.DataFrame({
             "pos": present, "material": material, "amount": values[present], "unit": unit,
         }))
     for unit, columns in percent.items():
         _check_composition(cells, columns, unit)
+    _warn_blanks(cells, blanks)
     if not parts:
         return pd.DataFrame({"pos": pd.Series(dtype=np.int64), "material": pd.Series(dtype=str),
                              "amount": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
     return pd.concat(parts, ignore_index=True)
+
+
+# What a component amount may be: a mass per volume of concrete (kg/m³, lb/yd³), a mass or
+# volume per batch (divided by the batch volume), a dose by volume per mass of binder
+# (mL/kg, oz/cwt), a volume per volume (L/m³) or a fraction (wt %, at %, % of binder).
+_AMOUNT_DIMENSIONS = ("kg/m**3", "kg", "m**3", "mL/kg", "percent", "wt%", "at%")
+
+
+def _amount_unit(cells: Cells, mapping: ColumnMapping, unit: str) -> bool:
+    """Whether a component column's stored unit is an amount; else an error at its header
+    ("Acqua [kg/m²]": kg/m² is no amount of a material)."""
+    try:
+        dimension = parse_unit(unit).dimensionality if unit else None
+    except UnitError:
+        return True  # a unit pint does not know (a dose unit) is another check's business
+    if dimension is None or any(
+            dimension == parse_unit(allowed).dimensionality for allowed in _AMOUNT_DIMENSIONS):
+        return True
+    cells.findings.add(
+        cells.table.header_row, mapping.source,
+        f"unit '{unit_text(cells, mapping, amount=True) or unit}' is not an amount "
+        "of a material: give a mass per volume of concrete (kg/m³, lb/yd³), a mass per batch "
+        "(kg, lb) with a batch volume column, a mass fraction (wt %) or a dose (mL/kg, oz/cwt, "
+        "% of binder)")
+    return False
+
+
+# A blank in a component column filled in at least this share of the other rows is warned
+# about: a recipe export leaves out an amount by mistake more often than it drops a material.
+BLANK_WARNING_SHARE = 0.9
+
+
+def _warn_blanks(cells: Cells, blanks: dict[str, np.ndarray]) -> None:
+    """Warn at each blank amount of a row that gives other amounts, in a column that is
+    filled in nearly every other row (a blank cement cell among 400 recipes)."""
+    if not blanks:
+        return
+    given_any = ~np.logical_and.reduce(list(blanks.values()))
+    what = {"batches": "batch"}.get(str(cells.profile.kind), "recipe")
+    for source, blank in blanks.items():
+        suspect = blank & given_any
+        others = max(cells.n - 1, 1)
+        if suspect.any() and (cells.n - suspect.sum()) >= BLANK_WARNING_SHARE * others:
+            cells.warn(suspect, source,
+                       f"blank amount: read as not given, i.e. the {what} has none of it (0 "
+                       "in the modelling table); write 0 to say so, or fill in the amount")
 
 
 def _check_composition(cells: Cells, columns: list[_PercentColumn], unit: str) -> None:

@@ -32,16 +32,29 @@ ROLE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("family", r"family|class|strength class|grade|group|product family|steel grade"),
     ("ignore", r"no|nr|#|index|idx|row|id|column [a-z]+|unnamed.*|s ?no"),
 )
+# Catalogue headers in English and, where headers.py leaves them untranslated, in the plant
+# languages (Italian, Spanish, Polish, German, Dutch, French): "Codice", "Tipo materiale",
+# "Massa volumica", "Emisja CO2", "Preis €/t" (its currency and unit are read by the catalogue).
 MATERIAL_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("material", r"material|material (name|code|id)|component"),
-    ("material_kind", r"kind|type|material (kind|type)|category"),
-    ("price_per_unit", r"price|cost|unit (price|cost)|price per unit|cost per unit"),
-    ("currency", r"currency|ccy|cur"),
-    ("co2_per_unit", r"co2|co₂|gwp|carbon|co2 factor|co2 per unit|embodied carbon"),
-    ("density", r"density|particle density|specific density"),
-    ("reference", r"source|sources|reference|references|citation|ref|data source"),
-    ("unit", r"unit|units|uom|per"),
-    ("name", r"name|description"),
+    ("material", r"material|material (name|code|id)|component|codice( materiale)?|materiale"
+                 r"|c[oó]digo( (de )?material)?|kod( materia[lł]u)?|materia[lł]|materiaal"
+                 r"|materialcode|materiaalcode|code mat[eé]riau|mat[eé]riau"),
+    ("material_kind", r"kind|type|material (kind|type)|category|materialart|materiaalsoort"
+                      r"|tipo( (di |de )?material[e]?)?|tipo materiale|rodzaj( materia[lł]u)?"
+                      r"|typ( materia[lł]u)?|type de mat[eé]riau|famiglia|familia"),
+    ("price_per_unit", r"(price|unit (price|cost)|cost|preis|prijs|prix|precio|prezzo|cena|coste"
+                       r"|costo|co[uû]t|kosten|koszt)( .*)?"),
+    ("currency", r"currency|ccy|cur|valuta|moneda|divisa|waluta|w[aä]hrung|devise|monnaie"),
+    ("co2_per_unit", r"(.* )?(co2|co₂|co2e|co₂e|co2eq|co2 eq|gwp)( .*)?|carbon|embodied carbon"
+                     r"|carbon factor"),
+    ("density", r"density|particle density|specific density|massa volumica( reale)?"
+                r"|densit[aà]( .*)?|densidad( .*)?|g[eę]sto[sś][cć]( .*)?|(roh|korn)?dichte"
+                r"|masse volumique( .*)?|peso specifico|dichtheid|volumieke massa"),
+    ("reference", r"source|sources|reference|references|citation|ref|data source|fonte"
+                  r"|fuente|[zź]r[oó]d[lł]o|quelle|bron|r[eé]f[eé]rence"),
+    ("unit", r"unit|units|uom|per|unit[aà]|unidad|jednostka|einheit|eenheid|unit[eé]"),
+    ("name", r"name|description|descrizione|nome|descripci[oó]n|nombre|nazwa|opis"
+             r"|bezeichnung|beschreibung|naam|omschrijving|d[eé]signation|libell[eé]|nom"),
 )
 PROPERTY_WORDS = re.compile(
     r"strength|slump|flow|spread|elongation|hardness|modulus|toughness|shrinkage|"

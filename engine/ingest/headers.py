@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from engine.ingest._roles import role_of
+from engine.ingest._roles import is_property, role_of
 from engine.materials import ELEMENT_SYMBOLS, ascii_fold
 from engine.units import UnitError, display_unit, parse_unit
 
@@ -22,6 +22,8 @@ __all__ = ["HeaderInfo", "property_code", "split_header"]
 _GROUP = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|\{([^{}]*)\}")
 _DAY_WORDS = r"d|day|days|dy|tage?n?|dagen|dag|j|jours?|d[ií]as?|giorni|gg|dni|dzie[nń]|doby"
 _AGE = re.compile(rf"^(?:at\s+)?(\d+(?:\.\d+)?)\s*-?\s*(?:{_DAY_WORDS})(?:\s*age)?$", re.I)
+# A test age before a property's name: "28-Day Compressive Strength", "7d Strength".
+_AGE_PREFIX = re.compile(rf"^(\d+(?:\.\d+)?)\s*-?\s*(?:{_DAY_WORDS})[\s\-]+(\w.*)$", re.I)
 # Day units pint does not know (or reads otherwise: "dag" is a decagram, "J" a joule).
 _DAYS = re.compile(r"(?i:tage?n?|dagen|dag|jours?|d[ií]as?|giorni|gg|dni|dzie[nń]|doby)|j")
 _PER_VOLUME = re.compile(
@@ -44,7 +46,9 @@ _FOREIGN_NAMES: tuple[tuple[str, str], ...] = (
     (rf"(?:{_RECIPE}){_ID}|{_NO}(?:{_RECIPE})", "recipe no"),
     (rf"(?:{_BATCH}){_ID}|batch ?nummer|{_NO}(?:{_BATCH})", "batch no"),
     (r"(?:chargen? ?|misch ?)?(?:menge|volumen|groesse)|(?:partij ?)?(?:hoeveelheid|grootte)"
-     r"|volume (?:de (?:la )?)?gachee", "batch volume"),
+     r"|volume (?:de (?:la )?)?gachee|volume (?:(?:d|di|del|dell) )?(?:impasto|lotto)"
+     r"|volumen (?:(?:de|del) (?:la )?)?(?:amasada|lote|carga)|objetosc(?: (?:zarobu|szarzy))?",
+     "batch volume"),
     (rf"proben? ?(?:nr|nummer|id)|(?:{_SAMPLE}){_ID}|{_NO}(?:{_SAMPLE})", "sample id"),
     (r"misch ?beginn|beginn|start ?zeit|produktions ?(?:zeit|datum)|herstell ?(?:zeit|datum)"
      r"|schmelz ?datum|meng ?begin|begin menging|start ?tijd|begin ?tijd"
@@ -233,7 +237,8 @@ def split_header(header: str) -> HeaderInfo:
     """Split a column header into name, unit and test age.
 
     Bracketed groups are tried as units ("(kg/m3)", "[°C]", "(MPa, megapascals)",
-    "(kg in a m^3 mixture)"), test ages ("(28-day)") and hardness scales ("(HRC)");
+    "(kg in a m^3 mixture)"), test ages ("(28-day)", also before the name: "28-Day …") and
+    hardness scales ("(HRC)");
     otherwise a unit after a last comma ("Strength, psi"), a last "_" token ("Usage_kWh") or
     a "%" ending the name ("A%") is used.
     """
@@ -265,6 +270,9 @@ def split_header(header: str) -> HeaderInfo:
         suffix = _suffix_unit(name)
         if suffix is not None:
             name, unit, unit_text = suffix
+    prefix = _AGE_PREFIX.match(name) if age is None else None
+    if prefix is not None and is_property(_english(prefix.group(2))):
+        age, name = float(prefix.group(1)), prefix.group(2)
     if unit is None and name.endswith("%") and _abbreviation(name[:-1], "%"):
         name, unit, unit_text = name[:-1], "%", "%"  # "A%", "El%"
     english = _hardness(name, scale) or _abbreviation(name, unit) or _english(name)

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import Finding, FormixError, ImportRejected, ReaderError, Severity, errors_in
+from engine.ingest import _plausible
+from engine.ingest.doses import import_doses
 from engine.ingest.mapping import ImportProfile
 from engine.ingest.normalise import normalise
 from engine.ingest.reader import SourceTable
@@ -259,22 +261,54 @@ def _check_against_project(store: ProjectStore, prepared: list[_Prepared]) -> li
     known_materials = set(existing["materials"]["material"])
     recipe_state = _RecipeVersions(existing)
     known_batches = set(existing["batches"]["batch_id"].astype(str))
+    catalogue = _known_catalogue(existing["materials"], prepared)
+    recipe_parts = [existing["recipe_components"]]  # for _plausible: the recipes so far
     for item in prepared:
+        findings.extend(import_doses(item.frames, catalogue, item.path.name,
+                                     _component_columns(item.profile)))
         if (recipes := item.frames.get("recipes")) is not None and len(recipes):
             # a row with a bad cell differs from the stored recipe because of it: say it once
             bad_rows = {f.row for f in errors_in(item.findings)}
             findings.extend(f for f in recipe_state.resolve(item) if f.row not in bad_rows)
+            recipe_parts.append(item.frames.get("recipe_components", recipe_parts[0][:0]))
+        findings.extend(_plausible.mix_totals(item.path.name, item.frames, catalogue))
         if (batches := item.frames.get("batches")) is not None and len(batches):
             if item.profile.kind == DatasetKind.SAMPLES:
                 _reuse_sample_batches(item, known_batches)
             else:
                 findings.extend(_check_batches(item, batches, recipe_state, known_batches))
+                findings.extend(_plausible.batch_amounts(item.path.name, item.profile,
+                                item.frames, pd.concat(recipe_parts), recipe_state.latest))
         findings.extend(_add_new_materials(item, known_materials))
         for name in ("lab_results", "process_series"):
             frame = item.frames.get(name)
             if frame is not None and "batch_id" in frame and len(frame):
                 findings.extend(_warn_unknown_batches(item, frame, known_batches))
     return findings
+
+
+def _known_catalogue(existing: pd.DataFrame, prepared: list[_Prepared]) -> pd.DataFrame:
+    """The project's materials with this import's catalogue rows over them (a blank cell of
+    the import keeps the project's figure): kinds and densities for dose conversion."""
+    incoming = [item.frames["materials"] for item in prepared
+                if "materials" in item.frames and len(item.frames["materials"])]
+    if not incoming:
+        return existing
+    stacked = pd.concat([existing, *incoming], ignore_index=True)
+    return stacked.groupby("material", sort=False, as_index=False).last()
+
+
+def _component_columns(profile: ImportProfile) -> dict[str, str]:
+    """Material code → the file's column giving its amount."""
+    from engine.ingest.mapping import split_field
+    from engine.materials import material_code
+
+    columns: dict[str, str] = {}
+    for mapping in profile.columns:
+        prefix, name = split_field(mapping.field)
+        if prefix == "component" and name is not None:
+            columns.setdefault(material_code(name), mapping.source)
+    return columns
 
 
 class _RecipeVersions:

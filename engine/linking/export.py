@@ -23,13 +23,21 @@ def shown_table(table: ModellingTable, units: DisplayUnits) -> pd.DataFrame:
     the header; ids, times, provenance, counts and unit-less columns (ratios, shares) keep
     their values and names. A column whose name states its unit (``binder_content_kg_m3``)
     stays in that unit."""
+    frame, shown = shown_values(table, units)
+    return frame.rename(columns={c: f"{c} [{u}]" for c, u in shown.items() if u})
+
+
+def shown_values(table: ModellingTable,
+                 units: DisplayUnits) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``table.frame`` with each input, target and the test age in ``units`` (same column
+    names), and the unit each of those columns is now in (see :func:`shown_table`)."""
     frame = table.frame.copy()
     stored_units = dict(table.units)
     if table.age_column:
         stored_units.setdefault(table.age_column, "d")
-    renamed: dict[str, str] = {}
+    shown_units: dict[str, str] = {}
     for column in (*table.input_columns, *table.target_columns, table.age_column):
-        if not column or column not in frame or column in renamed:
+        if not column or column not in frame or column in shown_units:
             continue
         stored = display_unit_or_text(stored_units.get(column))
         if not stored or not pd.api.types.is_numeric_dtype(frame[column]):
@@ -39,8 +47,8 @@ def shown_table(table: ModellingTable, units: DisplayUnits) -> pd.DataFrame:
         shown = stored if _NAMED_UNIT.search(column) else units.unit(stored, typical)
         if shown != stored:  # 925 °F, not the 924.9999999999776 of °F → °C → °F
             frame[column] = units.value(values, stored, typical).map(_significant)
-        renamed[column] = f"{column} [{shown}]"
-    return frame.rename(columns=renamed)
+        shown_units[column] = shown
+    return frame, shown_units
 
 
 def _significant(value: float) -> float:

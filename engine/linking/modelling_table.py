@@ -168,6 +168,8 @@ def _amounts(frames: Mapping[str, pd.DataFrame], batch_ids: pd.Index, link: Reci
     issues = make_issue("amount_unit_mismatch",
                         "materials whose recipe and weighed amounts differ in unit",
                         len(mismatched), mismatched)
+    issues += _stored_doses(canonical_frame(frames, "materials"),
+                            {"recipe": components, "batch": weighed_frame})
     no_amounts = amounts.isna().all(axis=1).to_numpy() if len(materials) else np.ones(
         len(batch_ids), dtype=bool)
     issues += make_issue("batches_without_amounts",
@@ -177,6 +179,33 @@ def _amounts(frames: Mapping[str, pd.DataFrame], batch_ids: pd.Index, link: Reci
     units = {**_first_per(canonical_frame(frames, "materials"), "material", "unit"),
              **recipe_units, **weighed_units}
     return amounts, {m: units.get(m, "") for m in amounts.columns}, issues
+
+
+def _stored_doses(catalogue: pd.DataFrame, frames: Mapping[str, pd.DataFrame],
+                  ) -> list[LinkIssue]:
+    """Admixture doses a project stored per binder mass or per concrete volume (mL/kg, %,
+    L/m³; Formix before doses were converted at import): the table would take them as kg/m³.
+    They are reported, not converted here, so that the table, the optimiser's starting
+    recipes and trial checks all read the same amounts; importing the file again stores
+    them in kg/m³."""
+    from engine.ingest.doses import dose_basis, material_facts
+
+    examples: list[str] = []
+    count = 0
+    for where, frame in frames.items():
+        if frame.empty or "unit" not in frame:
+            continue
+        pairs = frame.groupby(["material", "unit"], sort=True).size()
+        kinds, _densities = material_facts(
+            catalogue, [str(m) for m in pairs.index.get_level_values(0).unique()])
+        for (material, unit), n in pairs.items():
+            if dose_basis(str(unit), kinds[str(material)]) is not None:
+                count += int(n)
+                examples.append(f"{material}: {n} {where} amount(s) in {unit}")
+    return make_issue("amounts_as_doses",
+                      "admixture doses stored per binder mass or concrete volume and read as "
+                      "kg/m³: remove their imports (formix imports remove) and import the "
+                      "files again to store them in kg/m³", count, examples)
 
 
 def _settings(recipe_frame: pd.DataFrame, own: pd.DataFrame, batch_ids: pd.Index,
@@ -268,8 +297,9 @@ def _first_per(frame: pd.DataFrame, key: str, column: str) -> dict[str, str]:
 
 
 _ISSUE_ORDER = ("batches_without_id", "batches_duplicate_id", "batches_missing_recipe",
-                "batches_without_amounts", "amount_unit_mismatch", "alloy_over_100",
-                "lab_missing_batch", "lab_invalid", "lab_mixed_units", "batches_without_lab")
+                "batches_without_amounts", "amounts_as_doses", "amount_unit_mismatch",
+                "alloy_over_100", "lab_missing_batch", "lab_invalid", "lab_mixed_units",
+                "batches_without_lab")
 
 
 def _ordered(issues: tuple[LinkIssue, ...]) -> tuple[LinkIssue, ...]:

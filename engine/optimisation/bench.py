@@ -122,17 +122,35 @@ def bench_setup(project: str | None = None, study: str | None = None,
 
 
 def trained_demo_project(folder: Path | None = None) -> Path:
-    """The demo project in ``folder`` (a cache folder by default), built and trained if absent."""
+    """The demo project in ``folder``, built and trained if absent.
+
+    The default cache folder is named after a hash of the engine's code, so a change to how
+    the demo is imported, linked or trained builds a new one: a project cached by older code
+    once gave figures for a model the current code no longer trains.
+    """
     from engine import services
     from engine.demo.project import DEMO_PROJECT_NAME, build_demo_project
 
-    folder = folder or Path(tempfile.gettempdir()) / "formix-bench"
+    folder = folder or Path(tempfile.gettempdir()) / f"formix-bench-{_engine_code_hash()}"
     path = folder / DEMO_PROJECT_NAME
     if not path.exists():
         build_demo_project(folder)
     if not services.model_versions(path, "properties"):
         services.train_models(path)
     return path
+
+
+def _engine_code_hash() -> str:
+    """12 hex digits of a hash over the engine's files (sources and the demo's data)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def benchmark(setup: BenchSetup | None = None, population: int = 100, generations: int = 200,

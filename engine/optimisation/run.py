@@ -496,6 +496,8 @@ def _message(evaluator: StudyEvaluator, final: Evaluation, n_front: int,
              cancelled: bool) -> str:
     stop = "cancelled; best so far: " if cancelled else ""
     if n_front:
+        if n_front == 1:
+            return f"{stop}1 recipe satisfies every constraint: the Pareto front is that recipe"
         return f"{stop}{n_front} recipes on the Pareto front satisfy every constraint"
     best = int(np.argmin(final.max_violation))
     reasons = []

@@ -516,7 +516,7 @@ def binding_constraints(spec: StudySpec, space: DesignSpace, system: LinearSyste
         scale = max(float(space.scale[j]), 1e-12)
         for side, limit in (("min", space.lower[j]), ("max", space.upper[j])):
             if abs(z[j] - limit) / scale <= tolerance:
-                found.append(BindingConstraint((names or {}).get(name, name), "bound",
+                found.append(BindingConstraint(label_of(name, names or {}), "bound",
                                                float(z[j]), float(limit), side,
                                                variable_units.get(name, "")))
     if len(system.ineq_rhs):

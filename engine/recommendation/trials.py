@@ -232,7 +232,7 @@ def check_batch(batch_id: str, recommended: Mapping[str, float], proposed_at: pd
         batch_id: the batch.
         recommended: the recommended amount of each material (settings left out).
         proposed_at: when the optimisation run that proposed the recipe was made (a batch
-            started before its minute predates it).
+            started more than :data:`DATE_ONLY_GRACE` before it predates it).
         batch: the project's batch (``recipe_id``, ``start_time``), None when it has none.
         amounts: the batch's amounts: ``material``, ``amount``, ``unit`` and ``source``
             ("weighed" or "recipe"); a weighed amount is preferred to the recipe's.
@@ -240,8 +240,9 @@ def check_batch(batch_id: str, recommended: Mapping[str, float], proposed_at: pd
     if batch is None:
         return BatchCheck(batch_id, in_project=False)
     started = batch.get("start_time")
-    # plant files give start times to the minute: a batch of the run's own minute is after it
-    early = _known_time(started) and started < proposed_at.floor("min")
+    # A batch file may give only the date (stored as local midnight) and time zones shift it
+    # by hours: only a batch started more than a day before the run predates it for sure.
+    early = _known_time(started) and started < proposed_at.floor("min") - DATE_ONLY_GRACE
     made_at = started if early else None
     if not len(amounts):
         return BatchCheck(batch_id, made_at=made_at)
@@ -254,6 +255,10 @@ def check_batch(batch_id: str, recommended: Mapping[str, float], proposed_at: pd
     differences = amount_differences(recommended, made, units, usual_unit)
     source = "weighed" if weighed.any() else f"recipe {batch.get('recipe_id')}"
     return BatchCheck(batch_id, source=source, differences=differences, made_at=made_at)
+
+
+DATE_ONLY_GRACE = pd.Timedelta(days=1)
+"""A batch dated the run's own day (date only: local midnight) was not made before it."""
 
 
 def amount_differences(recommended: Mapping[str, float], made: Mapping[str, float],

@@ -11,7 +11,9 @@ dependent import and how many of its rows depend, unless the dependents are remo
 (``with_dependents``; files, so the user can import them again). Trials recorded on its
 batches are the user's own records, never removed here: they always refuse the removal.
 Materials the removed imports set in the catalogue go when nothing left uses them; those
-still used stay (credited to the earliest remaining import using them).
+still used stay (credited to the earliest remaining import using them) with the figures the
+removed catalogue gave them: the store keeps no earlier values to restore, and the removal
+says so.
 """
 
 from __future__ import annotations
@@ -161,6 +163,11 @@ class RemovalPlan:
         if self.materials_kept:
             lines.append(f"materials kept (other imports use them): "
                          f"{_names(self.materials_kept)}")
+            if any(entry.kind == "materials" for entry in self.imports):
+                lines.append("their names, kinds, prices, CO₂ factors and densities stay as "
+                             "the removed catalogue set them (the project keeps no earlier "
+                             "values): import the earlier catalogue again, or correct them in "
+                             "the materials catalogue")
         for recipe, version in sorted(self.relinked.items()):
             lines.append(f"batches that name no version of recipe {recipe} link to its "
                          f"version {version} afterwards")
@@ -248,7 +255,9 @@ def plan_removal(connection: Connection, import_id: int, *,
         dependents=tuple(dependents),
         trials=_trials(connection, removed),
         relinked=_relinked(connection, removed),
-        models=_models_since(connection, min(entries[i].imported_at_us for i in removed)),
+        # a catalogue's removal changes no modelling data: kinds and names of used materials stay
+        models=() if all(entries[i].kind == "materials" for i in removed) else
+        _models_since(connection, min(entries[i].imported_at_us for i in removed)),
         also_removed=tuple(entries[i] for i in closure[1:]) if dependents else (),
     )
 

@@ -13,9 +13,19 @@ _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Single-byte Western code pages: cp1252 is what Excel writes on Western Windows machines.
-_WESTERN = {"cp1252", "windows_1252", "latin_1", "iso8859_1", "iso8859_15", "cp1250",
-            "windows_1250", "iso8859_2", "mac_roman", "cp850", "cp437"}
+# Single-byte code pages of the languages Formix reads (English, German, Dutch, French,
+# Spanish, Italian: cp1252; Polish: cp1250), tried in this order before any guess.
+_SINGLE_BYTE = ("cp1252", "cp1250")
+# Letters one code page produces from the other's text and that the supported languages
+# (almost) never use: Polish "ść" read as cp1252 gives "œæ"; Italian "àèìòù" read as
+# cp1250 gives "ŕčěňů".
+_UNLIKELY = {
+    "cp1252": set("œæŒÆŸ"),
+    "cp1250": set("ŕčěňůĺľťţăőűřŔČĚŇŮĹĽŤŢĂŐŰŘ"),
+}
+_SUPERSCRIPTS = set("¹²³")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -31,18 +41,58 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _implausible(text: str, encoding: str) -> int:
+    """How many characters of a single-byte decoding do not fit Western or Polish text:
+    letters unlikely in that decoding, a superscript before a small letter ("Wytrzyma³oœæ")
+    and another symbol between two letters ("Ró¿nica")."""
+    count = 0
+    for match in _NON_ASCII.finditer(text):
+        index, char = match.start(), match.group()
+        if char in _UNLIKELY[encoding]:
+            count += 1
+            continue
+        after = text[index + 1: index + 2]
+        before = text[index - 1: index] if index else ""
+        if char in _SUPERSCRIPTS:
+            count += after.isalpha() and after.islower()
+        elif not char.isalpha() and before.isalpha() and after.isalpha():
+            count += 1
+    return count
+
+
+def _western(data: bytes) -> str | None:
+    """The single-byte code page whose text is plausible for a supported language, or None.
+
+    Western and Polish files are mostly ASCII with a few accented letters and unit symbols
+    (°, ³); Cyrillic or Greek text read as cp1252 is mostly non-ASCII and is left to the guess.
+    """
+    best: tuple[int, str] | None = None
+    for encoding in _SINGLE_BYTE:
+        try:
+            text = data.decode(encoding)[: 1 << 20]
+        except UnicodeDecodeError:
+            continue
+        letters = len(_LETTER.findall(text))
+        foreign = len(_NON_ASCII.findall(text))
+        if foreign > 0.2 * max(letters, 1):
+            return None
+        score = _implausible(text, encoding)
+        if best is None or score < best[0]:
+            best = (score, encoding)
+    return best[1] if best is not None else None
+
+
 def _guess_encoding(data: bytes) -> str:
+    """An encoding for bytes that are not UTF-8: cp1252 or cp1250 when their text is plausible
+    (a guess on a small file is unreliable: a one-row cp1252 recipe reads as Korean johab),
+    else the best guess of charset_normalizer."""
+    western = _western(data)
+    if western is not None:
+        return western
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 1 << 20]).best()
-    guess = best.encoding if best is not None else "cp1252"
-    if guess in _WESTERN:
-        try:
-            data.decode("cp1252")
-        except UnicodeDecodeError:
-            return guess
-        return "cp1252"
-    return guess
+    return best.encoding if best is not None else "cp1252"
 
 
 def _decode_failure(

@@ -225,6 +225,27 @@ def test_the_demo_project_opens_with_its_table_and_report(qtbot, demo_project: P
     assert out.exists() and out.stat().st_size > 0
 
 
+def test_a_us_project_reads_its_table_in_pounds_per_cubic_yard_and_psi(
+        qtbot, demo_project: Path) -> None:
+    from engine.display_units import DisplayUnits
+
+    page = DataPage()
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.table_ready, timeout=TIMEOUT_MS):
+        page.set_project(str(demo_project))
+    model = page.table_view.model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert "cement [kg/m³]" in headers and "compressive_strength [MPa]" in headers
+    cement = headers.index("cement [kg/m³]")
+    metric = float(model.data(model.index(0, cement)).replace(",", ""))
+    page.set_display_units(DisplayUnits("US"))
+    headers = [model.headerData(i, Qt.Orientation.Horizontal) for i in range(model.columnCount())]
+    assert "cement [lb/yd³]" in headers and "compressive_strength [psi]" in headers
+    pounds = float(model.data(model.index(0, headers.index("cement [lb/yd³]"))).replace(",", ""))
+    assert pounds == pytest.approx(metric * 1.685555, rel=1e-3)
+    assert page.table.frame["cement"].iloc[0] == pytest.approx(metric, rel=1e-3)  # as stored
+
+
 def test_the_process_series_of_a_batch_is_plotted(qtbot, demo_project: Path) -> None:
     page = DataPage()
     qtbot.addWidget(page)

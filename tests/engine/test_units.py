@@ -110,3 +110,11 @@ def test_wt_to_at_percent_round_trips() -> None:
 def test_non_elements_are_refused_in_composition_conversions() -> None:
     with pytest.raises(UnitError, match="not a chemical element"):
         wt_to_at_percent(pd.DataFrame({"cement": [1.0]}))
+
+
+def test_a_fluid_ounce_written_apart_and_a_figure_per_unit_read_as_meant() -> None:
+    # pint alone reads "fl oz" as femtolitre × ounce and "unit" as micro-nit
+    assert parse_unit("fl oz/yd3") == parse_unit("floz/yd3")
+    assert parse_unit("fl oz/cwt") == parse_unit("oz/cwt")
+    assert parse_unit("kg per unit") == parse_unit("kg")
+    assert parse_unit("kg/unit") == parse_unit("kg")

@@ -194,7 +194,7 @@ def test_samples_with_a_recipe_id_must_be_consistent(tmp_path: Path) -> None:
 
 
 def test_materials_catalogue(tmp_path: Path) -> None:
-    text = ("Material,Kind,Price,Currency,CO2 factor,Density (g/cm3)\n"
+    text = ("Material,Kind,Price (per t),Currency,CO2 factor,Density (g/cm3)\n"
             "CEM I 42.5,cement,110,EUR,0.84,3.15\nFly ash,,30,EUR,0.01,2.3\n")
     result = _run(_csv(tmp_path, text), "materials")
     assert result.ok, result.findings
@@ -208,7 +208,7 @@ def test_materials_catalogue(tmp_path: Path) -> None:
 
 
 def test_materials_catalogue_keeps_where_its_figures_come_from(tmp_path: Path) -> None:
-    text = ("Material,Price,CO2 factor,Source\n"
+    text = ("Material,Price [EUR/kg],CO2 factor,Source\n"
             "CEM I,0.11,0.85,\"USGS 2016 Minerals Yearbook; EPD 2021\"\nFly ash,0.04,0.01,\n")
     result = _run(_csv(tmp_path, text), "materials")
     assert result.ok, result.findings

@@ -99,6 +99,19 @@ def test_a_batch_made_before_the_run_is_refused(
         optimisation_services.record_trial(project, rec.id, ["T2020"])
 
 
+def test_a_batch_dated_the_day_of_the_run_is_not_refused_as_earlier(
+        tmp_path: Path, project: Path, demo_recommendations: Any) -> None:
+    """A batch file with dates only: the batch made that day reads as midnight, before the
+    run's time of day, and is still a trial of it."""
+    rec = demo_recommendations[0]
+    proposed_at = optimisation_services.check_trial(project, rec.id, ["B00001"]).proposed_at
+    import_trial_batch(project, _amounts(rec), "T-TODAY", tmp_path, strength=40.0,
+                       made_at=proposed_at.floor("D"))
+    check = optimisation_services.check_trial(project, rec.id, ["T-TODAY"])
+    assert not check.mismatched
+    optimisation_services.record_trial(project, rec.id, ["T-TODAY"])
+
+
 def test_removing_a_wrong_trial_restores_the_hit_rate(
         tmp_path: Path, project: Path, demo_recommendations: Any) -> None:
     rec = demo_recommendations[0]
