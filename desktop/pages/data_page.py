@@ -239,6 +239,7 @@ class DataPage(Page):
         from desktop.widgets.batch_series_plot import BatchSeriesPlot
 
         self.series_plot = BatchSeriesPlot(self.plots_tab)
+        self.series_plot.set_display_units(self.units)
         self.plots_layout.addWidget(self.series_plot, 1)
         self._plots = self.distribution
         self._fill_plots()
@@ -259,6 +260,7 @@ class DataPage(Page):
             self._show_table_frame()
             if self._plots is not None:
                 self._fill_plots()
+                self.series_plot.set_display_units(self.units)
 
     def _fill_plots(self) -> None:
         if self.table is None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.theme import configure_plots, plot_colors
 from desktop.workers import TaskOutcome, TaskRunner
+from engine.types import DisplayUnits
 
 __all__ = ["BatchSeriesPlot"]
 
@@ -50,6 +51,7 @@ class BatchSeriesPlot(QWidget):
         super().__init__(parent)
         configure_plots()
         self.location: str | None = None
+        self.units = DisplayUnits()  # °F in a US project; a mixing time in s
         self.runner = TaskRunner(self, max_threads=1)
         self._result: Any = None
         self.batch_combo = QComboBox(self)
@@ -143,6 +145,12 @@ class BatchSeriesPlot(QWidget):
         self.empty.setText(text)
         self.empty.setVisible(True)
 
+    def set_display_units(self, units: DisplayUnits) -> None:
+        """Show values in ``units`` from now on (the samples are stored in canonical units)."""
+        if units != self.units:
+            self.units = units
+            self._draw()
+
     def _draw(self) -> None:
         self.plot.clear()
         result = self._result
@@ -174,9 +182,13 @@ class BatchSeriesPlot(QWidget):
         epoch = pd.Timestamp(0, tz="UTC")
         x = (times - epoch).dt.total_seconds().to_numpy(dtype=float)
         y = pd.to_numeric(rows["value"], errors="coerce").to_numpy(dtype=float)
+        unit = str(rows["unit"].iloc[0]) if "unit" in rows and len(rows) else ""
+        if unit and unit != "None" and np.isfinite(y).any():
+            typical = float(np.nanmedian(y))
+            y = np.asarray(self.units.value(y, unit, typical), dtype=float)
+            unit = self.units.unit(unit, typical)
         order = np.argsort(x)
         self.plot.plot(x[order], y[order], pen=pg.mkPen(colors["accent"], width=1.5))
-        unit = str(rows["unit"].iloc[0]) if "unit" in rows and len(rows) else ""
         self.plot.setLabel("left", f"{tag} [{unit}]" if unit and unit != "None" else tag)
         self.plot.setLabel("bottom", "time (UTC)")
         self.plot.setTitle("lines: batch start and end · shaded: the window linking uses",

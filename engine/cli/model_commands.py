@@ -429,7 +429,9 @@ def run_train(args: argparse.Namespace) -> int:
         frame = frame.assign(
             **{group_column: frame[args.group_by].astype(str).agg("|".join, axis=1)}
         )
-    units = {}
+    from engine.models.dataset import HEADER_UNITS_ATTR
+
+    units = dict(frame.attrs.get(HEADER_UNITS_ATTR, {}))  # "cement [lb/yd³]": lb/yd³
     for item in args.unit:
         column, sep, unit = item.rpartition("=")
         if not sep or not column:

@@ -55,6 +55,12 @@ def _significant(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+def header_unit(header: str) -> str:
+    """The unit of a header :func:`shown_table` wrote ("zement [kg/m³]" → "kg/m³"), else ""."""
+    match = HEADER.match(header)
+    return match["unit"] if match else ""
+
+
 def bare_name(header: str) -> str:
     """The column name of a header :func:`shown_table` wrote ("zement [kg/m³]" → "zement")."""
     match = HEADER.match(header)

@@ -58,13 +58,24 @@ def read_typed_table(path: str | Path, profile: ImportProfile | None = None) -> 
     return pd.DataFrame(columns).reset_index(drop=True)
 
 
+HEADER_UNITS_ATTR = "header_units"
+"""``frame.attrs`` key of :func:`read_flat_table`: column → the unit its header named."""
+
+
 def _without_header_units(frame: pd.DataFrame) -> pd.DataFrame:
     """Headers "name [unit]" (as ``formix table`` writes them) named "name", unless two
-    columns would then share a name."""
-    from engine.linking.export import bare_name
+    columns would then share a name; the units go to ``attrs[HEADER_UNITS_ATTR]`` (a table
+    exported from a US project is in lb/yd³ and psi, and a model trained on it must say so)."""
+    from engine.linking.export import bare_name, header_unit
 
     names = [bare_name(str(c)) for c in frame.columns]
-    return frame.set_axis(names, axis=1) if len(set(names)) == len(names) else frame
+    if len(set(names)) != len(names):
+        return frame
+    units = {name: unit for name, column in zip(names, frame.columns, strict=True)
+             if (unit := header_unit(str(column)))}
+    renamed = frame.set_axis(names, axis=1)
+    renamed.attrs[HEADER_UNITS_ATTR] = units
+    return renamed
 
 
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str = "column") -> None:

@@ -101,7 +101,8 @@ class RemovalPlan:
         rows: rows removed per table (materials, recipes, recipe_components,
             recipe_settings, batches, batch_amounts, lab_results, process_series samples).
         materials_removed: catalogue materials removed (nothing left uses them).
-        materials_kept: materials the removed imports set that other imports still use.
+        materials_kept: materials the removed imports set that other imports still use (all
+            of them while an earlier catalogue import stays).
         dependents: other imports' rows that depend on the removed ones (refused unless
             removed too).
         trials: ``(trial_id, batch_id)`` of trials recorded on removed batches (refused).
@@ -161,13 +162,13 @@ class RemovalPlan:
             lines.append(f"materials removed from the catalogue (nothing else uses them): "
                          f"{_names(self.materials_removed)}")
         if self.materials_kept:
-            lines.append(f"materials kept (other imports use them): "
+            lines.append(f"materials kept (other imports use or list them): "
                          f"{_names(self.materials_kept)}")
             if any(entry.kind == "materials" for entry in self.imports):
                 lines.append("their names, kinds, prices, CO₂ factors and densities stay as "
                              "the removed catalogue set them (the project keeps no earlier "
-                             "values): import the earlier catalogue again, or correct them in "
-                             "the materials catalogue")
+                             "values): remove the earlier catalogue import and import its file "
+                             "again, or import a corrected catalogue")
         for recipe, version in sorted(self.relinked.items()):
             lines.append(f"batches that name no version of recipe {recipe} link to its "
                          f"version {version} afterwards")
@@ -285,9 +286,10 @@ def remove_planned(connection: Connection, plan: RemovalPlan) -> None:
     if plan.materials_removed:
         connection.execute(_expanding("DELETE FROM materials WHERE material IN :m"),
                            {"m": list(plan.materials_removed)})
+    removed = ids["ids"]
     for material in plan.materials_kept:
         connection.execute(text("UPDATE materials SET import_id = :i WHERE material = :m"),
-                           {"i": _first_user(connection, material), "m": material})
+                           {"i": _first_user(connection, material, removed), "m": material})
     connection.execute(_expanding("DELETE FROM imports WHERE id IN :ids"), ids)
 
 
@@ -367,16 +369,29 @@ def _materials(connection: Connection, removed: list[int]) -> tuple[list[str], l
         "WHERE r.import_id IS NULL OR r.import_id NOT IN :ids UNION "
         "SELECT a.material FROM batch_amounts a JOIN batches b ON b.id = a.batch_pk "
         "WHERE b.import_id IS NULL OR b.import_id NOT IN :ids"), ids).all()}
+    if _earlier_catalogue(connection, removed) is not None:
+        # an earlier catalogue import may have listed them too (the store keeps one row per
+        # material, credited to the latest import that set it): keep them, not lose them
+        return [], own
     return [m for m in own if m not in used], [m for m in own if m in used]
 
 
-def _first_user(connection: Connection, material: str) -> int | None:
-    """The earliest import whose recipes or batches use ``material`` (None if none does)."""
-    return connection.execute(text(
+def _earlier_catalogue(connection: Connection, removed: list[int]) -> int | None:
+    """The latest catalogue import that stays (None if none does)."""
+    return connection.execute(_expanding(
+        "SELECT MAX(id) FROM imports WHERE kind = 'materials' AND id NOT IN :ids"),
+        {"ids": removed}).scalar()
+
+
+def _first_user(connection: Connection, material: str, removed: list[int]) -> int | None:
+    """The earliest import whose recipes or batches use ``material``, else the latest
+    catalogue import that stays (None if neither)."""
+    user = connection.execute(text(
         "SELECT MIN(i) FROM (SELECT r.import_id AS i FROM recipe_components c JOIN recipes r "
         "ON r.id = c.recipe_pk WHERE c.material = :m UNION ALL SELECT b.import_id FROM "
         "batch_amounts a JOIN batches b ON b.id = a.batch_pk WHERE a.material = :m)"),
         {"m": material}).scalar()
+    return user if user is not None else _earlier_catalogue(connection, removed)
 
 
 def _row_counts(connection: Connection, removed: list[int], n_materials: int

@@ -313,9 +313,12 @@ class ProjectStore:
                 ).scalar_one()
             )
             import_ids = []
+            last = _last_import_id(connection)
             for pending in files:
+                last += 1
                 result = connection.execute(
                     insert(t.ImportRow.__table__).values(
+                        id=last,
                         import_group=group,
                         kind=pending.kind,
                         file_name=pending.file_name,
@@ -330,6 +333,10 @@ class ProjectStore:
                 import_id = int(result.inserted_primary_key[0])
                 import_ids.append(import_id)
                 _write_frames(connection, import_id, pending.frames)
+            meta = t.ProjectMetaRow.__table__
+            connection.execute(meta.delete().where(meta.c.key == LAST_IMPORT_ID_KEY))
+            connection.execute(insert(meta).values(key=LAST_IMPORT_ID_KEY,
+                                                   value_json=json.dumps(last)))
         return import_ids
 
     def save_model_version(
@@ -837,3 +844,16 @@ _READERS = {
     "lab_results": _read_lab_results,
     "imports": _read_imports,
 }
+
+
+LAST_IMPORT_ID_KEY = "last_import_id"
+"""Setting: the highest import id ever given, so a removed import's id is never reused."""
+
+
+def _last_import_id(connection: Connection) -> int:
+    """The highest import id ever given (also of removed imports) in this project."""
+    meta = t.ProjectMetaRow.__table__
+    stored = connection.execute(
+        select(meta.c.value_json).where(meta.c.key == LAST_IMPORT_ID_KEY)).first()
+    highest = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM imports").scalar_one()
+    return max(int(highest), int(json.loads(stored[0])) if stored else 0)

@@ -269,3 +269,26 @@ def test_the_export_dialog_offers_parquet_only_with_pyarrow(monkeypatch) -> None
     assert export_filters() == "CSV (*.csv);;Parquet (*.parquet)"
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as in the offline bundle
     assert export_filters() == "CSV (*.csv)"
+
+
+def test_a_us_project_reads_its_historian_in_fahrenheit(qtbot, demo_project: Path) -> None:
+    from engine.display_units import DisplayUnits
+
+    page = DataPage()
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.table_ready, timeout=TIMEOUT_MS):
+        page.set_project(str(demo_project))
+    page.set_display_units(DisplayUnits("US"))
+    page.tabs.setCurrentIndex(PLOTS_TAB)
+    with qtbot.waitSignal(page.series_plot.shown, timeout=TIMEOUT_MS):
+        pass
+    plot = page.series_plot
+    plot.tag_combo.setCurrentText("mix_temperature")
+    plot._draw()
+    label = plot.plot.getPlotItem().getAxis("left").labelText
+    assert label == "mix_temperature [°F]"
+    (curve,) = plot.plot.getPlotItem().listDataItems()
+    _x, y = curve.getData()
+    metric = plot._result.frame
+    celsius = metric.loc[metric["tag"] == "mix_temperature", "value"].astype(float)
+    assert sorted(y) == pytest.approx(sorted(celsius * 9 / 5 + 32))

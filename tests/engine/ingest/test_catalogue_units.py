@@ -224,7 +224,7 @@ def test_removing_a_catalogue_says_its_figures_stay(project: Path, tmp_path: Pat
     services.import_files(project, [write_text(tmp_path / "materiali.csv", MATERIALI)])
     plan = services.remove_import(project, 2)
     text = "\n".join(plan.summary())
-    assert "materials kept (other imports use them): acqua, cemento, loppa, sabbia" in text
+    assert "materials kept (other imports use or list them): acqua, cemento, loppa, sabbia" in text
     assert "prices, CO₂ factors and densities stay as the removed catalogue set them" in text
     assert plan.models == ()
     assert _catalogue(project).loc["cemento", "price_per_unit"] == 135.0

@@ -89,3 +89,8 @@ def test_formix_table_writes_units_and_reads_back_by_bare_names(
     # formix train/evaluate TABLE read the file back under the names the project uses.
     read = read_flat_table(out)
     assert {"compressive_strength", "test_age_days", "batch_id"} <= set(read.columns)
+    # … and the units they are in, so a model trained on a US table says psi, not nothing
+    from engine.models.dataset import HEADER_UNITS_ATTR
+
+    assert read.attrs[HEADER_UNITS_ATTR]["compressive_strength"] == "psi"
+    assert read.attrs[HEADER_UNITS_ATTR]["cement"] == "lb/yd³"

@@ -228,3 +228,30 @@ def test_cli_lists_and_removes_imports(plant: dict[str, Path],
     assert "no imports yet" in capsys.readouterr().out
     assert main(["import", project, str(plant["recipe"]), "--profile",
                  str(plant["profile"])]) == 0
+
+
+def test_a_removed_import_s_id_is_never_given_again(plant: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    project = plant["project"]
+    newest = max(e.import_id for e in services.list_imports(project))
+    services.remove_import(project, newest)
+    again = write_text(tmp_path / "r3.csv", "Recipe;Cement [kg/m³];Water [kg/m³]\nR3;310;170\n")
+    services.import_files(project, [again], kind="recipes")
+    ids = [e.import_id for e in services.list_imports(project)]
+    assert newest not in ids and max(ids) == newest + 1  # an audit trail keeps its meaning
+
+
+def test_removing_a_second_catalogue_keeps_what_the_first_one_listed(tmp_path: Path) -> None:
+    project = tmp_path / "plant.formix"
+    services.create_project(project)
+    header = "Material;Kind;Unit;Price [EUR/t];CO2 [kg CO2e/t]\n"
+    first = write_text(tmp_path / "catalogue_2024.csv", header + "cement;cement;t;120;850\n")
+    second = write_text(tmp_path / "catalogue_2025.csv", header + "cement;cement;t;135;860\n")
+    services.import_files(project, [first], kind="materials")
+    services.import_files(project, [second], kind="materials")
+    newest = max(e.import_id for e in services.list_imports(project))
+    plan = services.remove_import(project, newest)
+    assert plan.materials_removed == () and plan.materials_kept == ("cement",)
+    assert _materials(project) == ["cement"]  # the catalogue is not emptied
+    [left] = services.list_imports(project)
+    assert (left.file_name, left.counts["materials"]) == ("catalogue_2024.csv", 1)
