@@ -246,17 +246,45 @@ _KIND_WORDS: dict[str, MaterialKind] = {
 }
 
 
-def kind_from_value(value: str) -> MaterialKind | None:
+# Kind values that are a kind of binder addition though they contain a word of another kind
+# ("Supplementary cementitious material" is no cement, "Mineral admixture" no admixture).
+_SCM_VALUE = re.compile(
+    r"\bscms?\b|supplementary\s+cementi|mineral\s+(admixture|addition)|po?u?zz?olan|puzolan"
+    r"|zusatzstoff|aggiunt[ae]\s+minerale|adicion\s+mineral|ajout\s+mineral")
+# Kind values that say no kind: the material's name decides ("Cementitious" fly ash).
+_GENERIC_KIND_WORDS = frozenset((
+    "cementitious", "cementitious material", "cementitious materials", "binder", "binders",
+    "material", "materials", "raw material", "raw materials", "product", "ingredient",
+    "component", "powder", "bindemittel", "rohstoff", "material cementante", "aglomerante",
+    "legante", "leganti", "liant", "bindmiddel", "spoiwo", "materiale", "materiau", "materiaal",
+))
+
+
+def kind_from_value(value: str, name: str | None = None) -> MaterialKind | None:
     """A material kind written in a catalogue's kind column: its code ("fly_ash"), a word of
     the plant languages ("cenere volante", "loppa", "Zusatzmittel", "kruszywo grube",
-    "filler" → scm, "altro" → other); None when the value names no kind (also a bare
-    "aggregate", which does not say coarse or fine)."""
+    "filler", "Supplementary cementitious material", "Mineral admixture" → scm, or the
+    ``name``'s fly ash, slag or silica fume; "altro" → other). A generic value
+    ("Cementitious", "Binder", "Material") says no kind: the kind guessed from the ``name``
+    counts. None when neither names a kind (also for a bare "aggregate", which does not say
+    coarse or fine)."""
     code = material_code(value)
     if code in {kind.value for kind in MaterialKind}:
         return MaterialKind(code)
-    if (word := code.replace("_", " ")) in _KIND_WORDS:
-        return _KIND_WORDS[word]
-    guessed = guess_kind(value)
+    word = code.replace("_", " ")
+    kind = _KIND_WORDS.get(word)
+    if kind is None and any(_SCM_VALUE.search(form) for form in _name_forms(value)):
+        kind = MaterialKind.SCM
+    if kind is MaterialKind.SCM and name is not None:  # an scm named fly ash, slag…: theirs
+        named = guess_kind(name)
+        return named if named in SCM_KINDS else kind
+    if kind is not None:
+        return kind
+    guessed = MaterialKind.OTHER
+    if word not in _GENERIC_KIND_WORDS:
+        guessed = guess_kind(value)
+    elif name is not None:
+        guessed = guess_kind(name)
     return None if guessed is MaterialKind.OTHER else guessed
 
 

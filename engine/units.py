@@ -32,6 +32,7 @@ __all__ = [
     "convert_array",
     "display_unit",
     "display_unit_or_text",
+    "fluid_ounces",
     "parse_unit",
     "registry",
     "wt_to_at_percent",
@@ -126,6 +127,22 @@ def registry() -> pint.UnitRegistry:
 
 _PER_UNIT = re.compile(r"\s*(?:/|\bper\b)\s*units?\b", re.IGNORECASE)  # "kg per unit": kg
 _FLUID_OUNCE = re.compile(r"\bfl\.?\s*oz\.?", re.IGNORECASE)  # "fl oz", not femtolitre × oz
+
+
+_BARE_OUNCE = re.compile(r"\boz\b\.?", re.IGNORECASE)
+
+
+def fluid_ounces(text: str) -> str | None:
+    """``text`` with a bare "oz" written as "fl oz", or None when it has no bare oz.
+
+    US plants dose admixtures in fluid ounces ("HRWR (oz/yd3)", "HRWR (oz)" per batch), while
+    pint reads "oz" as the avoirdupois (mass) ounce; an admixture column's unit goes through
+    this first. "fl oz" and "oz/cwt" (already fluid ounces) come back as None.
+    """
+    if _FLUID_OUNCE.search(text) or _ALIASES.get(re.sub(r"\s+", "", text).lower()):
+        return None
+    written = _BARE_OUNCE.sub("fl oz", text)
+    return written if written != text else None
 
 
 def _prepare(text: str) -> str:

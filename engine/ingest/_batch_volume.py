@@ -4,7 +4,8 @@ Batching controllers export what went into each batch and the batch's volume ("M
 "Volume (yd3)"). Mapped to ``batch_volume``, the volume divides every amount given in a unit
 of mass or volume, so a batch of 8 m³ with 2400 kg of cement stores 300 kg/m³. Without it,
 concrete amounts in a unit of mass are refused: stored as they are, they would be read as
-kg/m³.
+kg/m³. Recipes and mix tables have no batch volume: their concrete amounts in a unit of mass
+or volume (kg, lb, L, m³) are refused (``refuse_per_batch``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def per_cubic_metre(cells: Cells, mapped: Mapped, parts: pd.DataFrame) -> pd.Dat
     batch volume column, concrete amounts in a unit of mass are errors at their column.
     """
     units = parts.groupby("material", sort=False)["unit"].first()
-    per_batch = {material: unit for material, unit in units.items() if _per_batch(unit)}
+    per_batch = {material: unit for material, unit in units.items() if per_batch_unit(unit)}
     if not per_batch:
         return parts
     volume_map = mapped.one("batch_volume")
@@ -76,16 +77,43 @@ def per_cubic_metre(cells: Cells, mapped: Mapped, parts: pd.DataFrame) -> pd.Dat
         here = (parts["material"] == material).to_numpy()
         per_m3 = parse_unit(unit) / parse_unit("m**3")
         target = canonical_unit(per_m3)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            amounts[here] = convert_array(amounts[here] / volumes[positions[here]], per_m3,
-                                          target)
+        volume = volumes[positions[here]]
+        # a volume of 0 or less is an error already: no amount is made of it
+        volume = np.where(volume > 0, volume, np.nan)
+        amounts[here] = convert_array(amounts[here] / volume, per_m3, target)
         stored[here] = display_unit(target)
     return parts.assign(amount=amounts, unit=stored)
 
 
-def _per_batch(unit: str) -> bool:
+def per_batch_unit(unit: str) -> bool:
     """A stored unit of mass or volume (an amount per batch, not per m³)."""
     return bool(unit) and _dimension(unit) in (_dimension("kg"), _dimension("m**3"))
+
+
+def refuse_per_batch(cells: Cells, mapped: Mapped, units: dict[str, str]) -> None:
+    """In a recipe or mix table, an error at each concrete component column whose amounts are
+    in a unit of mass or volume: such a file has no batch volume to make them per m³.
+
+    Args:
+        cells: the table access.
+        mapped: the file's mappings.
+        units: component column → its stored unit.
+    """
+    columns = mapped.prefixed("component")
+    if all(guess_kind(name_of(m)) in _NOT_CONCRETE for m in columns):
+        return  # an alloy's charge in kg, a raw meal: no concrete
+    what = "recipe" if str(cells.profile.kind) == "recipes" else "mix"
+    for mapping in columns:
+        unit = units.get(mapping.source, "")
+        if guess_kind(name_of(mapping)) is MaterialKind.ELEMENT or not per_batch_unit(unit):
+            continue
+        shown = unit_text(cells, mapping, amount=True) or unit
+        measure = "mass" if _dimension(unit) == _dimension("kg") else "volume"
+        cells.findings.add(
+            cells.table.header_row, mapping.source,
+            f"amounts in {shown} are a {measure} per batch, but a {what} has no batch volume "
+            f"to make them per m³ of concrete: give {what} amounts per m³ (kg/m³, lb/yd³; "
+            "admixtures also as L/m³ or a dose: mL/kg, oz/cwt, % of binder)")
 
 
 def _dimension(unit: str) -> object:

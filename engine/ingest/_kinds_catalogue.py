@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -49,9 +49,11 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
 
     What prices and CO₂ factors are per (``unit``) and the currency come from the row's unit
     and currency columns, else from the price and CO₂ headers or their profile ``unit``
-    (``Prezzo [EUR/t]``, ``Price (USD/lb)``, ``CO2 [kg CO2e/t]``), else the profile's
-    ``[defaults] unit``; figures are converted to the row's unit. A price or CO₂ factor with
-    nothing saying what it is per, or a price with no currency, is refused.
+    (``Prezzo [EUR/t]``, ``Price (USD/lb)``, ``CO2 [kg CO2e/t]``, ``unit = "t"``), else the
+    profile's ``[defaults] unit``; figures are converted to the row's unit, one per volume
+    with the row's density to a mass. A price or CO₂ factor with nothing saying what it is
+    per (or per volume without a density), a price with no currency, or a currency column
+    contradicting the price header is refused.
     """
     key = mapped.one("material") or mapped.one("name")
     if key is None:
@@ -70,8 +72,9 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
     kind_map = mapped.one("material_kind")
     if kind_map is not None:
         given = cells.text(kind_map.source)
-        found = given.astype(object).map(
-            lambda t: None if (k := kind_from_value(t)) is None else k.value, na_action="ignore")
+        found = pd.Series([None if pd.isna(value) else _kind(value, (shown, name))
+                           for value, shown, name in zip(given, display, names, strict=True)],
+                          index=given.index, dtype=object)
         unknown = (given.notna() & found.isna()).to_numpy()
         cells.findings.add_rows(
             unknown, kind_map.source,
@@ -80,15 +83,6 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
             "languages, such as cemento, loppa, aggregato grosso)",
         )
         kinds = np.where(found.notna(), found.to_numpy(dtype=object), kinds)
-    bases = {field: _header_basis(cells, mapping) for field in ("price_per_unit", "co2_per_unit")
-             if (mapping := mapped.one(field)) is not None}
-    units, currencies = _row_units(cells, mapped, bases)
-    numbers = {field: _per_row_unit(cells, mapped, field, bases.get(field), units, currencies)
-               for field in ("price_per_unit", "co2_per_unit")}
-    short_tons = (units == "ton") & pd.notna(currencies) & (currencies != "USD")
-    if short_tons.any():
-        cells.findings.add(cells.table.header_row, None, "'ton' is read as the US short ton "
-                           "(907 kg): write t for a metric tonne", Severity.WARNING)
     density = np.full(cells.n, np.nan)
     density_map = mapped.one("density")
     if density_map is not None:
@@ -97,6 +91,17 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
         if converted is not None:
             density = converted[0]
         cells.findings.add_rows(density <= 0, density_map.source, "density must be positive")
+    bases = {field: _header_basis(cells, mapping) for field in ("price_per_unit", "co2_per_unit")
+             if (mapping := mapped.one(field)) is not None}
+    units, currencies, refused = _row_units(cells, mapped, bases)
+    numbers = {field: _per_row_unit(cells, mapped, field, bases.get(field), units, currencies,
+                                    refused, np.where(density > 0, density, np.nan))
+               for field in ("price_per_unit", "co2_per_unit")}
+    units = np.array([_stored_unit(unit) for unit in units], dtype=object)
+    short_tons = (units == "ton") & pd.notna(currencies) & (currencies != "USD")
+    if short_tons.any():
+        cells.findings.add(cells.table.header_row, None, "'ton' is read as the US short ton "
+                           "(907 kg): write t for a metric tonne", Severity.WARNING)
     keep = np.flatnonzero(valid)
     duplicates(cells, pd.DataFrame({"material": codes[keep]}), keep, key.source, "material")
     frame = _frames.build("materials", {
@@ -110,98 +115,149 @@ def materials(cells: Cells, mapped: Mapped) -> Frames:
 
 
 # Currencies a price header may carry ("Prezzo [EUR/t]", "Price (USD)", "Preis €/t"): ISO 4217
-# codes in capitals (the usual ones also in lower case) and symbols.
+# codes in capitals (the usual ones also in lower case) and symbols; a dollar with a country
+# prefix (A$, C$, NZ$, R$) before the bare $.
 _CURRENCY = re.compile(
     r"(?<![A-Za-z])(EUR|USD|GBP|CHF|PLN|CZK|HUF|RON|BGN|SEK|NOK|DKK|CAD|AUD|NZD|MXN|BRL|ZAR"
     r"|INR|CNY|JPY|eur|usd|gbp|chf|pln)(?![A-Za-z])")
-_SYMBOLS = {"€": "EUR", "us$": "USD", "$": "USD", "£": "GBP", "zł": "PLN", "kč": "CZK"}
-_SYMBOL = re.compile(r"€|us\$|\$|£|(?<![a-z])(?:zł|kč)(?![a-z])", re.IGNORECASE)
+_SYMBOLS = {"€": "EUR", "us$": "USD", "a$": "AUD", "au$": "AUD", "c$": "CAD", "ca$": "CAD",
+            "nz$": "NZD", "r$": "BRL", "$": "USD", "£": "GBP", "zł": "PLN", "kč": "CZK"}
+_SYMBOL = re.compile(r"€|(?<![a-z])(?:us|au|a|ca|c|nz|r)\$|\$|£|(?<![a-z])(?:zł|kč)(?![a-z])",
+                     re.IGNORECASE)
 # What a figure is per: after "/" or a word for "per" ("kg CO2e/t", "USD per short ton",
-# "kg pro t", "EUR al kg", "zł za t").
+# "kg pro t", "EUR al kg", "zł za t", "Price per tonne (GBP)").
 _PER = re.compile(r"(?:/|\b(?:per|pro|par|por|al|alla|za|je)\b)\s*([^/()\[\]{},;]+?)\s*"
-                  r"(?:[)\]}]|$)", re.IGNORECASE)
+                  r"(?:[)\]}]|(?=[(\[{])|$)", re.IGNORECASE)
+# A number before the unit: "EUR/1000 kg".
+_SCALED = re.compile(r"^(\d+(?:[.,]\d+)?)\s*(\D.*)$")
 _UNIT_WORDS = {"unit": "unit", "unita": "unit", "unidad": "unit", "einheit": "unit",
                "jednostka": "unit", "eenheid": "unit", "unite": "unit", "uom": "unit",
                "mt": "t", "metric ton": "t", "metric tonne": "t", "tonne": "t", "tonnes": "t",
                "tonnellata": "t", "tonelada": "t", "tona": "t", "short ton": "ton",
-               "tons": "ton", "lbs": "lb"}
+               "tons": "ton", "lbs": "lb", "litre": "l", "liter": "l", "litro": "l"}
 # The mass a CO₂ figure is in, written before the gas ("kg CO2e/t", "t CO₂-eq per t").
 _CO2_MASS = re.compile(r"^\s*(kg|t|g|lb|lbs|tonne)\b", re.IGNORECASE)
 _MASS_DIMENSION = "[mass]"
+_VOLUME_DIMENSION = "[length] ** 3"
+_LARGE_VOLUME_M3 = 0.1  # a price per m³ or yd³ is stored per t, one per L or gal per kg
+_UNITS_HINT = "kg, t, lb, ton; L, m³ with a density"
 
 
 @dataclass(frozen=True)
 class _Basis:
     """What a price or CO₂ header (or its profile ``unit``) says: the currency, the unit the
-    figure is per ("unit" when the row's unit column says), and for CO₂ the mass in kg of
-    one unit of the gas mass it is written in."""
+    figure is per ("unit" when the row's unit column says; a mass or a volume) and how many
+    of it (1000 in "EUR/1000 kg"), and for CO₂ the mass in kg of one unit of the gas mass it
+    is written in."""
 
     currency: str | None = None
     per: str | None = None
     co2_kg: float = 1.0
     problem: str | None = None
+    scale: float = 1.0
+
+
+def _currency(text: str) -> str | None:
+    """The currency a text names by its ISO code or symbol."""
+    code = _CURRENCY.search(text)
+    symbol = _SYMBOL.search(text)
+    return (code.group(1).upper() if code else
+            _SYMBOLS[symbol.group(0).lower()] if symbol else None)
 
 
 def _basis(text: str | None) -> _Basis:
-    """Read ``EUR/t``, ``Price (USD/lb)``, ``Preis €/t``, ``kg CO2e/t``, ``kg per unit``."""
+    """Read ``EUR/t``, ``Price (USD/lb)``, ``Preis €/t``, ``kg CO2e/t``, ``kg per unit``,
+    ``Price per tonne (GBP)``, ``EUR/1000 kg``, ``EUR/m3``."""
     if not text:
         return _Basis()
-    code = _CURRENCY.search(text)
-    symbol = _SYMBOL.search(text)
-    currency = (code.group(1).upper() if code else
-                _SYMBOLS[symbol.group(0).lower()] if symbol else None)
-    per, problem = None, None
+    per, problem, scale = None, None, 1.0
     if (found := _PER.findall(text)):
-        word = " ".join(ascii_fold(found[-1]).replace("_", " ").split())
+        written = found[-1].strip()
+        word = " ".join(ascii_fold(written).replace("_", " ").split())
+        if (scaled := _SCALED.match(word)) is not None:
+            scale, word = float(scaled.group(1).replace(",", ".")), scaled.group(2).strip()
         word = _UNIT_WORDS.get(word, word)
         if word == "unit":
             per = word
         else:
             try:
                 unit = parse_unit(word)
-                if str(unit.dimensionality) != _MASS_DIMENSION:
-                    problem = f"'{found[-1].strip()}' is not a mass (kg, t, lb, ton)"
+                if str(unit.dimensionality) not in (_MASS_DIMENSION, _VOLUME_DIMENSION) \
+                        or scale <= 0:
+                    problem = f"'{written}' is not a mass or volume ({_UNITS_HINT})"
                 else:
                     per = display_unit(unit)
+                    if scale != 1 and conversion_factor(unit, "t")[0] * scale == 1:
+                        per, scale = "t", 1.0  # EUR/1000 kg
             except UnitError:
-                problem = f"unknown unit '{found[-1].strip()}' (kg, t, lb, ton)"
+                problem = f"unknown unit '{written}' ({_UNITS_HINT})"
     co2_kg = 1.0
     inside = re.findall(r"[(\[{]([^)\]}]*)[)\]}]", text)
     mass = _CO2_MASS.match(inside[-1] if inside else text)
     if mass is not None:
         co2_kg = conversion_factor(_UNIT_WORDS.get(mass.group(1).lower(), mass.group(1)),
                                    "kg")[0]
-    return _Basis(currency, per, co2_kg, problem)
+    return _Basis(_currency(text), per, co2_kg, problem, scale)
 
 
 def _header_basis(cells: Cells, mapping: ColumnMapping) -> _Basis:
-    """The profile's ``unit`` of the column when the user set one, else the header's."""
+    """The profile's ``unit`` of the column when the user set one (a bare mass or volume,
+    ``unit = "t"``, is what the figure is per), else the header's; the header's currency
+    when the profile's unit names none."""
     own = mapping.unit if mapping.unit and mapping.unit != split_header(mapping.source).unit \
         else None
+    header = _basis(mapping.source)
     basis = _basis(own)
+    if own is not None and basis.per is None and basis.problem is None \
+            and (bare := _basis(f"/{own}")).per not in (None, "unit") and not bare.problem:
+        basis = replace(bare, co2_kg=header.co2_kg, currency=bare.currency or header.currency)
     if own is None or (basis.per is None and basis.currency is None):
-        header = _basis(mapping.source)
         basis = _Basis(basis.currency or header.currency, basis.per or header.per,
                        header.co2_kg if own is None else basis.co2_kg,
-                       basis.problem or header.problem)
+                       basis.problem or header.problem,
+                       basis.scale if basis.per else header.scale)
+    elif basis.currency is None:
+        basis = replace(basis, currency=header.currency)
     if basis.problem:
         cells.findings.add(cells.table.header_row, mapping.source, basis.problem)
     return basis
 
 
+def _is_volume(unit: object) -> bool:
+    """Whether a unit figures are per is a volume (L, m³, gal)."""
+    return not pd.isna(unit) and str(parse_unit(str(unit)).dimensionality) == _VOLUME_DIMENSION
+
+
+def _shown(unit: object) -> str:
+    """A unit as a user writes it (L for a litre)."""
+    shown = display_unit(str(unit))
+    return "L" if shown == "l" else shown
+
+
+def _stored_unit(unit: object) -> object:
+    """The unit a row's figures are stored per: its own, or for a volume a mass (per m³ → t,
+    per L → kg), converted with the row's density."""
+    if not _is_volume(unit):
+        return unit
+    return "t" if conversion_factor(str(unit), "m3")[0] >= _LARGE_VOLUME_M3 else "kg"
+
+
 def _row_units(cells: Cells, mapped: Mapped, bases: dict[str, _Basis]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the unit prices and CO₂ factors are stored per and the currency: the unit and
-    currency columns, else the price (then CO₂) header, else the profile's default unit."""
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row, the unit prices and CO₂ factors are per (a mass or a volume) and the currency:
+    the unit and currency columns, else the price (then CO₂) header, else the profile's
+    default unit; and the rows whose unit cell was refused (reported here)."""
     fixed = next((b.per for b in bases.values() if b.per not in (None, "unit")), None)
     if fixed is None and (default := cells.profile.defaults.unit):
         basis = _basis(f"/{default}")
-        fixed = None if basis.per == "unit" else basis.per
+        fixed = None if basis.per == "unit" or basis.scale != 1 else basis.per
         if basis.problem or fixed is None:
             cells.findings.add(cells.table.header_row, None, f"[defaults] unit '{default}': "
                                f"{basis.problem or 'no unit a price is per'}")
     units = np.full(cells.n, fixed, dtype=object)
+    refused = np.zeros(cells.n, dtype=bool)
     currencies = optional_text(cells, mapped, "currency")
+    _check_currencies(cells, mapped, bases.get("price_per_unit"), currencies)
     fallback = next((b.currency for b in bases.values() if b.currency), None)
     currencies = np.where(pd.isna(currencies), fallback, currencies).astype(object)
     unit_map = mapped.one("unit")
@@ -210,20 +266,43 @@ def _row_units(cells: Cells, mapped: Mapped, bases: dict[str, _Basis]
         for value in pd.unique(text.dropna()):
             rows = (text == value).to_numpy()
             basis = _basis(value if "/" in value else f"/{value}")
-            if basis.per in (None, "unit") or basis.problem:
+            if basis.per in (None, "unit") or basis.problem or basis.scale != 1:
+                refused |= rows
                 cells.findings.add_rows(rows, unit_map.source, basis.problem or
-                                        f"'{value}' is no unit a price is per (kg, t, lb, ton)")
+                                        f"'{value}' is no unit a price is per ({_UNITS_HINT})")
                 continue
             units[rows] = basis.per
             if basis.currency:
                 currencies[rows & pd.isna(currencies)] = basis.currency
-    return units, currencies
+    return units, currencies, refused
+
+
+_CURRENCY_WORDS = {"euro": "EUR", "euros": "EUR", "dollar": "USD", "dollars": "USD",
+                   "pound": "GBP", "pounds": "GBP", "zloty": "PLN", "zł": "PLN"}
+
+
+def _check_currencies(cells: Cells, mapped: Mapped, basis: _Basis | None,
+                      given: np.ndarray) -> None:
+    """Refuse rows whose currency column names another currency than the price header."""
+    mapping = mapped.one("currency")
+    if mapping is None or basis is None or basis.currency is None:
+        return
+    price = mapped.one("price_per_unit")
+    named = np.array([None if pd.isna(v) else (_currency(str(v)) or _CURRENCY_WORDS.get(
+        str(v).strip().lower(), str(v).strip().upper())) for v in given], dtype=object)
+    clash = pd.notna(named) & (named != basis.currency)
+    cells.findings.add_rows(
+        clash, mapping.source,
+        lambda i: f"currency '{given[i]}' differs from {basis.currency} in the price header "
+        f"'{price.source if price is not None else ''}': correct one of them")
 
 
 def _per_row_unit(cells: Cells, mapped: Mapped, field: str, basis: _Basis | None,
-                  units: np.ndarray, currencies: np.ndarray) -> np.ndarray:
-    """A price or CO₂ column's numbers per the row's unit (kg CO₂e for CO₂); rows with a
-    figure and no unit (or, for prices, no currency) are refused."""
+                  units: np.ndarray, currencies: np.ndarray, refused: np.ndarray,
+                  density: np.ndarray) -> np.ndarray:
+    """A price or CO₂ column's numbers per the row's stored unit (kg CO₂e for CO₂; a figure
+    per volume divided by the row's density); rows with a figure and no unit (or, for
+    prices, no currency), or per volume without a density, are refused."""
     mapping = mapped.one(field)
     if mapping is None or basis is None:
         return np.full(cells.n, np.nan)
@@ -231,21 +310,52 @@ def _per_row_unit(cells: Cells, mapped: Mapped, field: str, basis: _Basis | None
     values = cells.numbers(mapping.source, what)
     cells.findings.add_rows(values < 0, mapping.source, f"negative {what}")
     given = ~np.isnan(values)
-    if (given & pd.isna(units)).any():
-        cells.findings.add(
-            cells.table.header_row, mapping.source,
-            f"nothing says what the {what} is per: add a unit column (kg, t, lb, ton), write "
-            "it in the header ('Price [EUR/t]', 'CO2 [kg CO2e/t]') or set [defaults] unit")
+    unit_map = mapped.one("unit")
+    missing = given & pd.isna(units) & ~refused
+    if basis.problem is None and missing.any():
+        if unit_map is not None:
+            cells.findings.add_rows(missing, unit_map.source,
+                                    f"no unit the {what} is per ({_UNITS_HINT})")
+        else:
+            cells.findings.add(
+                cells.table.header_row, mapping.source,
+                f"nothing says what the {what} is per: add a unit column (kg, t, lb, ton), "
+                "write it in the header ('Price [EUR/t]', 'CO2 [kg CO2e/t]') or set "
+                "[defaults] unit")
     if field == "price_per_unit" and (given & pd.isna(currencies)).any():
         cells.findings.add(
             cells.table.header_row, mapping.source,
             "no currency for the prices: write it in the header ('Price [USD/t]', 'Preis €/t'), "
             "add a currency column or give the column a unit (unit = \"EUR/t\")")
-    factor = np.full(cells.n, basis.co2_kg if field == "co2_per_unit" else 1.0)
-    if basis.per not in (None, "unit"):
-        for unit in pd.unique(units[pd.notna(units)]):
-            factor[units == unit] *= conversion_factor(str(unit), basis.per)[0]
+    factor = np.full(cells.n, (basis.co2_kg if field == "co2_per_unit" else 1.0) / basis.scale)
+    per_column = basis.per not in (None, "unit")
+    for unit in pd.unique(units[pd.notna(units)]):
+        rows = units == unit
+        per = basis.per if per_column else unit
+        stored = _stored_unit(unit)
+        if not (_is_volume(per) or _is_volume(unit)):
+            factor[rows] *= conversion_factor(str(stored), str(per))[0]
+            continue
+        # one stored unit in kg over the mass of one unit the figure is per
+        mass_kg = (density * conversion_factor(str(per), "m3")[0] if _is_volume(per)
+                   else np.full(cells.n, conversion_factor(str(per), "kg")[0]))
+        factor[rows] *= conversion_factor(str(stored), "kg")[0] / mass_kg[rows]
+        no_density = rows & given & np.isnan(density)
+        cells.findings.add_rows(
+            no_density, mapping.source,
+            f"a {what} per {_shown(per)} needs the material's density to be stored "
+            f"per {stored}: add a density column")
     return values * factor
+
+
+def _kind(value: str, names: tuple[object, ...]) -> str | None:
+    """The kind a kind column's value gives, a generic one ("Binder") from the material's
+    shown name, else its code; None when none says a kind."""
+    for name in dict.fromkeys(n for n in names if isinstance(n, str)):
+        if (kind := kind_from_value(value, name)) is not None:
+            return kind.value
+    kind = kind_from_value(value)
+    return None if kind is None else kind.value
 
 
 def _sources(cells: Cells, mapped: Mapped) -> np.ndarray:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from engine.ingest._cells import Cells
+from engine.ingest.headers import property_code
 from engine.ingest.mapping import ColumnMapping, split_field
 from engine.materials import material_code
 
 
 class Mapped:
-    """Mappings by field; a field mapped twice is an error found at construction."""
+    """Mappings by field; a field mapped twice is an error found at construction (a property
+    at two test ages is two fields)."""
 
     def __init__(self, cells: Cells) -> None:
         self.cells = cells
@@ -28,10 +30,14 @@ class Mapped:
 
     @staticmethod
     def target(mapping: ColumnMapping) -> str:
-        """The field a mapping fills; component names are normalised material codes."""
+        """The field a mapping fills: component names as material codes, properties as
+        property codes with the column's test age ("property:compressive_strength at 28 d")."""
         prefix, name = split_field(mapping.field)
         if prefix == "component" and name is not None:
             return f"component:{material_code(name)}"
+        if prefix == "property" and name is not None:
+            age = mapping.test_age_days
+            return f"property:{property_code(name)}" + ("" if age is None else f" at {age:g} d")
         return mapping.field
 
     def one(self, field: str) -> ColumnMapping | None:

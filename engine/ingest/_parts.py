@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from engine.ingest._batch_volume import refuse_per_batch
 from engine.ingest._cells import Cells
 from engine.ingest._convert import PERCENT_UNITS, convert_column, unit_text
 from engine.ingest._mapped import Mapped, name_of
 from engine.ingest.mapping import ColumnMapping
 from engine.materials import MaterialKind, guess_kind, material_code
-from engine.units import UnitError, parse_unit
+from engine.schema import DatasetKind
+from engine.units import UnitError, fluid_ounces, parse_unit
 
 # How far a composition in % may be off 100 (wt %, at % or %): an analysis certificate rounds
 # each element, so totals of 99.7–100.3 are normal; 0.5 leaves room for that and no more.
@@ -35,22 +38,29 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
 
     Blank cells are left out (the material is not used: 0 in the modelling table), with a
     warning where the column is otherwise filled (``_warn_blanks``); negative amounts are
-    errors; a composition in % must total 100 (see ``_check_composition``).
+    errors; a composition in % must total 100 (see ``_check_composition``). A bare "oz" on an
+    admixture is a US fluid ounce (``fluid_ounces``). Outside batch files, concrete amounts
+    per batch (kg, L) are errors (``refuse_per_batch``).
     """
     parts = []
     blanks: dict[str, np.ndarray] = {}
     percent: dict[str, list[_PercentColumn]] = {}
+    units: dict[str, str] = {}
     for mapping in mapped.prefixed("component"):
         name = name_of(mapping)
         material = material_code(name)
         values = cells.numbers(mapping.source, "amount")
-        element = guess_kind(name) is MaterialKind.ELEMENT
+        kind = guess_kind(name)
+        element = kind is MaterialKind.ELEMENT
+        if kind is MaterialKind.ADMIXTURE:
+            mapping = _admixture_unit(cells, mapping)
         converted = convert_column(cells, values, mapping, element=element, amount=True)
         if converted is None:
             continue
         values, unit = converted
         if not _amount_unit(cells, mapping, unit):
             continue
+        units[mapping.source] = unit
         cells.findings.add_rows(values < 0, mapping.source, _negative(values))
         if unit in PERCENT_UNITS:
             percent.setdefault(unit, []).append(
@@ -63,11 +73,21 @@ def components_long(cells: Cells, mapped: Mapped) -> pd.DataFrame:
         }))
     for unit, columns in percent.items():
         _check_composition(cells, columns, unit)
+    if str(cells.profile.kind) != DatasetKind.BATCHES:
+        refuse_per_batch(cells, mapped, units)
     _warn_blanks(cells, blanks)
     if not parts:
         return pd.DataFrame({"pos": pd.Series(dtype=np.int64), "material": pd.Series(dtype=str),
                              "amount": pd.Series(dtype=float), "unit": pd.Series(dtype=str)})
     return pd.concat(parts, ignore_index=True)
+
+
+def _admixture_unit(cells: Cells, mapping: ColumnMapping) -> ColumnMapping:
+    """An admixture column whose unit has a bare "oz", with it read as fl oz (US plants dose
+    admixtures by volume: "HRWR (oz/yd3)")."""
+    text = unit_text(cells, mapping, amount=True)
+    fluid = fluid_ounces(text) if text else None
+    return mapping if fluid is None else dataclasses.replace(mapping, unit=fluid)
 
 
 # What a component amount may be: a mass per volume of concrete (kg/m³, lb/yd³), a mass or

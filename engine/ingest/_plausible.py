@@ -7,6 +7,8 @@ are refused; moderate deviations (moisture corrections, weighing scatter) are no
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -26,8 +28,8 @@ _AGGREGATES = frozenset({MaterialKind.FINE_AGGREGATE, MaterialKind.COARSE_AGGREG
 _MAX_LISTED = 20
 
 
-def _columns(profile: ImportProfile) -> dict[str, str]:
-    """Material code → the source column of its amounts."""
+def component_columns(profile: ImportProfile) -> dict[str, str]:
+    """Material code → the source column of its amounts (the first, when two give one)."""
     columns = {}
     for mapping in profile.columns:
         prefix, name = split_field(mapping.field)
@@ -46,7 +48,8 @@ def _slip(ratio: float) -> str:
 
 
 def batch_amounts(file: str, profile: ImportProfile, frames: dict[str, pd.DataFrame],
-                  recipe_parts: pd.DataFrame, latest: dict[str, int]) -> list[Finding]:
+                  recipe_parts: pd.DataFrame, latest: dict[str, int],
+                  skip_rows: Collection[int] = ()) -> list[Finding]:
     """Errors for weighed amounts (kg/m³) far off their recipe's amounts.
 
     Args:
@@ -55,11 +58,14 @@ def batch_amounts(file: str, profile: ImportProfile, frames: dict[str, pd.DataFr
         frames: its frames (``batches`` and ``batch_amounts``).
         recipe_parts: recipe_components of the project and of the import so far.
         latest: the latest version of each recipe (for batches naming none).
+        skip_rows: file rows with errors already (a batch volume of 0, a text cell): not
+            compared.
     """
     batches, amounts = frames.get("batches"), frames.get("batch_amounts")
     if batches is None or amounts is None or not len(amounts) or not len(recipe_parts):
         return []
-    keys = batches[["batch_id", "recipe_id", "recipe_version", "source_row"]].copy()
+    keys = batches[["batch_id", "recipe_id", "recipe_version", "source_row"]]
+    keys = keys[~keys["source_row"].isin(list(skip_rows))].copy()
     given = pd.to_numeric(keys["recipe_version"], errors="coerce")
     keys["version"] = given.fillna(keys["recipe_id"].astype(str).map(latest)).astype(float)
     recipe = recipe_parts[["recipe_id", "version", "material", "amount", "unit"]].rename(
@@ -82,7 +88,7 @@ def batch_amounts(file: str, profile: ImportProfile, frames: dict[str, pd.DataFr
     # one side 0, or off by 3–5×: a material added or left out, a trial mix booked under the
     # old recipe, a silo switch: no unit slip; reported, not refused
     lone = (large & ~both) | odd
-    columns = _columns(profile)
+    columns = component_columns(profile)
     findings = []
     for record in merged[off].head(_MAX_LISTED).itertuples(index=False):
         ratio = record.amount / record.recipe_amount
@@ -105,8 +111,8 @@ def batch_amounts(file: str, profile: ImportProfile, frames: dict[str, pd.DataFr
     return findings
 
 
-def mix_totals(file: str, frames: dict[str, pd.DataFrame],
-               catalogue: pd.DataFrame) -> list[Finding]:
+def mix_totals(file: str, frames: dict[str, pd.DataFrame], catalogue: pd.DataFrame,
+               skip_rows: Collection[int] = ()) -> list[Finding]:
     """Warnings for whole concrete mixes (binder, water and aggregate given, in kg/m³) of a
     file's recipes and batches whose total is outside ``TOTAL_KG_M3``.
 
@@ -114,6 +120,7 @@ def mix_totals(file: str, frames: dict[str, pd.DataFrame],
         file: the file's name.
         frames: its frames.
         catalogue: the materials (``material``, ``kind``) whose kinds override the guess.
+        skip_rows: file rows with errors already: their totals are not checked.
     """
     kinds = {str(m): str(k) for m, k in zip(catalogue["material"], catalogue["kind"],
                                              strict=True) if isinstance(k, str)}
@@ -121,14 +128,20 @@ def mix_totals(file: str, frames: dict[str, pd.DataFrame],
     for owners, parts, key in (("recipes", "recipe_components", "recipe_id"),
                                ("batches", "batch_amounts", "batch_id")):
         if frames.get(owners) is not None and frames.get(parts) is not None:
-            findings += _totals(file, frames[parts], frames[owners], key, kinds)
+            owned = frames[owners]
+            if "source_row" in owned:
+                owned = owned[~owned["source_row"].isin(list(skip_rows))]
+            findings += _totals(file, frames[parts], owned, key, kinds)
     return findings
 
 
 def _totals(file: str, parts: pd.DataFrame, owners: pd.DataFrame, key: str,
             kinds: dict[str, str]) -> list[Finding]:
-    parts = parts[parts["unit"].astype(str) == _PER_M3]
-    if not len(parts) or "source_row" not in owners:
+    if "source_row" not in owners:
+        return []
+    parts = parts[(parts["unit"].astype(str) == _PER_M3)
+                  & parts[key].astype(str).isin(owners[key].astype(str))]
+    if not len(parts):
         return []
     kind = parts["material"].astype(str).map(lambda m: kinds.get(m) or str(guess_kind(m)))
     group = parts[key].astype(str).to_numpy()

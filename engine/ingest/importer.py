@@ -264,21 +264,27 @@ def _check_against_project(store: ProjectStore, prepared: list[_Prepared]) -> li
     catalogue = _known_catalogue(existing["materials"], prepared)
     recipe_parts = [existing["recipe_components"]]  # for _plausible: the recipes so far
     for item in prepared:
-        findings.extend(import_doses(item.frames, catalogue, item.path.name,
-                                     _component_columns(item.profile)))
+        # a row with a bad cell (a text amount, a batch volume of 0) is not checked further:
+        # its follow-on errors (no cement, an infinite amount) would say nothing new
+        bad_rows = {f.row for f in errors_in(item.findings)}
+        columns = _plausible.component_columns(item.profile)
+        written = dict(zip((m.source for m in item.profile.columns), item.units, strict=False))
+        findings.extend(import_doses(
+            item.frames, catalogue, item.path.name, columns,
+            {material: written.get(source, "") for material, source in columns.items()},
+            bad_rows))
         if (recipes := item.frames.get("recipes")) is not None and len(recipes):
-            # a row with a bad cell differs from the stored recipe because of it: say it once
-            bad_rows = {f.row for f in errors_in(item.findings)}
             findings.extend(f for f in recipe_state.resolve(item) if f.row not in bad_rows)
             recipe_parts.append(item.frames.get("recipe_components", recipe_parts[0][:0]))
-        findings.extend(_plausible.mix_totals(item.path.name, item.frames, catalogue))
+        findings.extend(_plausible.mix_totals(item.path.name, item.frames, catalogue, bad_rows))
         if (batches := item.frames.get("batches")) is not None and len(batches):
             if item.profile.kind == DatasetKind.SAMPLES:
                 _reuse_sample_batches(item, known_batches)
             else:
                 findings.extend(_check_batches(item, batches, recipe_state, known_batches))
-                findings.extend(_plausible.batch_amounts(item.path.name, item.profile,
-                                item.frames, pd.concat(recipe_parts), recipe_state.latest))
+                findings.extend(_plausible.batch_amounts(
+                    item.path.name, item.profile, item.frames, pd.concat(recipe_parts),
+                    recipe_state.latest, bad_rows))
         findings.extend(_add_new_materials(item, known_materials))
         for name in ("lab_results", "process_series"):
             frame = item.frames.get(name)
@@ -296,19 +302,6 @@ def _known_catalogue(existing: pd.DataFrame, prepared: list[_Prepared]) -> pd.Da
         return existing
     stacked = pd.concat([existing, *incoming], ignore_index=True)
     return stacked.groupby("material", sort=False, as_index=False).last()
-
-
-def _component_columns(profile: ImportProfile) -> dict[str, str]:
-    """Material code → the file's column giving its amount."""
-    from engine.ingest.mapping import split_field
-    from engine.materials import material_code
-
-    columns: dict[str, str] = {}
-    for mapping in profile.columns:
-        prefix, name = split_field(mapping.field)
-        if prefix == "component" and name is not None:
-            columns.setdefault(material_code(name), mapping.source)
-    return columns
 
 
 class _RecipeVersions:

@@ -88,11 +88,13 @@ def _describe(table: SourceTable) -> list[_Column]:
     return columns
 
 
-def _grades_as_recipes(columns: list[_Column]) -> list[_Column]:
+def _grades_as_recipes(table: SourceTable, columns: list[_Column]) -> list[_Column]:
     """A steel grade column ("Grade", "Alloy", "Güte") is the recipe id when no column names
-    the recipe and the sheet holds element compositions or batches (heats), not results.
+    the recipe and the sheet is either a grade's composition (element columns, no batch/heat id)
+    or a heat list (a heat id unique per row, no element analyses).
 
-    Elsewhere, and on a concrete recipe sheet, a grade is a family (strength class).
+    A sheet with measured properties, a heat's own analysis or several rows per heat (a
+    historian log) keeps the grade as a family, and so does a concrete recipe sheet.
     """
     if any(c.role == "recipe_id" for c in columns):
         return columns
@@ -101,9 +103,22 @@ def _grades_as_recipes(columns: list[_Column]) -> list[_Column]:
         return columns
     elements = any(c.role is None and guess_kind(c.info.name) is MaterialKind.ELEMENT
                    for c in columns)
-    if not elements and not any(c.role == "batch_id" for c in columns):
-        return columns
-    return [replace(c, role="recipe_id") if c is grade else c for c in columns]
+    batch = next((c for c in columns if c.role == "batch_id"), None)
+    if (elements and batch is None) or (
+        batch is not None and not elements and _unique(table.frame[batch.source])
+    ):
+        return [replace(c, role="recipe_id") if c is grade else c for c in columns]
+    return columns
+
+
+def _unique(values: pd.Series) -> bool:
+    """Whether the filled cells of an id column are all different (one row per id); a long
+    historian log usually repeats an id within its first rows, so those are looked at first."""
+    for part in (values.head(_SAMPLE), values):
+        text = part.dropna().astype(str).str.strip()
+        if not text[text != ""].is_unique:
+            return False
+    return True
 
 
 def _first_time_as_start(columns: list[_Column]) -> list[_Column]:
@@ -154,7 +169,8 @@ class _Builder:
 
     def add(self, column: _Column, field: str, unit: str | None = None,
             age: float | None = None) -> None:
-        """Map a column to a field; a field already filled keeps its first column."""
+        """Map a column to a field; a field already filled keeps its first column (a property
+        at another test age is another field)."""
         mapping = ColumnMapping(column.source, field, unit or column.info.unit, age)
         target = Mapped.target(mapping)
         if target in self.targets:
@@ -308,10 +324,11 @@ def suggest_mapping(table: SourceTable, kind: DatasetKind | None = None,
                     file_label: str | None = None) -> Suggestion:
     """Guess the kind (when None) and a mapping for every column, with notes.
 
-    Unknown columns, and a second column for a field already mapped, are mapped to ``ignore``
-    with a warning finding. Findings name ``file_label`` (default: the table's name).
+    Unknown columns, and a second column for a field already mapped (the same property at the
+    same test age), are mapped to ``ignore`` with a warning finding. Findings name
+    ``file_label`` (default: the table's name).
     """
-    columns = _grades_as_recipes(_describe(table))
+    columns = _grades_as_recipes(table, _describe(table))
     kind = kind or table.produces or _guess_kind(columns)
     if kind is DatasetKind.BATCHES:
         columns = _first_time_as_start(columns)

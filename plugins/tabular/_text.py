@@ -18,12 +18,18 @@ _BOMS = (
 _SINGLE_BYTE = ("cp1252", "cp1250")
 # Letters one code page produces from the other's text and that the supported languages
 # (almost) never use: Polish "ść" read as cp1252 gives "œæ"; Italian "àèìòù" read as
-# cp1250 gives "ŕčěňů".
+# cp1250 gives "ŕčěňů". French writes œ before a vowel ("œuvre", "cœur", "œil"), which
+# Polish text read as cp1252 does not give ("œæ", "œrodek", "coœ").
 _UNLIKELY = {
     "cp1252": set("œæŒÆŸ"),
     "cp1250": set("ŕčěňůĺľťţăőűřŔČĚŇŮĹĽŤŢĂŐŰŘ"),
 }
+_LIGATURE = set("œŒ")
+_VOWELS = set("aeiouyAEIOUY")
 _SUPERSCRIPTS = set("¹²³")
+# Symbols that Polish capitals become in cp1252 (Ż → ¯, Ł → £, Ą → ¥) and no language puts
+# right before a word's first letter ("¯wir 2/16" is "Żwir 2/16"; "£ 5" or "£5" stay fine).
+_WORD_START_SYMBOLS = set("¯£¥¤")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -43,17 +49,20 @@ def _utf16_without_bom(head: bytes) -> str | None:
 
 def _implausible(text: str, encoding: str) -> int:
     """How many characters of a single-byte decoding do not fit Western or Polish text:
-    letters unlikely in that decoding, a superscript before a small letter ("Wytrzyma³oœæ")
-    and another symbol between two letters ("Ró¿nica")."""
+    letters unlikely in that decoding (œ only when no vowel follows), a superscript before a
+    small letter ("Wytrzyma³oœæ"), a symbol between two letters ("Ró¿nica") and a symbol
+    such as ¯ or £ starting a word ("¯wir")."""
     count = 0
     for match in _NON_ASCII.finditer(text):
         index, char = match.start(), match.group()
-        if char in _UNLIKELY[encoding]:
-            count += 1
-            continue
         after = text[index + 1: index + 2]
         before = text[index - 1: index] if index else ""
-        if char in _SUPERSCRIPTS:
+        if char in _UNLIKELY[encoding]:
+            count += not (char in _LIGATURE and after in _VOWELS)
+            continue
+        if char in _WORD_START_SYMBOLS:
+            count += after.isalpha() and not before.isalpha()
+        elif char in _SUPERSCRIPTS:
             count += after.isalpha() and after.islower()
         elif not char.isalpha() and before.isalpha() and after.isalpha():
             count += 1

@@ -136,7 +136,8 @@ def test_currency_and_unit_in_the_price_header(project: Path, tmp_path: Path, he
 @pytest.mark.parametrize("text, reason", [
     ("Material,Price (USD)\ncement,165\n", "nothing says what the price is per"),
     ("Material,Unit,Price\ncement,t,165\n", "no currency for the prices"),
-    ("Material,Unit,Price (USD)\ncement,m3,165\n", "'m3' is not a mass"),
+    ("Material,Unit,Price (USD)\ncement,m2,165\n", "'m2' is not a mass or volume"),
+    ("Material,Unit,Price (USD)\ncement,m3,165\n", "needs the material's density"),
 ])
 def test_a_price_that_cannot_be_read_is_refused_in_the_dry_run_too(
         project: Path, tmp_path: Path, text: str, reason: str) -> None:
