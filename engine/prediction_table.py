@@ -80,7 +80,7 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
     import pandas as pd
 
     from engine.ingest.headers import split_header
-    from engine.units import UnitError, conversion_factor
+    from engine.units import UnitError, conversion_factor, fluid_ounces
 
     read_as = read_as or {}
     match = _header_matcher(inputs)
@@ -102,6 +102,8 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
         values = _numbers(frame[column], source, str(column))
         stored = (stored_units.get(code) or split_header(code).unit
                   or ("day" if code == AGE_INPUT else None))
+        if unit and _is_admixture(code, materials):
+            unit = fluid_ounces(unit) or unit  # "HRWR (oz/yd3)": fluid ounces, as imports read
         if column != code and unit and stored:
             try:
                 scale, offset = conversion_factor(unit, stored)
@@ -117,6 +119,15 @@ def model_input_frame(frame: pd.DataFrame, inputs: Sequence[str],
         out[code] = values
     result = pd.DataFrame(out, index=frame.index)
     return _doses_per_m3(result, doses, materials, source) if doses else result
+
+
+def _is_admixture(code: str, materials: pd.DataFrame | None) -> bool:
+    """Whether ``code`` is an admixture (by the catalogue's kind, else its name)."""
+    from engine.ingest.doses import material_facts
+    from engine.materials import MaterialKind
+
+    kinds, _densities = material_facts(materials, [code])
+    return kinds[code] is MaterialKind.ADMIXTURE
 
 
 def _is_dose(code: str, unit: str, stored: str, materials: pd.DataFrame | None) -> bool:

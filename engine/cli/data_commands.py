@@ -248,7 +248,8 @@ def _print_mapping(path: Path, mapping: ImportProfile) -> None:
     print(f"{path.name}: {mapping.kind}{order}")
     for column in mapping.columns:
         unit = f" [{column.unit}]" if column.unit else ""
-        print(f"  {column.source!r:<50} → {column.field}{unit}")
+        age = f" at {column.test_age_days:g} d" if column.test_age_days is not None else ""
+        print(f"  {column.source!r:<50} → {column.field}{unit}{age}")
 
 
 def _mapping_dict(path: Path, mapping: ImportProfile) -> dict[str, Any]:

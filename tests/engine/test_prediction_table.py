@@ -184,3 +184,15 @@ def test_predict_help_says_how_the_test_age_is_chosen(capsys: pytest.CaptureFixt
     text = " ".join(capsys.readouterr().out.split())
     assert "--profile TOML" in text and "--age DAYS" in text
     assert "else the model's training age when it knows only one" in text
+
+
+def test_an_admixture_in_oz_per_cubic_yard_is_read_in_fluid_ounces() -> None:
+    """US plants dose admixtures in fluid ounces; the import reads them so, and so does
+    predict: 34 fl oz/yd³ × 29.57 mL / 0.7646 m³ × 1.07 kg/L = 1.407 kg/m³."""
+    from engine.prediction_table import model_input_frame
+
+    frame = pd.DataFrame({"Cement (lb/yd3)": [600.0], "Superplasticizer (oz/yd3)": [34.0]})
+    shown = model_input_frame(frame, ["cement", "superplasticizer"],
+                              {"cement": "kg/m³", "superplasticizer": "kg/m³"}, "mix.csv")
+    litres_per_m3 = 34 * 0.0295735295625 / 0.764554857984
+    assert shown["superplasticizer"].iloc[0] == pytest.approx(litres_per_m3 * 1.07, rel=1e-4)

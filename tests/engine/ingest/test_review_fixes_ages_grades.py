@@ -176,3 +176,15 @@ def test_a_heat_list_repeating_a_heat_keeps_the_grade_as_family() -> None:
               for c in suggest_profile(SourceTable("heats", unique,
                                                    pd.RangeIndex(2, 5).to_numpy())).columns}
     assert (fields["Heat No."], fields["Grade"]) == ("batch_id", "recipe_id")
+
+
+def test_the_dry_run_shows_each_strength_column_s_age(
+        project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
+    lab = write_text(tmp_path / "lab.csv", "Batch,7-Day Compressive Strength (psi),"
+                     "28-Day Compressive Strength (psi)\nB1,3000,4500\n")
+    main(["import", str(project), str(lab), "--dry-run"])
+    shown = capsys.readouterr().out
+    assert "→ property:compressive_strength [psi] at 7 d" in shown
+    assert "→ property:compressive_strength [psi] at 28 d" in shown
