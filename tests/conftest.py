@@ -33,3 +33,13 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     path, _summary, _created = services.create_demo(tmp_path_factory.mktemp("demo"))
     return path
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path, demo_project: Path) -> Path:
+    """A copy of the demo project that a test may change."""
+    import shutil
+
+    copy = tmp_path / "demo.formix"
+    shutil.copy(demo_project, copy)
+    return copy

@@ -366,17 +366,23 @@ class PropertyModel:
     def domain(self, X: pd.DataFrame) -> pd.DataFrame:
         """Applicability domain: ``domain`` label (inside/edge/outside) and ``domain score``
         (≤ 1 inside, ≤ 2 edge: distance to the nearest training recipe and range check)."""
-        matrix = self.transform(X)
-        inputs = matrix[:, : len(self.encoder_.inputs)]
-        score, label = self.domain_.classify(self.domain_distance(matrix), inputs)
+        score, label = self.domain_of(self.transform(X))
         return pd.DataFrame({"domain": label, "domain score": score}, index=X.index)
+
+    def domain_of(self, matrix: np.ndarray, distance: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """Domain scores and labels of encoded rows; ``distance``: their ``domain_distance``
+        when already computed (``predict_encoded`` returns it)."""
+        if distance is None:
+            distance = self.domain_distance(matrix)
+        return self.domain_.classify(distance, matrix[:, : len(self.encoder_.inputs)])
 
     def predict_table(self, X: pd.DataFrame) -> pd.DataFrame:
         """Predictions, interval bounds and domain label/score for every row of ``X``."""
         matrix = self.transform(X)
         results, distance = self.predict_encoded(matrix)
         frame = _interval_frame(results, X.index)
-        score, label = self.domain_.classify(distance, matrix[:, : len(self.encoder_.inputs)])
+        score, label = self.domain_of(matrix, distance)
         frame["domain"] = label
         frame["domain score"] = score
         return frame

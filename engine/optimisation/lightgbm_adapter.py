@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.optimisation.predictor import Predictions, domain_labels
-from engine.uncertainty.domain import threshold_score
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,10 +38,8 @@ class LightGBMPredictorAdapter:
         """Predictions, calibrated intervals and domain scores for every row of ``frame``."""
         encoder = self.model.encoder_
         matrix = encoder.transform(frame[list(self.input_names)], warn_unknown=False)
-        results = self.model.predict_matrix(matrix)
-        domain = self.model.domain_
-        inputs = matrix[:, : len(encoder.inputs)]
-        score = domain.classify(domain.distance(inputs), inputs)[0]
+        results, distance = self.model.predict_encoded(matrix)  # one neighbour search
+        score = self.model.domain_of(matrix, distance)[0]
         return Predictions(
             mean={t: np.asarray(r.prediction, dtype=float) for t, r in results.items()},
             lower={t: np.asarray(r.lower, dtype=float) for t, r in results.items()},
@@ -52,7 +49,3 @@ class LightGBMPredictorAdapter:
             coverage=self.coverage,
         )
 
-
-def domain_score(distance: np.ndarray, inside: float, edge: float) -> np.ndarray:
-    """Map distances so the inside threshold becomes 1 and the edge threshold 2."""
-    return threshold_score(distance, inside, edge)

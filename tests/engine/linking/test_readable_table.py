@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -66,10 +65,9 @@ def test_a_us_table_is_in_ksi_and_degrees_fahrenheit_with_units_in_the_headers()
 
 
 @pytest.fixture
-def project(tmp_path: Path, demo_project: Path) -> Path:
-    copy = tmp_path / "demo.formix"
-    shutil.copy(demo_project, copy)
-    return copy
+def project(demo_copy: Path) -> Path:
+    """The demo project, copied so the test may change it."""
+    return demo_copy
 
 
 def test_formix_table_writes_units_and_reads_back_by_bare_names(

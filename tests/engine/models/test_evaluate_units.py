@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +16,9 @@ FAST = ["--folds", "3", "--rounds", "40", "--calibration-folds", "3", "--quiet"]
 
 
 @pytest.fixture
-def project(tmp_path: Path, demo_project: Path) -> Path:
-    """A copy of the demo project that a test may change."""
-    copy = tmp_path / "demo.formix"
-    shutil.copy(demo_project, copy)
-    return copy
+def project(demo_copy: Path) -> Path:
+    """The demo project, copied so the test may change it."""
+    return demo_copy
 
 
 def test_evaluate_shows_errors_in_the_projects_units_as_train_does(

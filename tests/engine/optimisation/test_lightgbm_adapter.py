@@ -8,9 +8,10 @@ import pytest
 
 from engine.optimisation import optimise
 from engine.optimisation.examples import example_path
-from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter, domain_score
+from engine.optimisation.lightgbm_adapter import LightGBMPredictorAdapter
 from engine.optimisation.predictor import PropertyPredictor
 from engine.optimisation.study import StudySpec
+from engine.uncertainty.domain import threshold_score
 from tests.engine.optimisation.fakes import (
     AbramsFakePredictor,
     concrete_derive,
@@ -60,7 +61,7 @@ def test_adapter_follows_the_protocol_and_the_models_domain(model: object) -> No
 
 
 def test_domain_score_maps_thresholds_to_one_and_two() -> None:
-    score = domain_score(np.array([0.0, 2.0, 3.0, 4.0, 5.0]), inside=2.0, edge=4.0)
+    score = threshold_score(np.array([0.0, 2.0, 3.0, 4.0, 5.0]), 2.0, 4.0)
     assert score.tolist() == [0.0, 1.0, 1.5, 2.0, 2.5]
 
 
